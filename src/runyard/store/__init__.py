@@ -1,0 +1,45 @@
+"""Storage: one `Store` interface, SQLite + local files by default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from runyard.store.base import DEFAULT_TENANT, Store
+from runyard.store.models import (
+    Artifact,
+    Change,
+    Downsampled,
+    LogLine,
+    MetricColumns,
+    MetricSummary,
+    Project,
+    Run,
+)
+from runyard.store.query import Filter, RunQuery, SortKey, parse_filter, parse_order_by
+
+__all__ = [
+    "DEFAULT_TENANT",
+    "Artifact",
+    "Change",
+    "Downsampled",
+    "Filter",
+    "LogLine",
+    "MetricColumns",
+    "MetricSummary",
+    "Project",
+    "Run",
+    "RunQuery",
+    "SortKey",
+    "Store",
+    "open_store",
+    "parse_filter",
+    "parse_order_by",
+]
+
+
+def open_store(data_dir: str | os.PathLike[str], *, create: bool = True) -> Store:
+    """Open the embedded SQLite store in `data_dir` (created when missing unless `create=False`)."""
+    from runyard.store.sqlite.store import SQLiteStore
+
+    return SQLiteStore(Path(data_dir), create=create)

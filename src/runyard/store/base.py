@@ -1,0 +1,262 @@
+"""The one interface every caller uses (SDK, server, CLI); backends implement it."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from runyard.store.models import (
+    Artifact,
+    Change,
+    Downsampled,
+    LogLine,
+    MetricColumns,
+    MetricSummary,
+    Project,
+    Run,
+)
+from runyard.store.query import RunQuery
+
+DEFAULT_TENANT = "default"
+_UNSET: Any = object()
+
+
+class Store(abc.ABC):
+    """Projects, runs, metrics, logs and artifacts behind one API.
+
+    Every method is blocking and thread-safe: call it from worker threads, never from
+    an event loop. Unknown ids raise `NotFoundError`, taken names `ConflictError`.
+    """
+
+    # -- lifecycle -----------------------------------------------------------------
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Flush pending writes and release connections."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- projects ------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_project(
+        self,
+        name: str,
+        *,
+        tenant: str = DEFAULT_TENANT,
+        description: str = "",
+        tags: Sequence[str] = (),
+        notes: str = "",
+        artifact_location: str = "",
+    ) -> Project:
+        """Create a project; `ConflictError` if the name is taken in the tenant."""
+
+    @abc.abstractmethod
+    def get_or_create_project(self, name: str, *, tenant: str = DEFAULT_TENANT) -> Project:
+        """Return the active project of that name, creating it when missing."""
+
+    @abc.abstractmethod
+    def get_project(self, project_id: int) -> Project:
+        """Project by id."""
+
+    @abc.abstractmethod
+    def get_project_by_name(self, name: str, *, tenant: str = DEFAULT_TENANT) -> Project:
+        """Project by name within a tenant."""
+
+    @abc.abstractmethod
+    def list_projects(
+        self,
+        *,
+        tenant: str | None = DEFAULT_TENANT,
+        search: str | None = None,
+        lifecycle: str | None = "active",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Project]:
+        """Projects ordered by id; `search` is a case-insensitive substring of the name."""
+
+    @abc.abstractmethod
+    def count_projects(
+        self, *, tenant: str | None = DEFAULT_TENANT, search: str | None = None,
+        lifecycle: str | None = "active",
+    ) -> int:
+        """How many projects `list_projects` would give without limit."""
+
+    @abc.abstractmethod
+    def update_project(
+        self,
+        project_id: int,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        tags: Sequence[str] | None = None,
+        notes: str | None = None,
+        artifact_location: str | None = None,
+    ) -> Project:
+        """Change the given fields; others stay."""
+
+    @abc.abstractmethod
+    def set_project_lifecycle(self, project_id: int, lifecycle: str) -> Project:
+        """Soft delete (`deleted`) or restore (`active`)."""
+
+    @abc.abstractmethod
+    def delete_project(self, project_id: int) -> None:
+        """Remove a project with all its runs, metrics, logs and artifact files."""
+
+    # -- runs ----------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_run(
+        self,
+        project_id: int,
+        *,
+        name: str | None = None,
+        description: str = "",
+        notes: str = "",
+        tags: Sequence[str] = (),
+        config: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        system: Mapping[str, Any] | None = None,
+        host: str = "",
+        pid: int = 0,
+        pid_started_at: float = 0.0,
+        status: str = "running",
+    ) -> Run:
+        """Create a run; a missing name gets a fresh unique one; a taken one is a conflict."""
+
+    @abc.abstractmethod
+    def get_run(self, run_id: int) -> Run:
+        """Run by integer id."""
+
+    @abc.abstractmethod
+    def get_run_by_uid(self, uid: str) -> Run:
+        """Run by string uid."""
+
+    @abc.abstractmethod
+    def get_run_by_name(self, project_id: int, name: str) -> Run:
+        """Run by name inside a project."""
+
+    @abc.abstractmethod
+    def search_runs(self, query: RunQuery) -> list[Run]:
+        """Runs matching filters, sorted, paginated (default order: id)."""
+
+    @abc.abstractmethod
+    def count_runs(self, query: RunQuery) -> int:
+        """How many runs match, ignoring limit and offset."""
+
+    @abc.abstractmethod
+    def update_run(
+        self,
+        run_id: int,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        notes: str | None = None,
+        tags: Sequence[str] | None = None,
+        config: Mapping[str, Any] | None = None,
+        system: Mapping[str, Any] | None = None,
+    ) -> Run:
+        """Replace the given fields."""
+
+    @abc.abstractmethod
+    def log_params(self, run_id: int, params: Mapping[str, Any]) -> Run:
+        """Merge params into the run's params (later values win)."""
+
+    @abc.abstractmethod
+    def set_run_status(self, run_id: int, status: str, *, end_time: float | None = None) -> Run:
+        """Set status; a terminal status records the end time."""
+
+    @abc.abstractmethod
+    def resume_run(self, run_id: int, *, host: str = "", pid: int = 0, pid_started_at: float = 0.0) -> Run:
+        """Mark a run running again for a new process."""
+
+    @abc.abstractmethod
+    def heartbeat(self, run_id: int) -> None:
+        """Record that the run's process is alive."""
+
+    @abc.abstractmethod
+    def mark_stale_runs_crashed(self, stale_after_s: float) -> list[int]:
+        """Mark running runs whose process is gone as crashed; return their ids."""
+
+    @abc.abstractmethod
+    def delete_run(self, run_id: int) -> None:
+        """Remove a run with its metrics, logs and artifact files."""
+
+    # -- metrics -------------------------------------------------------------------
+    @abc.abstractmethod
+    def append_metrics(
+        self, run_id: int, batch: Mapping[str, MetricColumns], *, batch_id: str | None = None
+    ) -> int:
+        """Store points; (run, key, step) is unique and the last write wins.
+
+        A `batch_id` already applied is skipped, so retried sends are idempotent.
+        Returns the change sequence number of the commit (0 when skipped).
+        """
+
+    @abc.abstractmethod
+    def read_metric(
+        self, run_id: int, key: str, *, step_min: int | None = None, step_max: int | None = None
+    ) -> MetricColumns:
+        """The full-fidelity series of a key (optionally a step range), sorted by step."""
+
+    @abc.abstractmethod
+    def read_metric_downsampled(
+        self,
+        run_id: int,
+        key: str,
+        *,
+        buckets: int = 1000,
+        step_min: int | None = None,
+        step_max: int | None = None,
+    ) -> Downsampled:
+        """Min/max/last per step bucket; series with fewer points than buckets come back whole."""
+
+    @abc.abstractmethod
+    def metric_summaries(self, run_ids: Sequence[int]) -> dict[int, dict[str, MetricSummary]]:
+        """Per-key summaries for many runs at once."""
+
+    @abc.abstractmethod
+    def compact(self, run_id: int | None = None) -> int:
+        """Merge small metric chunks now; returns how many chunks were merged away."""
+
+    # -- console logs --------------------------------------------------------------
+    @abc.abstractmethod
+    def append_logs(
+        self, run_id: int, lines: Sequence[tuple[float, str, str]], *, batch_id: str | None = None
+    ) -> int:
+        """Store (time, stream, line) tuples; idempotent per `batch_id`."""
+
+    @abc.abstractmethod
+    def read_logs(
+        self, run_id: int, *, after_id: int = 0, limit: int | None = None, tail: int | None = None
+    ) -> list[LogLine]:
+        """Lines in order; `tail` gives the last N lines."""
+
+    # -- artifacts -----------------------------------------------------------------
+    @abc.abstractmethod
+    def add_artifact(self, run_id: int, source: Path, name: str | None = None) -> Artifact:
+        """Copy a file under the run's artifact dir and record its size and sha256."""
+
+    @abc.abstractmethod
+    def add_artifact_bytes(self, run_id: int, name: str, data: bytes) -> Artifact:
+        """Store bytes as an artifact file of the run."""
+
+    @abc.abstractmethod
+    def list_artifacts(self, run_id: int) -> list[Artifact]:
+        """Artifacts of a run, ordered by path."""
+
+    @abc.abstractmethod
+    def artifact_file(self, run_id: int, name: str) -> Path:
+        """The local file of an artifact; refuses names escaping the run's artifact dir."""
+
+    # -- change feed ---------------------------------------------------------------
+    @abc.abstractmethod
+    def last_change_seq(self) -> int:
+        """Sequence number of the newest committed change."""
+
+    @abc.abstractmethod
+    def changes_since(self, seq: int, *, limit: int = 1000) -> list[Change]:
+        """Committed changes after `seq`, oldest first."""

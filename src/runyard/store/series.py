@@ -1,0 +1,142 @@
+"""Backend-independent series operations: merging chunks and bucketed downsampling."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+
+from runyard.store.models import Downsampled, FloatArray, IntArray, MetricColumns
+
+
+def merge_chunks(chunks: Sequence[MetricColumns]) -> MetricColumns:
+    """Join chunks given in write order; the later write of a step wins."""
+    if not chunks:
+        return MetricColumns.empty()
+    if len(chunks) == 1:
+        return chunks[0]
+    ordered = all(
+        len(prev) == 0 or len(nxt) == 0 or prev.steps[-1] < nxt.steps[0]
+        for prev, nxt in itertools.pairwise(chunks)
+    )
+    steps = np.concatenate([c.steps for c in chunks])
+    values = np.concatenate([c.values for c in chunks])
+    times = np.concatenate([c.times for c in chunks])
+    if ordered:
+        return MetricColumns(steps, values, times)
+    order = np.argsort(steps, kind="stable")
+    sorted_steps = steps[order]
+    keep = np.ones(len(order), dtype=bool)
+    keep[:-1] = sorted_steps[1:] != sorted_steps[:-1]
+    picked = order[keep]
+    return MetricColumns(steps[picked], values[picked], times[picked])
+
+
+def clip_steps(series: MetricColumns, step_min: int | None, step_max: int | None) -> MetricColumns:
+    """The part of a step-sorted series inside [step_min, step_max]."""
+    if step_min is None and step_max is None:
+        return series
+    lo = 0 if step_min is None else int(np.searchsorted(series.steps, step_min, side="left"))
+    hi = len(series) if step_max is None else int(np.searchsorted(series.steps, step_max, side="right"))
+    return MetricColumns(series.steps[lo:hi], series.values[lo:hi], series.times[lo:hi])
+
+
+def _segment_arg(values: FloatArray, starts: IntArray, counts: IntArray, pick_max: bool) -> IntArray:
+    """Per segment, the index of its first min (or max), ignoring NaN; the segment start if all NaN."""
+    n_seg = len(starts)
+    width = int(counts.max())
+    fill = -np.inf if pick_max else np.inf
+    regular = n_seg > 1 and bool((counts[:-1] == width).all()) and int(starts[0]) == 0
+    if regular:
+        # Equal buckets (regular steps): a reshaped view, no gather.
+        body = values[: (n_seg - 1) * width].reshape(n_seg - 1, width)
+        body = np.where(np.isnan(body), fill, body)
+        head = (np.argmax(body, axis=1) if pick_max else np.argmin(body, axis=1)) + starts[:-1]
+        tail_slice = values[int(starts[-1]):]
+        tail_clean = np.where(np.isnan(tail_slice), fill, tail_slice)
+        tail = int(np.argmax(tail_clean) if pick_max else np.argmin(tail_clean)) + int(starts[-1])
+        return np.append(head, tail).astype(np.int64)
+    # Ragged buckets: gather into a padded matrix, repeating each bucket's first point.
+    offsets = np.arange(width, dtype=np.int64)
+    index = starts[:, None] + offsets[None, :]
+    index = np.where(offsets[None, :] < counts[:, None], index, starts[:, None])
+    grid = values[index]
+    grid = np.where(np.isnan(grid), fill, grid)
+    picked = np.argmax(grid, axis=1) if pick_max else np.argmin(grid, axis=1)
+    result: IntArray = (starts + picked).astype(np.int64)
+    return result
+
+
+def _first_match(mask: np.ndarray, starts: IntArray, ends: IntArray) -> IntArray:
+    """Per segment, the first index where mask holds; the segment start when none does."""
+    hits = np.flatnonzero(mask)
+    pos = np.searchsorted(hits, starts)
+    candidate = hits[np.minimum(pos, len(hits) - 1)] if len(hits) else starts
+    inside = (pos < len(hits)) & (candidate < ends)
+    return np.where(inside, candidate, starts).astype(np.int64)
+
+
+def downsample(
+    key: str,
+    series: MetricColumns,
+    buckets: int,
+    step_min: int | None = None,
+    step_max: int | None = None,
+) -> Downsampled:
+    """Reduce a step-sorted series to equal-width step buckets with min/max/last each.
+
+    NaN is skipped by min/max (a bucket of only NaN reports NaN) but kept as `last`.
+    """
+    if buckets < 1:
+        raise ValueError("buckets must be >= 1")
+    series = clip_steps(series, step_min, step_max)
+    n = len(series)
+    lo = step_min if step_min is not None else (int(series.steps[0]) if n else 0)
+    hi = step_max if step_max is not None else (int(series.steps[-1]) if n else 0)
+    steps, values, times = series.steps, series.values, series.times
+    if n == 0:
+        empty_i = np.empty(0, dtype=np.int64)
+        empty_f = np.empty(0, dtype=np.float64)
+        return Downsampled(key, lo, hi, 0, empty_i, empty_i, empty_i, empty_f, empty_i,
+                           empty_f, empty_i, empty_f, empty_i, empty_f)
+    if n <= buckets:
+        ones = np.ones(n, dtype=np.int64)
+        return Downsampled(key, lo, hi, n, steps, steps, ones, values, steps, values, steps,
+                           values, steps, times)
+    width = max(1, -(-(hi - lo + 1) // buckets))
+    n_buckets = -(-(hi - lo + 1) // width)
+    edges = lo + np.arange(n_buckets + 1, dtype=np.int64) * width
+    bounds = np.searchsorted(steps, edges, side="left")
+    bounds[-1] = n
+    non_empty = np.flatnonzero(bounds[1:] > bounds[:-1])
+    starts = bounds[non_empty].astype(np.int64)
+    ends = bounds[non_empty + 1].astype(np.int64)
+    counts = ends - starts
+    mins: FloatArray = np.fmin.reduceat(values, starts)
+    maxs: FloatArray = np.fmax.reduceat(values, starts)
+    if int(counts.max()) * len(starts) > 4 * n:
+        # Very uneven buckets would make the padded matrix huge: mark per point instead.
+        min_idx = _first_match(values == np.repeat(mins, counts), starts, ends)
+        max_idx = _first_match(values == np.repeat(maxs, counts), starts, ends)
+    else:
+        min_idx = _segment_arg(values, starts, counts, pick_max=False)
+        max_idx = _segment_arg(values, starts, counts, pick_max=True)
+    last_idx = ends - 1
+    bucket_ids = non_empty.astype(np.int64)
+    return Downsampled(
+        key=key,
+        step_min=lo,
+        step_max=hi,
+        total_points=n,
+        bucket_start=lo + bucket_ids * width,
+        bucket_end=np.minimum(lo + (bucket_ids + 1) * width - 1, hi),
+        count=counts,
+        min=mins,
+        min_step=steps[min_idx],
+        max=maxs,
+        max_step=steps[max_idx],
+        last=values[last_idx],
+        last_step=steps[last_idx],
+        last_time=times[last_idx],
+    )

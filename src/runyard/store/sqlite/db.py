@@ -1,0 +1,202 @@
+"""SQLite connections: one writer thread with group commit, one reader connection per thread."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+from runyard.errors import RunyardError, StoreError
+from runyard.store.sqlite.schema import migrate
+
+T = TypeVar("T")
+WriteOp = Callable[[sqlite3.Connection], Any]
+_MAX_GROUP = 256
+_BUSY_TIMEOUT_MS = 60_000
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT_MS / 1000
+    )
+    conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("PRAGMA cache_size = -65536")
+    return conn
+
+
+def _as_store_error(exc: sqlite3.Error | OSError, path: Path) -> RunyardError:
+    text = str(exc)
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in text:
+        return StoreError(f"disk full while writing {path}")
+    if "not a database" in text or "malformed" in text:
+        return StoreError(f"{path} is not a runyard database (or is damaged): {text}")
+    return StoreError(f"database error on {path}: {text}")
+
+
+class Database:
+    """Owns the SQLite file: serialized writes in batched transactions, concurrent reads."""
+
+    def __init__(self, path: Path, idle_hook: Callable[[sqlite3.Connection], float | None]) -> None:
+        self.path = path
+        try:
+            first = _connect(path)
+            first.execute("PRAGMA journal_mode = WAL")
+            migrate(first, str(path))
+        except sqlite3.Error as exc:
+            raise _as_store_error(exc, path) from exc
+        self._writer_conn = first
+        self._idle_hook = idle_hook
+        self._ops: queue.Queue[tuple[WriteOp, Future[Any]] | None] = queue.Queue()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._closed = False
+        self._writer = threading.Thread(target=self._write_loop, name="runyard-store-writer", daemon=True)
+        self._writer.start()
+
+    # -- reads -----------------------------------------------------------------------
+    def reader(self) -> sqlite3.Connection:
+        """This thread's read connection (created on first use)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise StoreError("store is closed")
+            conn = _connect(self.path)
+            conn.execute("PRAGMA query_only = 1")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` in one read transaction so it sees a single snapshot."""
+        conn = self.reader()
+        try:
+            conn.execute("BEGIN")
+            try:
+                return fn(conn)
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise _as_store_error(exc, self.path) from exc
+
+    # -- writes ----------------------------------------------------------------------
+    def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` inside the writer's next transaction and wait for the commit."""
+        return self.submit(fn).result()
+
+    def submit(self, fn: Callable[[sqlite3.Connection], T]) -> Future[T]:
+        """Queue `fn` for the writer; the future resolves after its transaction commits."""
+        if self._closed:
+            raise StoreError("store is closed")
+        future: Future[T] = Future()
+        self._ops.put((fn, future))
+        return future
+
+    def _take_group(self, timeout: float | None) -> list[tuple[WriteOp, Future[Any]]] | None:
+        try:
+            first = self._ops.get(timeout=timeout)
+        except queue.Empty:
+            return []
+        if first is None:
+            return None
+        group = [first]
+        while len(group) < _MAX_GROUP:
+            try:
+                nxt = self._ops.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is None:
+                self._ops.put(None)  # stop after this group
+                break
+            group.append(nxt)
+        return group
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+
+    def _run_group(self, group: list[tuple[WriteOp, Future[Any]]]) -> None:
+        conn = self._writer_conn
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            self._begin(conn)
+            for index, (fn, _future) in enumerate(group):
+                conn.execute(f"SAVEPOINT op{index}")
+                try:
+                    outcomes.append((True, fn(conn)))
+                    conn.execute(f"RELEASE op{index}")
+                except BaseException as exc:  # one bad op must not sink its neighbours
+                    conn.execute(f"ROLLBACK TO op{index}")
+                    conn.execute(f"RELEASE op{index}")
+                    if isinstance(exc, sqlite3.Error | OSError):
+                        exc = _as_store_error(exc, self.path)
+                    outcomes.append((False, exc))
+            conn.execute("COMMIT")
+        except (sqlite3.Error, OSError) as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            error = _as_store_error(exc, self.path)
+            for _fn, future in group:
+                future.set_exception(error)
+            return
+        for (ok, value), (_fn, future) in zip(outcomes, group, strict=True):
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    def _write_loop(self) -> None:
+        wait: float | None = None
+        while True:
+            group = self._take_group(wait)
+            if group is None:
+                break
+            if group:
+                self._run_group(group)
+            if self._ops.empty():
+                wait = self._run_idle()
+
+    def _run_idle(self) -> float | None:
+        """Background work (compaction) between writes; returns when to look again."""
+        try:
+            return self._idle_hook(self._writer_conn)
+        except (sqlite3.Error, OSError):
+            with contextlib.suppress(sqlite3.Error):
+                if self._writer_conn.in_transaction:
+                    self._writer_conn.execute("ROLLBACK")
+            return 5.0
+
+    def begin_immediate(self, conn: sqlite3.Connection) -> None:
+        """Start a write transaction, waiting out other processes' locks."""
+        self._begin(conn)
+
+    def close(self) -> None:
+        """Finish queued writes, stop the writer, close every connection."""
+        if self._closed:
+            return
+        self._closed = True
+        self._ops.put(None)
+        self._writer.join()
+        self._writer_conn.close()
+        with self._readers_lock:
+            for conn in self._readers:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._readers.clear()

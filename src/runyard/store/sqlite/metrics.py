@@ -1,0 +1,284 @@
+"""SQL for metric chunks and per-key summaries."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from runyard.errors import InvalidInputError, NotFoundError
+from runyard.store.codec import EncodedChunk, decode_chunk, encode_chunk, sort_dedupe
+from runyard.store.models import MetricColumns, MetricSummary
+from runyard.store.series import merge_chunks
+from runyard.store.sqlite.rows import record_change
+
+MAX_KEY_LENGTH = 255
+SMALL_CHUNK = 16_384
+TARGET_CHUNK = 65_536
+COMPACT_WHEN_SMALL = 16
+
+
+@dataclass(slots=True)
+class PreparedKey:
+    """One key of a batch, encoded off the writer thread."""
+
+    key: str
+    chunk: EncodedChunk
+    last_value: float
+    last_time: float
+
+
+@dataclass(slots=True)
+class ChunkRow:
+    """A chunk's identity and, when fetched, its blobs."""
+
+    id: int
+    n: int
+    first_step: int
+    last_step: int
+    stride: int | None
+    steps: bytes | None = None
+    values_codec: int = 0
+    values: bytes = b""
+    times_codec: int = 0
+    times: bytes = b""
+
+    def decode(self) -> MetricColumns:
+        """Decoded columns of the chunk."""
+        return decode_chunk(self.n, self.first_step, self.stride, self.steps, self.values_codec,
+                            self.values, self.times_codec, self.times)
+
+
+def check_key(key: object) -> str:
+    """Metric keys are non-empty strings of bounded length."""
+    if not isinstance(key, str) or not key:
+        raise InvalidInputError(f"metric key must be a non-empty string, not {key!r}")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidInputError(f"metric key {key[:30]!r}... is longer than {MAX_KEY_LENGTH} characters")
+    return key
+
+
+def _null_nan(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _summary_args(chunk: EncodedChunk, last_value: float, last_time: float) -> tuple[Any, ...]:
+    return (chunk.n, chunk.vmin, chunk.vmax, chunk.first_step, chunk.last_step,
+            _null_nan(last_value), last_time)
+
+
+def _insert_chunk(conn: sqlite3.Connection, key_id: int, seq: int, chunk: EncodedChunk, created_at: float) -> None:
+    conn.execute(
+        "INSERT INTO metric_chunks (key_id, seq, created_at, n, first_step, last_step, vmin, vmax,"
+        " step_stride, steps, values_codec, vals, times_codec, times)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (key_id, seq, created_at, chunk.n, chunk.first_step, chunk.last_step, chunk.vmin, chunk.vmax,
+         chunk.step_stride, chunk.steps_blob, chunk.values_codec, chunk.values_blob,
+         chunk.times_codec, chunk.times_blob),
+    )
+
+
+def chunk_rows(
+    conn: sqlite3.Connection, key_id: int, step_min: int | None, step_max: int | None,
+    skip_blobs_of: Sequence[int] | frozenset[int] = frozenset(),
+) -> list[ChunkRow]:
+    """Chunks of a key in write order; blobs are left out for ids in `skip_blobs_of`."""
+    sql = "SELECT id, n, first_step, last_step, step_stride FROM metric_chunks WHERE key_id = ?"
+    args: list[Any] = [key_id]
+    if step_min is not None:
+        sql += " AND last_step >= ?"
+        args.append(step_min)
+    if step_max is not None:
+        sql += " AND first_step <= ?"
+        args.append(step_max)
+    rows = [ChunkRow(*row) for row in conn.execute(sql + " ORDER BY seq, id", args)]
+    wanted = [row.id for row in rows if row.id not in skip_blobs_of]
+    if wanted:
+        by_id = {row.id: row for row in rows}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for cid, steps, vcodec, vals, tcodec, times in conn.execute(
+                f"SELECT id, steps, values_codec, vals, times_codec, times FROM metric_chunks WHERE id IN ({marks})",
+                part,
+            ):
+                row = by_id[cid]
+                row.steps, row.values_codec, row.values, row.times_codec, row.times = (
+                    steps, vcodec, vals, tcodec, times)
+    return rows
+
+
+def key_id(conn: sqlite3.Connection, run_id: int, key: str) -> int:
+    """Id of a (run, key); NotFoundError naming what is missing."""
+    row = conn.execute("SELECT id FROM metric_keys WHERE run_id = ? AND key = ?", (run_id, key)).fetchone()
+    if row is None:
+        if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+            raise NotFoundError(f"run {run_id} not found")
+        raise NotFoundError(f"metric {key!r} not found in run {run_id}")
+    return int(row[0])
+
+
+def _recompute_summary(conn: sqlite3.Connection, kid: int) -> None:
+    series = merge_chunks([row.decode() for row in chunk_rows(conn, kid, None, None)])
+    finite = series.values[~np.isnan(series.values)]
+    conn.execute(
+        "UPDATE metric_keys SET count = ?, vmin = ?, vmax = ?, first_step = ?, last_step = ?,"
+        " last_value = ?, last_time = ? WHERE id = ?",
+        (len(series), float(finite.min()) if len(finite) else None,
+         float(finite.max()) if len(finite) else None, int(series.steps[0]), int(series.steps[-1]),
+         _null_nan(float(series.values[-1])), float(series.times[-1]), kid),
+    )
+
+
+def append(
+    conn: sqlite3.Connection, run_id: int, prepared: Sequence[PreparedKey], batch_id: str | None
+) -> tuple[int, list[int]]:
+    """Write one batch; returns (change seq, key ids that now deserve compaction)."""
+    if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+        raise NotFoundError(f"run {run_id} not found")
+    if batch_id is not None and conn.execute(
+        "SELECT 1 FROM batches WHERE batch_id = ?", (batch_id,)
+    ).fetchone():
+        return 0, []
+    detail: dict[str, list[int]] = {}
+    for p in prepared:
+        n, first, last = detail.get(p.key, [0, p.chunk.first_step, p.chunk.last_step])
+        detail[p.key] = [n + p.chunk.n, min(first, p.chunk.first_step), max(last, p.chunk.last_step)]
+    seq = record_change(conn, run_id, "metrics", {"keys": detail})
+    now = time.time()
+    to_compact: list[int] = []
+    for item in prepared:
+        chunk = item.chunk
+        small = 1 if chunk.n < SMALL_CHUNK else 0
+        row = conn.execute(
+            "SELECT id, count, vmin, vmax, first_step, last_step, small_chunks FROM metric_keys"
+            " WHERE run_id = ? AND key = ?",
+            (run_id, item.key),
+        ).fetchone()
+        if row is None:
+            cursor = conn.execute(
+                "INSERT INTO metric_keys (run_id, key, count, vmin, vmax, first_step, last_step,"
+                " last_value, last_time, small_chunks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, item.key, *_summary_args(chunk, item.last_value, item.last_time), small),
+            )
+            _insert_chunk(conn, int(cursor.lastrowid or 0), seq, chunk, now)
+            continue
+        kid, count, vmin, vmax, _first_step, last_step, small_chunks = row
+        _insert_chunk(conn, kid, seq, chunk, now)
+        if chunk.first_step > last_step:
+            # Pure append: summaries combine without reading old points.
+            mins = [v for v in (vmin, chunk.vmin) if v is not None]
+            maxs = [v for v in (vmax, chunk.vmax) if v is not None]
+            conn.execute(
+                "UPDATE metric_keys SET count = ?, vmin = ?, vmax = ?, last_step = ?, last_value = ?,"
+                " last_time = ?, small_chunks = ? WHERE id = ?",
+                (count + chunk.n, min(mins) if mins else None, max(maxs) if maxs else None,
+                 chunk.last_step, _null_nan(item.last_value), item.last_time, small_chunks + small, kid),
+            )
+        else:
+            # Overlap or out-of-order: rare (retries, backfills), so recompute exactly.
+            conn.execute("UPDATE metric_keys SET small_chunks = ? WHERE id = ?", (small_chunks + small, kid))
+            _recompute_summary(conn, kid)
+        if small_chunks + small >= COMPACT_WHEN_SMALL:
+            to_compact.append(kid)
+    if batch_id is not None:
+        conn.execute("INSERT INTO batches (batch_id, run_id, seq) VALUES (?, ?, ?)", (batch_id, run_id, seq))
+    return seq, to_compact
+
+
+def compact_key(conn: sqlite3.Connection, kid: int, older_than: float) -> int:
+    """Merge runs of consecutive small chunks written before `older_than`; returns chunks removed."""
+    rows = conn.execute(
+        "SELECT id, seq, created_at, n FROM metric_chunks WHERE key_id = ? ORDER BY seq, id", (kid,)
+    ).fetchall()
+    groups: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    current_points = 0
+    for cid, seq, created_at, n in rows:
+        eligible = n < SMALL_CHUNK and created_at < older_than
+        if not eligible or current_points + n > TARGET_CHUNK:
+            if len(current) > 1:
+                groups.append(current)
+            current, current_points = [], 0
+        if eligible:
+            current.append((cid, seq))
+            current_points += n
+    if len(current) > 1:
+        groups.append(current)
+    removed = 0
+    for group in groups:
+        ids = [cid for cid, _seq in group]
+        marks = ",".join("?" * len(ids))
+        fetched = {row.id: row for row in chunk_rows(conn, kid, None, None) if row.id in set(ids)}
+        merged = merge_chunks([fetched[cid].decode() for cid in ids])
+        conn.execute(f"DELETE FROM metric_chunks WHERE id IN ({marks})", ids)
+        # The merged chunk takes the place of the newest one it replaces, keeping write order.
+        _insert_chunk(conn, kid, group[-1][1], encode_chunk(merged), older_than)
+        removed += len(ids) - 1
+    (small,) = conn.execute(
+        "SELECT count(*) FROM metric_chunks WHERE key_id = ? AND n < ?", (kid, SMALL_CHUNK)
+    ).fetchone()
+    conn.execute("UPDATE metric_keys SET small_chunks = ? WHERE id = ?", (small, kid))
+    return removed
+
+
+def key_ids_to_compact(conn: sqlite3.Connection, run_id: int | None) -> list[int]:
+    """Keys with at least two small chunks."""
+    sql = "SELECT id FROM metric_keys WHERE small_chunks >= 2"
+    args: list[Any] = []
+    if run_id is not None:
+        sql += " AND run_id = ?"
+        args.append(run_id)
+    return [row[0] for row in conn.execute(sql, args)]
+
+
+def summaries(conn: sqlite3.Connection, run_ids: Sequence[int]) -> dict[int, dict[str, MetricSummary]]:
+    """Per-key summaries for the given runs."""
+    result: dict[int, dict[str, MetricSummary]] = {run_id: {} for run_id in run_ids}
+    ids = list(result)
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        marks = ",".join("?" * len(part))
+        for row in conn.execute(
+            "SELECT run_id, key, count, vmin, vmax, first_step, last_step, last_value, last_time"
+            f" FROM metric_keys WHERE run_id IN ({marks}) ORDER BY key",
+            part,
+        ):
+            run_id, key, count, vmin, vmax, first_step, last_step, last_value, last_time = row
+            nan = float("nan")
+            result[run_id][key] = MetricSummary(
+                run_id, key, count, nan if vmin is None else vmin, nan if vmax is None else vmax,
+                first_step, last_step, nan if last_value is None else last_value, last_time,
+            )
+    return result
+
+
+def prepare(batch: Mapping[str, MetricColumns]) -> list[PreparedKey]:
+    """Validate and encode a batch (runs in the caller's thread, not the writer's)."""
+    prepared = []
+    for key, columns in batch.items():
+        check_key(key)
+        try:
+            steps = np.asarray(columns.steps, dtype=np.int64)
+            values = np.asarray(columns.values, dtype=np.float64)
+            times = np.asarray(columns.times, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"metric {key!r}: {exc}") from None
+        if steps.ndim != 1 or values.shape != steps.shape or times.shape != steps.shape:
+            raise InvalidInputError(f"metric {key!r}: steps, values and times must be 1-D and aligned")
+        if len(steps) == 0:
+            continue
+        if bool((steps < 0).any()):
+            raise InvalidInputError(f"metric {key!r}: steps must be >= 0")
+        clean = sort_dedupe(MetricColumns(steps, values, times))
+        # Bounded chunks: reads decode them in parallel and a zoom decodes only its edges.
+        for start in range(0, len(clean), TARGET_CHUNK):
+            part = MetricColumns(clean.steps[start:start + TARGET_CHUNK], clean.values[start:start + TARGET_CHUNK],
+                                 clean.times[start:start + TARGET_CHUNK])
+            prepared.append(PreparedKey(key, encode_chunk(part), float(part.values[-1]), float(part.times[-1])))
+    return prepared

@@ -1,0 +1,140 @@
+"""SQL for projects."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Sequence
+
+from runyard.errors import ConflictError, InvalidInputError, NotFoundError
+from runyard.store.models import Project
+from runyard.store.sqlite.rows import PROJECT_COLUMNS, dumps, project_from_row, record_change
+from runyard.store.validate import check_name, check_tags, check_text
+
+LIFECYCLES = ("active", "deleted")
+
+
+def get(conn: sqlite3.Connection, project_id: int) -> Project:
+    """Project by id."""
+    row = conn.execute(f"SELECT {PROJECT_COLUMNS} FROM projects WHERE id = ?", (project_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"project {project_id} not found")
+    return project_from_row(row)
+
+
+def get_by_name(conn: sqlite3.Connection, name: str, tenant: str) -> Project:
+    """Project by name in a tenant."""
+    row = conn.execute(
+        f"SELECT {PROJECT_COLUMNS} FROM projects WHERE tenant = ? AND name = ?", (tenant, name)
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"project {name!r} not found")
+    return project_from_row(row)
+
+
+def create(
+    conn: sqlite3.Connection,
+    name: str,
+    tenant: str,
+    description: str,
+    tags: Sequence[str],
+    notes: str,
+    artifact_location: str,
+) -> Project:
+    """Insert a project."""
+    name = check_name(name, "project")
+    now = time.time()
+    try:
+        cursor = conn.execute(
+            "INSERT INTO projects (tenant, name, description, tags, notes, artifact_location,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (tenant, name, check_text(description, "description"), dumps(check_tags(tags)),
+             check_text(notes, "notes"), artifact_location, now, now),
+        )
+    except sqlite3.IntegrityError:
+        raise ConflictError(f"project {name!r} already exists") from None
+    project_id = int(cursor.lastrowid or 0)
+    record_change(conn, None, "project_created", {"project_id": project_id})
+    return get(conn, project_id)
+
+
+def get_or_create(conn: sqlite3.Connection, name: str, tenant: str) -> Project:
+    """Existing active project or a new one."""
+    name = check_name(name, "project")
+    try:
+        found = get_by_name(conn, name, tenant)
+    except NotFoundError:
+        return create(conn, name, tenant, "", (), "", "")
+    if found.lifecycle != "active":
+        raise ConflictError(f"project {name!r} is deleted; restore it before logging to it")
+    return found
+
+
+def _where(tenant: str | None, search: str | None, lifecycle: str | None) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    args: list[object] = []
+    if tenant is not None:
+        clauses.append("tenant = ?")
+        args.append(tenant)
+    if search:
+        clauses.append("instr(lower(name), lower(?)) > 0")
+        args.append(search)
+    if lifecycle is not None:
+        if lifecycle not in LIFECYCLES:
+            raise InvalidInputError(f"lifecycle must be one of {LIFECYCLES}")
+        clauses.append("lifecycle = ?")
+        args.append(lifecycle)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def list_(
+    conn: sqlite3.Connection, tenant: str | None, search: str | None, lifecycle: str | None,
+    limit: int | None, offset: int,
+) -> list[Project]:
+    """Projects ordered by id."""
+    where, args = _where(tenant, search, lifecycle)
+    sql = f"SELECT {PROJECT_COLUMNS} FROM projects{where} ORDER BY id LIMIT ? OFFSET ?"
+    rows = conn.execute(sql, [*args, -1 if limit is None else limit, offset]).fetchall()
+    return [project_from_row(row) for row in rows]
+
+
+def count(conn: sqlite3.Connection, tenant: str | None, search: str | None, lifecycle: str | None) -> int:
+    """Number of projects matching."""
+    where, args = _where(tenant, search, lifecycle)
+    return int(conn.execute(f"SELECT count(*) FROM projects{where}", args).fetchone()[0])
+
+
+def update(
+    conn: sqlite3.Connection,
+    project_id: int,
+    fields: dict[str, object],
+) -> Project:
+    """Set the given columns."""
+    current = get(conn, project_id)
+    values: dict[str, object] = {}
+    if fields.get("name") is not None:
+        values["name"] = check_name(str(fields["name"]), "project")
+    for text_field in ("description", "notes", "artifact_location"):
+        if fields.get(text_field) is not None:
+            values[text_field] = check_text(fields[text_field], text_field)  # type: ignore[arg-type]
+    if fields.get("tags") is not None:
+        values["tags"] = dumps(check_tags(fields["tags"]))  # type: ignore[arg-type]
+    if fields.get("lifecycle") is not None:
+        if fields["lifecycle"] not in LIFECYCLES:
+            raise InvalidInputError(f"lifecycle must be one of {LIFECYCLES}")
+        values["lifecycle"] = fields["lifecycle"]
+    if not values:
+        return current
+    values["updated_at"] = time.time()
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    try:
+        conn.execute(f"UPDATE projects SET {assignments} WHERE id = ?", [*values.values(), project_id])
+    except sqlite3.IntegrityError:
+        raise ConflictError(f"project {values.get('name')!r} already exists") from None
+    record_change(conn, None, "project_updated", {"project_id": project_id})
+    return get(conn, project_id)
+
+
+def run_ids(conn: sqlite3.Connection, project_id: int) -> list[int]:
+    """Ids of the project's runs."""
+    return [row[0] for row in conn.execute("SELECT id FROM runs WHERE project_id = ?", (project_id,))]

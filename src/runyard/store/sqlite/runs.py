@@ -1,0 +1,239 @@
+"""SQL for runs: create, read, update, status, liveness and delete."""
+
+from __future__ import annotations
+
+import random
+import socket
+import sqlite3
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import psutil
+
+from runyard.errors import ConflictError, InvalidInputError, NotFoundError
+from runyard.store.models import RUN_STATUSES, TERMINAL_STATUSES, Run
+from runyard.store.sqlite.rows import RUN_COLUMNS, dumps, loads, record_change, run_from_row
+from runyard.store.validate import check_name, check_tags, check_text
+
+_ADJECTIVES = ("brisk", "calm", "eager", "fuzzy", "gentle", "lucky", "proud", "quiet", "rapid", "sunny", "vivid", "witty")
+_NOUNS = ("otter", "falcon", "maple", "comet", "river", "ember", "lynx", "cedar", "orbit", "pixel", "tiger", "willow")
+
+
+def new_uid(now: float) -> str:
+    """`run-YYYYMMDD_HHMMSS-xxxxxxxx`, sortable by start time."""
+    stamp = time.strftime("%Y%m%d_%H%M%S", time.gmtime(now))
+    return f"run-{stamp}-{uuid.uuid4().hex[:8]}"
+
+
+def get(conn: sqlite3.Connection, run_id: int) -> Run:
+    """Run by id."""
+    row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"run {run_id} not found")
+    return run_from_row(row)
+
+
+def get_by_uid(conn: sqlite3.Connection, uid: str) -> Run:
+    """Run by uid."""
+    row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE uid = ?", (uid,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"run {uid!r} not found")
+    return run_from_row(row)
+
+
+def get_by_name(conn: sqlite3.Connection, project_id: int, name: str) -> Run:
+    """Run by name in a project."""
+    row = conn.execute(
+        f"SELECT {RUN_COLUMNS} FROM runs WHERE project_id = ? AND name = ?", (project_id, name)
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"run {name!r} not found")
+    return run_from_row(row)
+
+
+def _fresh_name(conn: sqlite3.Connection, project_id: int) -> str:
+    (count,) = conn.execute("SELECT count(*) FROM runs WHERE project_id = ?", (project_id,)).fetchone()
+    rng = random.Random()
+    for attempt in range(100):
+        name = f"{rng.choice(_ADJECTIVES)}-{rng.choice(_NOUNS)}-{count + 1 + attempt}"
+        if conn.execute("SELECT 1 FROM runs WHERE project_id = ? AND name = ?", (project_id, name)).fetchone() is None:
+            return name
+    return f"run-{uuid.uuid4().hex[:12]}"
+
+
+def create(conn: sqlite3.Connection, project_id: int, fields: dict[str, Any]) -> Run:
+    """Insert a run."""
+    project = conn.execute("SELECT lifecycle FROM projects WHERE id = ?", (project_id,)).fetchone()
+    if project is None:
+        raise NotFoundError(f"project {project_id} not found")
+    status = fields.get("status", "running")
+    if status not in RUN_STATUSES:
+        raise InvalidInputError(f"status must be one of {RUN_STATUSES}")
+    name = fields.get("name")
+    name = _fresh_name(conn, project_id) if name is None else check_name(name, "run")
+    now = time.time()
+    try:
+        cursor = conn.execute(
+            "INSERT INTO runs (uid, project_id, name, status, description, notes, tags, config,"
+            " params, system, start_time, end_time, heartbeat_at, updated_at, host, pid, pid_started_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                new_uid(now), project_id, name, status,
+                check_text(fields.get("description", ""), "description"),
+                check_text(fields.get("notes", ""), "notes"),
+                dumps(check_tags(fields.get("tags", ()))),
+                dumps(dict(fields.get("config") or {})),
+                dumps(dict(fields.get("params") or {})),
+                dumps(dict(fields.get("system") or {})),
+                now, now if status in TERMINAL_STATUSES else None, now, now,
+                fields.get("host", ""), int(fields.get("pid", 0)), float(fields.get("pid_started_at", 0.0)),
+            ),
+        )
+    except sqlite3.IntegrityError:
+        raise ConflictError(f"run {name!r} already exists in this project") from None
+    run_id = int(cursor.lastrowid or 0)
+    record_change(conn, run_id, "run_created", {"project_id": project_id, "status": status})
+    return get(conn, run_id)
+
+
+def update(conn: sqlite3.Connection, run_id: int, fields: Mapping[str, Any]) -> Run:
+    """Replace the given fields."""
+    get(conn, run_id)
+    values: dict[str, Any] = {}
+    if fields.get("name") is not None:
+        values["name"] = check_name(fields["name"], "run")
+    for text_field in ("description", "notes"):
+        if fields.get(text_field) is not None:
+            values[text_field] = check_text(fields[text_field], text_field)
+    if fields.get("tags") is not None:
+        values["tags"] = dumps(check_tags(fields["tags"]))
+    for json_field in ("config", "system"):
+        if fields.get(json_field) is not None:
+            if not isinstance(fields[json_field], Mapping):
+                raise InvalidInputError(f"{json_field} must be an object")
+            values[json_field] = dumps(dict(fields[json_field]))
+    if not values:
+        return get(conn, run_id)
+    values["updated_at"] = time.time()
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    try:
+        conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?", [*values.values(), run_id])
+    except sqlite3.IntegrityError:
+        raise ConflictError(f"run {values.get('name')!r} already exists in this project") from None
+    record_change(conn, run_id, "run_updated", {"fields": sorted(values)})
+    return get(conn, run_id)
+
+
+def log_params(conn: sqlite3.Connection, run_id: int, params: Mapping[str, Any]) -> Run:
+    """Merge params."""
+    current = get(conn, run_id)
+    if not isinstance(params, Mapping) or any(not isinstance(k, str) or not k for k in params):
+        raise InvalidInputError("params must be an object with non-empty string keys")
+    merged = {**current.params, **params}
+    conn.execute(
+        "UPDATE runs SET params = ?, updated_at = ? WHERE id = ?", (dumps(merged), time.time(), run_id)
+    )
+    record_change(conn, run_id, "params", {"keys": sorted(params)})
+    return get(conn, run_id)
+
+
+def set_status(conn: sqlite3.Connection, run_id: int, status: str, end_time: float | None) -> Run:
+    """Set status; terminal ones close the run."""
+    if status not in RUN_STATUSES:
+        raise InvalidInputError(f"status must be one of {RUN_STATUSES}")
+    get(conn, run_id)
+    now = time.time()
+    end = (end_time or now) if status in TERMINAL_STATUSES else None
+    conn.execute(
+        "UPDATE runs SET status = ?, end_time = ?, updated_at = ?, heartbeat_at = ? WHERE id = ?",
+        (status, end, now, now, run_id),
+    )
+    record_change(conn, run_id, "status", {"status": status})
+    return get(conn, run_id)
+
+
+def resume(conn: sqlite3.Connection, run_id: int, host: str, pid: int, pid_started_at: float) -> Run:
+    """Running again, owned by a new process."""
+    get(conn, run_id)
+    now = time.time()
+    conn.execute(
+        "UPDATE runs SET status = 'running', end_time = NULL, heartbeat_at = ?, updated_at = ?,"
+        " host = ?, pid = ?, pid_started_at = ? WHERE id = ?",
+        (now, now, host, pid, pid_started_at, run_id),
+    )
+    record_change(conn, run_id, "status", {"status": "running", "resumed": True})
+    return get(conn, run_id)
+
+
+def heartbeat(conn: sqlite3.Connection, run_id: int) -> None:
+    """Touch the heartbeat."""
+    cursor = conn.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (time.time(), run_id))
+    if cursor.rowcount == 0:
+        raise NotFoundError(f"run {run_id} not found")
+
+
+def _process_alive(pid: int, started_at: float) -> bool:
+    try:
+        created = psutil.Process(pid).create_time()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return False
+    # A recycled pid belongs to a process that started at another time.
+    return started_at <= 0 or abs(created - started_at) < 2.0
+
+
+def stale_candidates(conn: sqlite3.Connection, stale_after_s: float) -> list[int]:
+    """Running runs whose process is gone (same host) or whose heartbeat stopped.
+
+    Runs with pid 0 (created over REST without an SDK process) have no liveness to judge.
+    """
+    here = socket.gethostname()
+    now = time.time()
+    dead: list[int] = []
+    rows = conn.execute(
+        "SELECT id, host, pid, pid_started_at, heartbeat_at FROM runs WHERE status = 'running' AND pid > 0"
+    ).fetchall()
+    for run_id, host, pid, started_at, beat in rows:
+        if host == here:
+            if not _process_alive(pid, started_at):
+                dead.append(run_id)
+        elif now - beat > stale_after_s:
+            dead.append(run_id)
+    return dead
+
+
+def mark_crashed(conn: sqlite3.Connection, run_ids: Sequence[int]) -> list[int]:
+    """Set crashed on those still running (re-checked inside the write transaction)."""
+    marked = []
+    for run_id in run_ids:
+        cursor = conn.execute(
+            "UPDATE runs SET status = 'crashed', end_time = heartbeat_at, updated_at = ?"
+            " WHERE id = ? AND status = 'running'",
+            (time.time(), run_id),
+        )
+        if cursor.rowcount:
+            record_change(conn, run_id, "status", {"status": "crashed"})
+            marked.append(run_id)
+    return marked
+
+
+def delete_rows(conn: sqlite3.Connection, run_id: int) -> str:
+    """Delete a run and everything attached; returns its uid for file cleanup."""
+    run = get(conn, run_id)
+    conn.execute(
+        "DELETE FROM metric_chunks WHERE key_id IN (SELECT id FROM metric_keys WHERE run_id = ?)", (run_id,)
+    )
+    for table in ("metric_keys", "log_lines", "artifacts", "batches"):
+        conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
+    conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+    record_change(conn, run_id, "run_deleted", {"project_id": run.project_id})
+    return run.uid
+
+
+def config_of(conn: sqlite3.Connection, run_id: int) -> dict[str, Any]:
+    """Just the config of a run."""
+    row = conn.execute("SELECT config FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"run {run_id} not found")
+    return dict(loads(row[0]))

@@ -1,0 +1,144 @@
+"""Versioned schema migrations for the SQLite store.
+
+Each entry upgrades the database by one version; a database made by an older runyard
+is upgraded on open, one made by a newer runyard is refused.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from runyard.errors import SchemaTooNewError
+
+_V1 = """
+CREATE TABLE projects (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '[]',
+    notes TEXT NOT NULL DEFAULT '',
+    lifecycle TEXT NOT NULL DEFAULT 'active',
+    artifact_location TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    UNIQUE (tenant, name)
+);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uid TEXT NOT NULL UNIQUE,
+    project_id INTEGER NOT NULL REFERENCES projects(id),
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '[]',
+    config TEXT NOT NULL DEFAULT '{}',
+    params TEXT NOT NULL DEFAULT '{}',
+    system TEXT NOT NULL DEFAULT '{}',
+    start_time REAL NOT NULL,
+    end_time REAL,
+    heartbeat_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    host TEXT NOT NULL DEFAULT '',
+    pid INTEGER NOT NULL DEFAULT 0,
+    pid_started_at REAL NOT NULL DEFAULT 0,
+    UNIQUE (project_id, name)
+);
+CREATE INDEX runs_status ON runs (status);
+CREATE TABLE metric_keys (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    key TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    vmin REAL,
+    vmax REAL,
+    first_step INTEGER NOT NULL,
+    last_step INTEGER NOT NULL,
+    last_value REAL,
+    last_time REAL NOT NULL,
+    small_chunks INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (run_id, key)
+);
+CREATE TABLE metric_chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key_id INTEGER NOT NULL REFERENCES metric_keys(id),
+    seq INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    n INTEGER NOT NULL,
+    first_step INTEGER NOT NULL,
+    last_step INTEGER NOT NULL,
+    vmin REAL,
+    vmax REAL,
+    step_stride INTEGER,
+    steps BLOB,
+    values_codec INTEGER NOT NULL,
+    vals BLOB NOT NULL,
+    times_codec INTEGER NOT NULL,
+    times BLOB NOT NULL
+);
+CREATE INDEX metric_chunks_key ON metric_chunks (key_id, seq, id);
+CREATE TABLE log_lines (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    time REAL NOT NULL,
+    stream TEXT NOT NULL,
+    line TEXT NOT NULL
+);
+CREATE INDEX log_lines_run ON log_lines (run_id, id);
+CREATE TABLE artifacts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    UNIQUE (run_id, path)
+);
+CREATE TABLE batches (
+    batch_id TEXT PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX batches_run ON batches (run_id);
+CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _current_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, path: str) -> int:
+    """Bring the database to SCHEMA_VERSION; return the version it had before."""
+    found = _current_version(conn)
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"{path} was written by a newer runyard (schema v{found}; this runyard knows "
+            f"up to v{SCHEMA_VERSION}): upgrade runyard to open it"
+        )
+    if found == SCHEMA_VERSION:
+        return found
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Re-read under the write lock: another process may have migrated meanwhile.
+        found = _current_version(conn)
+        for version in range(found, SCHEMA_VERSION):
+            for statement in MIGRATIONS[version].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return found

@@ -1,0 +1,280 @@
+"""`Store` on SQLite + local files: the embedded default."""
+
+from __future__ import annotations
+
+import io
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from runyard.errors import NotFoundError, StoreError
+from runyard.paths import ARTIFACTS_DIR_NAME, DB_FILE_NAME
+from runyard.store.base import DEFAULT_TENANT, Store
+from runyard.store.models import (
+    Artifact,
+    Change,
+    Downsampled,
+    LogLine,
+    MetricColumns,
+    MetricSummary,
+    Project,
+    Run,
+)
+from runyard.store.query import RunQuery
+from runyard.store.series import clip_steps, downsample, merge_chunks
+from runyard.store.sqlite import artifacts, logs, metrics, projects, runs, search
+from runyard.store.sqlite.chunk_cache import ChunkCache
+from runyard.store.sqlite.db import Database
+from runyard.store.sqlite.rows import loads
+
+COMPACT_MIN_AGE_S = 10.0
+
+
+class SQLiteStore(Store):
+    """SQLite in WAL mode: one writer thread (group commit), a reader connection per thread."""
+
+    def __init__(self, data_dir: Path, *, create: bool = True, compact_min_age_s: float = COMPACT_MIN_AGE_S) -> None:
+        self.data_dir = Path(data_dir)
+        self.artifacts_dir = self.data_dir / ARTIFACTS_DIR_NAME
+        db_path = self.data_dir / DB_FILE_NAME
+        if not create and not db_path.exists():
+            raise StoreError(f"no runyard data in {self.data_dir}")
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise StoreError(f"{self.data_dir} is not a directory")
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create data dir {self.data_dir}: {exc.strerror}") from None
+        if not os.access(self.data_dir, os.W_OK):
+            raise StoreError(f"data dir {self.data_dir} is not writable")
+        self.compact_min_age_s = compact_min_age_s
+        self._compact_due: set[int] = set()
+        self._compact_lock = threading.Lock()
+        self._cache = ChunkCache()
+        self._db = Database(db_path, self._idle_compaction)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- projects ------------------------------------------------------------------
+    def create_project(self, name: str, *, tenant: str = DEFAULT_TENANT, description: str = "",
+                       tags: Sequence[str] = (), notes: str = "", artifact_location: str = "") -> Project:
+        return self._db.write(lambda c: projects.create(c, name, tenant, description, tags, notes, artifact_location))
+
+    def get_or_create_project(self, name: str, *, tenant: str = DEFAULT_TENANT) -> Project:
+        try:
+            found = self.get_project_by_name(name, tenant=tenant)
+            if found.lifecycle == "active":
+                return found
+        except NotFoundError:
+            pass
+        return self._db.write(lambda c: projects.get_or_create(c, name, tenant))
+
+    def get_project(self, project_id: int) -> Project:
+        return self._db.read(lambda c: projects.get(c, project_id))
+
+    def get_project_by_name(self, name: str, *, tenant: str = DEFAULT_TENANT) -> Project:
+        return self._db.read(lambda c: projects.get_by_name(c, name, tenant))
+
+    def list_projects(self, *, tenant: str | None = DEFAULT_TENANT, search: str | None = None,
+                      lifecycle: str | None = "active", limit: int | None = None, offset: int = 0) -> list[Project]:
+        return self._db.read(lambda c: projects.list_(c, tenant, search, lifecycle, limit, offset))
+
+    def count_projects(self, *, tenant: str | None = DEFAULT_TENANT, search: str | None = None,
+                       lifecycle: str | None = "active") -> int:
+        return self._db.read(lambda c: projects.count(c, tenant, search, lifecycle))
+
+    def update_project(self, project_id: int, *, name: str | None = None, description: str | None = None,
+                       tags: Sequence[str] | None = None, notes: str | None = None,
+                       artifact_location: str | None = None) -> Project:
+        fields: dict[str, object] = {"name": name, "description": description, "tags": tags,
+                                     "notes": notes, "artifact_location": artifact_location}
+        return self._db.write(lambda c: projects.update(c, project_id, fields))
+
+    def set_project_lifecycle(self, project_id: int, lifecycle: str) -> Project:
+        return self._db.write(lambda c: projects.update(c, project_id, {"lifecycle": lifecycle}))
+
+    def delete_project(self, project_id: int) -> None:
+        def op(conn: sqlite3.Connection) -> list[str]:
+            projects.get(conn, project_id)
+            uids = [runs.delete_rows(conn, run_id) for run_id in projects.run_ids(conn, project_id)]
+            conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
+            return uids
+
+        for uid in self._db.write(op):
+            artifacts.remove_tree(self.artifacts_dir / uid)
+        self._cache.clear()
+
+    # -- runs ----------------------------------------------------------------------
+    def create_run(self, project_id: int, *, name: str | None = None, description: str = "",
+                   notes: str = "", tags: Sequence[str] = (), config: Mapping[str, Any] | None = None,
+                   params: Mapping[str, Any] | None = None, system: Mapping[str, Any] | None = None,
+                   host: str = "", pid: int = 0, pid_started_at: float = 0.0, status: str = "running") -> Run:
+        fields = {"name": name, "description": description, "notes": notes, "tags": tags, "config": config,
+                  "params": params, "system": system, "host": host, "pid": pid,
+                  "pid_started_at": pid_started_at, "status": status}
+        return self._db.write(lambda c: runs.create(c, project_id, fields))
+
+    def get_run(self, run_id: int) -> Run:
+        return self._db.read(lambda c: runs.get(c, run_id))
+
+    def get_run_by_uid(self, uid: str) -> Run:
+        return self._db.read(lambda c: runs.get_by_uid(c, uid))
+
+    def get_run_by_name(self, project_id: int, name: str) -> Run:
+        return self._db.read(lambda c: runs.get_by_name(c, project_id, name))
+
+    def search_runs(self, query: RunQuery) -> list[Run]:
+        return self._db.read(lambda c: search.search(c, query))
+
+    def count_runs(self, query: RunQuery) -> int:
+        return self._db.read(lambda c: search.count(c, query))
+
+    def update_run(self, run_id: int, *, name: str | None = None, description: str | None = None,
+                   notes: str | None = None, tags: Sequence[str] | None = None,
+                   config: Mapping[str, Any] | None = None, system: Mapping[str, Any] | None = None) -> Run:
+        fields = {"name": name, "description": description, "notes": notes, "tags": tags,
+                  "config": config, "system": system}
+        return self._db.write(lambda c: runs.update(c, run_id, fields))
+
+    def log_params(self, run_id: int, params: Mapping[str, Any]) -> Run:
+        return self._db.write(lambda c: runs.log_params(c, run_id, params))
+
+    def set_run_status(self, run_id: int, status: str, *, end_time: float | None = None) -> Run:
+        return self._db.write(lambda c: runs.set_status(c, run_id, status, end_time))
+
+    def resume_run(self, run_id: int, *, host: str = "", pid: int = 0, pid_started_at: float = 0.0) -> Run:
+        return self._db.write(lambda c: runs.resume(c, run_id, host, pid, pid_started_at))
+
+    def heartbeat(self, run_id: int) -> None:
+        self._db.write(lambda c: runs.heartbeat(c, run_id))
+
+    def mark_stale_runs_crashed(self, stale_after_s: float) -> list[int]:
+        candidates = self._db.read(lambda c: runs.stale_candidates(c, stale_after_s))
+        if not candidates:
+            return []
+        return self._db.write(lambda c: runs.mark_crashed(c, candidates))
+
+    def delete_run(self, run_id: int) -> None:
+        uid = self._db.write(lambda c: runs.delete_rows(c, run_id))
+        artifacts.remove_tree(self.artifacts_dir / uid)
+        self._cache.clear()
+
+    # -- metrics -------------------------------------------------------------------
+    def append_metrics(self, run_id: int, batch: Mapping[str, MetricColumns], *, batch_id: str | None = None) -> int:
+        prepared = metrics.prepare(batch)
+        if not prepared:
+            return 0
+        seq, due = self._db.write(lambda c: metrics.append(c, run_id, prepared, batch_id))
+        if due:
+            with self._compact_lock:
+                self._compact_due.update(due)
+        return seq
+
+    def _series(self, run_id: int, key: str, step_min: int | None, step_max: int | None) -> MetricColumns:
+        cached = self._cache.known_ids()
+        for _attempt in range(2):
+
+            def fetch(conn: sqlite3.Connection, skip: frozenset[int] = cached) -> list[metrics.ChunkRow]:
+                return metrics.chunk_rows(conn, metrics.key_id(conn, run_id, key), step_min, step_max, skip)
+
+            chunks = self._cache.decode_all(self._db.read(fetch))
+            if chunks is not None:
+                return clip_steps(merge_chunks(chunks), step_min, step_max)
+            cached = frozenset()  # an entry was evicted meanwhile: fetch every blob
+        raise StoreError(f"cannot read metric {key!r} of run {run_id}")
+
+    def read_metric(self, run_id: int, key: str, *, step_min: int | None = None,
+                    step_max: int | None = None) -> MetricColumns:
+        return self._series(run_id, key, step_min, step_max)
+
+    def read_metric_downsampled(self, run_id: int, key: str, *, buckets: int = 1000,
+                                step_min: int | None = None, step_max: int | None = None) -> Downsampled:
+        return downsample(key, self._series(run_id, key, step_min, step_max), buckets, step_min, step_max)
+
+    def metric_summaries(self, run_ids: Sequence[int]) -> dict[int, dict[str, MetricSummary]]:
+        return self._db.read(lambda c: metrics.summaries(c, run_ids))
+
+    def compact(self, run_id: int | None = None) -> int:
+        key_ids = self._db.read(lambda c: metrics.key_ids_to_compact(c, run_id))
+        older_than = time.time() + 1.0  # an explicit compact merges everything
+        removed = 0
+        for kid in key_ids:
+
+            def op(conn: sqlite3.Connection, key_id: int = kid) -> int:
+                return metrics.compact_key(conn, key_id, older_than)
+
+            removed += self._db.write(op)
+        return removed
+
+    def _idle_compaction(self, conn: sqlite3.Connection) -> float | None:
+        """Writer-thread hook: merge small chunks old enough to be out of the live window."""
+        with self._compact_lock:
+            due, self._compact_due = self._compact_due, set()
+        if not due:
+            return None
+        older_than = time.time() - self.compact_min_age_s
+        for kid in sorted(due):
+            self._db.begin_immediate(conn)
+            try:
+                metrics.compact_key(conn, kid, older_than)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return None
+
+    # -- logs ----------------------------------------------------------------------
+    def append_logs(self, run_id: int, lines: Sequence[tuple[float, str, str]], *, batch_id: str | None = None) -> int:
+        checked = logs.check_lines(lines)
+        return self._db.write(lambda c: logs.append(c, run_id, checked, batch_id))
+
+    def read_logs(self, run_id: int, *, after_id: int = 0, limit: int | None = None,
+                  tail: int | None = None) -> list[LogLine]:
+        return self._db.read(lambda c: logs.read(c, run_id, after_id, limit, tail))
+
+    # -- artifacts -----------------------------------------------------------------
+    def _store_artifact(self, run_id: int, name: str, stream: BinaryIO) -> Artifact:
+        run = self.get_run(run_id)
+        cleaned, size, digest = artifacts.write_file(self.artifacts_dir / run.uid, name, stream)
+        return self._db.write(lambda c: artifacts.record(c, run_id, cleaned, size, digest))
+
+    def add_artifact(self, run_id: int, source: Path, name: str | None = None) -> Artifact:
+        source = Path(source)
+        if not source.is_file():
+            raise NotFoundError(f"artifact source {source} is not a file")
+        with source.open("rb") as stream:
+            return self._store_artifact(run_id, name or source.name, stream)
+
+    def add_artifact_bytes(self, run_id: int, name: str, data: bytes) -> Artifact:
+        return self._store_artifact(run_id, name, io.BytesIO(data))
+
+    def list_artifacts(self, run_id: int) -> list[Artifact]:
+        return self._db.read(lambda c: artifacts.list_(c, run_id))
+
+    def artifact_file(self, run_id: int, name: str) -> Path:
+        run = self.get_run(run_id)
+        cleaned = artifacts.clean_name(name)
+        known = {item.path for item in self.list_artifacts(run_id)}
+        path = artifacts.confined(self.artifacts_dir / run.uid, cleaned)
+        if cleaned not in known or not path.is_file():
+            raise NotFoundError(f"artifact {name!r} not found in run {run.uid}")
+        return path
+
+    # -- change feed ---------------------------------------------------------------
+    def last_change_seq(self) -> int:
+        return self._db.read(lambda c: int(c.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]))
+
+    def changes_since(self, seq: int, *, limit: int = 1000) -> list[Change]:
+        def fetch(conn: sqlite3.Connection) -> list[Change]:
+            rows = conn.execute(
+                "SELECT seq, run_id, kind, detail, created_at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                (seq, limit),
+            ).fetchall()
+            return [Change(row[0], row[1], row[2], loads(row[3]), row[4]) for row in rows]
+
+        return self._db.read(fetch)

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from runyard.errors import SchemaTooNewError, StoreError
+from runyard.store import open_store
+from runyard.store.sqlite.schema import SCHEMA_VERSION
+from tests.store.helpers import cols
+
+
+def test_newer_schema_refused(tmp_path: Path) -> None:
+    open_store(tmp_path).close()
+    with sqlite3.connect(tmp_path / "runyard.db") as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(SchemaTooNewError, match="newer runyard"):
+        open_store(tmp_path)
+
+
+def test_older_schema_upgraded(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "runyard.db").close()  # an empty v0 database
+    with open_store(tmp_path) as store:
+        store.create_project("p")
+    with sqlite3.connect(tmp_path / "runyard.db") as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_bad_data_dirs(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="not a directory"):
+        open_store(tmp_path / "file")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "runyard.db").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a runyard database"):
+        open_store(tmp_path / "d")
+    with pytest.raises(StoreError, match="no runyard data"):
+        open_store(tmp_path / "empty", create=False)
+
+
+def test_data_survives_reopen(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        run = store.create_run(store.create_project("p").id)
+        store.append_metrics(run.id, {"m": cols(range(10), np.arange(10.0))})
+    with open_store(tmp_path) as store:
+        assert store.read_metric(run.id, "m").values.tolist() == list(np.arange(10.0))
+
+
+def test_many_threads_group_commit(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        run = store.create_run(store.create_project("p").id)
+        errors: list[BaseException] = []
+
+        def worker(k: int) -> None:
+            try:
+                for i in range(20):
+                    store.append_metrics(run.id, {f"k{k}": cols([i], [float(i)])}, batch_id=f"{k}-{i}")
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors
+        summaries = store.metric_summaries([run.id])[run.id]
+        assert {key: s.count for key, s in summaries.items()} == {f"k{k}": 20 for k in range(8)}
+
+
+_WRITER = """
+import sys, numpy as np
+from runyard.store import open_store, MetricColumns
+store = open_store(sys.argv[1])
+project = store.get_or_create_project("shared")
+run = store.create_run(project.id, name=sys.argv[2])
+for i in range(200):
+    store.append_metrics(run.id, {"m": MetricColumns(np.array([i]), np.array([float(i)]), np.array([0.0]))})
+store.set_run_status(run.id, "finished")
+store.close()
+"""
+
+
+def test_two_processes_one_data_dir(tmp_path: Path) -> None:
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), f"w{k}"]) for k in range(2)]
+    assert [proc.wait(timeout=120) for proc in procs] == [0, 0]
+    with open_store(tmp_path) as store:
+        project = store.get_project_by_name("shared")
+        for k in range(2):
+            run = store.get_run_by_name(project.id, f"w{k}")
+            assert run.status == "finished"
+            assert store.read_metric(run.id, "m").values.tolist() == [float(i) for i in range(200)]
