@@ -12,7 +12,14 @@ from typing import Any
 import numpy as np
 
 from runyard.errors import InvalidInputError, NotFoundError
-from runyard.store.codec import EncodedChunk, decode_chunk, encode_chunk, sort_dedupe
+from runyard.store.codec import (
+    EncodedChunk,
+    decode_steps,
+    decode_times,
+    decode_values,
+    encode_chunk,
+    sort_dedupe,
+)
 from runyard.store.models import MetricColumns, MetricSummary
 from runyard.store.series import merge_chunks
 from runyard.store.sqlite.rows import record_change
@@ -48,10 +55,13 @@ class ChunkRow:
     times_codec: int = 0
     times: bytes = b""
 
-    def decode(self) -> MetricColumns:
-        """Decoded columns of the chunk."""
-        return decode_chunk(self.n, self.first_step, self.stride, self.steps, self.values_codec,
-                            self.values, self.times_codec, self.times)
+    def decode(self, out: MetricColumns | None = None) -> MetricColumns:
+        """Decoded columns of the chunk, written into `out` (arrays of length n) when given."""
+        return MetricColumns(
+            decode_steps(self.n, self.first_step, self.stride, self.steps, None if out is None else out.steps),
+            decode_values(self.n, self.values_codec, self.values, None if out is None else out.values),
+            decode_times(self.n, self.times_codec, self.times, None if out is None else out.times),
+        )
 
 
 def check_key(key: object) -> str:
@@ -84,10 +94,9 @@ def _insert_chunk(conn: sqlite3.Connection, key_id: int, seq: int, chunk: Encode
 
 
 def chunk_rows(
-    conn: sqlite3.Connection, key_id: int, step_min: int | None, step_max: int | None,
-    skip_blobs_of: Sequence[int] | frozenset[int] = frozenset(),
+    conn: sqlite3.Connection, key_id: int, step_min: int | None = None, step_max: int | None = None
 ) -> list[ChunkRow]:
-    """Chunks of a key in write order; blobs are left out for ids in `skip_blobs_of`."""
+    """Chunk metadata of a key in write order (no blobs); see `fill_blobs`."""
     sql = "SELECT id, n, first_step, last_step, step_stride FROM metric_chunks WHERE key_id = ?"
     args: list[Any] = [key_id]
     if step_min is not None:
@@ -96,20 +105,28 @@ def chunk_rows(
     if step_max is not None:
         sql += " AND first_step <= ?"
         args.append(step_max)
-    rows = [ChunkRow(*row) for row in conn.execute(sql + " ORDER BY seq, id", args)]
-    wanted = [row.id for row in rows if row.id not in skip_blobs_of]
-    if wanted:
-        by_id = {row.id: row for row in rows}
-        for start in range(0, len(wanted), 500):
-            part = wanted[start:start + 500]
-            marks = ",".join("?" * len(part))
-            for cid, steps, vcodec, vals, tcodec, times in conn.execute(
-                f"SELECT id, steps, values_codec, vals, times_codec, times FROM metric_chunks WHERE id IN ({marks})",
-                part,
-            ):
-                row = by_id[cid]
-                row.steps, row.values_codec, row.values, row.times_codec, row.times = (
-                    steps, vcodec, vals, tcodec, times)
+    return [ChunkRow(*row) for row in conn.execute(sql + " ORDER BY seq, id", args)]
+
+
+def fill_blobs(conn: sqlite3.Connection, rows: Sequence[ChunkRow]) -> None:
+    """Load the blobs of the given chunk rows."""
+    by_id = {row.id: row for row in rows}
+    ids = list(by_id)
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        marks = ",".join("?" * len(part))
+        for cid, steps, vcodec, vals, tcodec, times in conn.execute(
+            f"SELECT id, steps, values_codec, vals, times_codec, times FROM metric_chunks WHERE id IN ({marks})",
+            part,
+        ):
+            row = by_id[cid]
+            row.steps, row.values_codec, row.values, row.times_codec, row.times = steps, vcodec, vals, tcodec, times
+
+
+def loaded_rows(conn: sqlite3.Connection, key_id: int) -> list[ChunkRow]:
+    """Every chunk of a key with its blobs."""
+    rows = chunk_rows(conn, key_id)
+    fill_blobs(conn, rows)
     return rows
 
 
@@ -124,7 +141,7 @@ def key_id(conn: sqlite3.Connection, run_id: int, key: str) -> int:
 
 
 def _recompute_summary(conn: sqlite3.Connection, kid: int) -> None:
-    series = merge_chunks([row.decode() for row in chunk_rows(conn, kid, None, None)])
+    series = merge_chunks([row.decode() for row in loaded_rows(conn, kid)])
     finite = series.values[~np.isnan(series.values)]
     conn.execute(
         "UPDATE metric_keys SET count = ?, vmin = ?, vmax = ?, first_step = ?, last_step = ?,"
@@ -214,7 +231,7 @@ def compact_key(conn: sqlite3.Connection, kid: int, older_than: float) -> int:
     for group in groups:
         ids = [cid for cid, _seq in group]
         marks = ",".join("?" * len(ids))
-        fetched = {row.id: row for row in chunk_rows(conn, kid, None, None) if row.id in set(ids)}
+        fetched = {row.id: row for row in loaded_rows(conn, kid) if row.id in set(ids)}
         merged = merge_chunks([fetched[cid].decode() for cid in ids])
         conn.execute(f"DELETE FROM metric_chunks WHERE id IN ({marks})", ids)
         # The merged chunk takes the place of the newest one it replaces, keeping write order.

@@ -25,11 +25,11 @@ from runyard.store.models import (
     Run,
 )
 from runyard.store.query import RunQuery
-from runyard.store.series import clip_steps, downsample, merge_chunks
+from runyard.store.series import clip_steps, downsample
 from runyard.store.sqlite import artifacts, logs, metrics, projects, runs, search
-from runyard.store.sqlite.chunk_cache import ChunkCache
 from runyard.store.sqlite.db import Database
 from runyard.store.sqlite.rows import loads
+from runyard.store.sqlite.series_cache import Assembler, SeriesCache
 
 COMPACT_MIN_AGE_S = 10.0
 
@@ -54,11 +54,13 @@ class SQLiteStore(Store):
         self.compact_min_age_s = compact_min_age_s
         self._compact_due: set[int] = set()
         self._compact_lock = threading.Lock()
-        self._cache = ChunkCache()
+        self._series_cache = SeriesCache()
+        self._assembler = Assembler()
         self._db = Database(db_path, self._idle_compaction)
 
     def close(self) -> None:
         self._db.close()
+        self._assembler.close()
 
     # -- projects ------------------------------------------------------------------
     def create_project(self, name: str, *, tenant: str = DEFAULT_TENANT, description: str = "",
@@ -107,7 +109,7 @@ class SQLiteStore(Store):
 
         for uid in self._db.write(op):
             artifacts.remove_tree(self.artifacts_dir / uid)
-        self._cache.clear()
+        self._series_cache.clear()
 
     # -- runs ----------------------------------------------------------------------
     def create_run(self, project_id: int, *, name: str | None = None, description: str = "",
@@ -162,7 +164,7 @@ class SQLiteStore(Store):
     def delete_run(self, run_id: int) -> None:
         uid = self._db.write(lambda c: runs.delete_rows(c, run_id))
         artifacts.remove_tree(self.artifacts_dir / uid)
-        self._cache.clear()
+        self._series_cache.clear()
 
     # -- metrics -------------------------------------------------------------------
     def append_metrics(self, run_id: int, batch: Mapping[str, MetricColumns], *, batch_id: str | None = None) -> int:
@@ -176,17 +178,28 @@ class SQLiteStore(Store):
         return seq
 
     def _series(self, run_id: int, key: str, step_min: int | None, step_max: int | None) -> MetricColumns:
-        cached = self._cache.known_ids()
-        for _attempt in range(2):
+        def fetch(conn: sqlite3.Connection) -> tuple[MetricColumns | None, list[metrics.ChunkRow], int, tuple[int, ...]]:
+            kid = metrics.key_id(conn, run_id, key)
+            rows = metrics.chunk_rows(conn, kid)
+            ids = tuple(row.id for row in rows)
+            hit = self._series_cache.get(kid, ids)
+            if hit is not None:
+                return hit, [], kid, ids
+            inside = [row for row in rows if (step_min is None or row.last_step >= step_min)
+                      and (step_max is None or row.first_step <= step_max)]
+            if sum(row.n for row in inside) * 2 < sum(row.n for row in rows):
+                # A narrow zoom: decode only its chunks and leave the cache alone.
+                metrics.fill_blobs(conn, inside)
+                return None, inside, kid, ()
+            metrics.fill_blobs(conn, rows)
+            return None, rows, kid, ids
 
-            def fetch(conn: sqlite3.Connection, skip: frozenset[int] = cached) -> list[metrics.ChunkRow]:
-                return metrics.chunk_rows(conn, metrics.key_id(conn, run_id, key), step_min, step_max, skip)
-
-            chunks = self._cache.decode_all(self._db.read(fetch))
-            if chunks is not None:
-                return clip_steps(merge_chunks(chunks), step_min, step_max)
-            cached = frozenset()  # an entry was evicted meanwhile: fetch every blob
-        raise StoreError(f"cannot read metric {key!r} of run {run_id}")
+        hit, rows, kid, ids = self._db.read(fetch)
+        if hit is None:
+            hit = self._assembler.assemble(rows)
+            if ids:
+                self._series_cache.put(kid, ids, hit)
+        return clip_steps(hit, step_min, step_max)
 
     def read_metric(self, run_id: int, key: str, *, step_min: int | None = None,
                     step_max: int | None = None) -> MetricColumns:
