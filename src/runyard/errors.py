@@ -19,6 +19,18 @@ class InvalidInputError(RunyardError, ValueError):
     """Input is malformed or out of bounds."""
 
 
+class PayloadTooLargeError(InvalidInputError):
+    """A body, batch or file is over a documented limit."""
+
+
+class AuthError(RunyardError):
+    """Missing or invalid credentials."""
+
+
+class ForbiddenError(RunyardError):
+    """The caller's tenant may not touch this object."""
+
+
 class StoreError(RunyardError):
     """The store cannot be opened or written (bad data dir, disk full, ...)."""
 

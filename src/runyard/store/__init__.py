@@ -15,6 +15,7 @@ from runyard.store.models import (
     MetricSummary,
     Project,
     Run,
+    Token,
 )
 from runyard.store.query import Filter, RunQuery, SortKey, parse_filter, parse_order_by
 
@@ -32,6 +33,7 @@ __all__ = [
     "RunQuery",
     "SortKey",
     "Store",
+    "Token",
     "open_store",
     "parse_filter",
     "parse_order_by",

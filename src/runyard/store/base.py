@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from runyard.store.models import (
     Artifact,
@@ -16,6 +16,7 @@ from runyard.store.models import (
     MetricSummary,
     Project,
     Run,
+    Token,
 )
 from runyard.store.query import RunQuery
 
@@ -124,8 +125,13 @@ class Store(abc.ABC):
         pid: int = 0,
         pid_started_at: float = 0.0,
         status: str = "running",
+        uid: str | None = None,
     ) -> Run:
-        """Create a run; a missing name gets a fresh unique one; a taken one is a conflict."""
+        """Create a run; a missing name gets a fresh unique one; a taken one is a conflict.
+
+        `uid` lets a client choose the uid (remote SDKs do, so offline batches can name
+        their run); a taken uid is a conflict.
+        """
 
     @abc.abstractmethod
     def get_run(self, run_id: int) -> Run:
@@ -245,6 +251,12 @@ class Store(abc.ABC):
         """Store bytes as an artifact file of the run."""
 
     @abc.abstractmethod
+    def add_artifact_stream(
+        self, run_id: int, name: str, stream: BinaryIO, *, max_bytes: int | None = None
+    ) -> Artifact:
+        """Store a stream as an artifact; `PayloadTooLargeError` past `max_bytes`, nothing kept."""
+
+    @abc.abstractmethod
     def list_artifacts(self, run_id: int) -> list[Artifact]:
         """Artifacts of a run, ordered by path."""
 
@@ -260,3 +272,20 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def changes_since(self, seq: int, *, limit: int = 1000) -> list[Change]:
         """Committed changes after `seq`, oldest first."""
+
+    # -- tenants and tokens --------------------------------------------------------
+    @abc.abstractmethod
+    def create_token(self, tenant: str, *, name: str = "") -> tuple[Token, str]:
+        """A new token for a tenant: its record and the secret, shown only this once."""
+
+    @abc.abstractmethod
+    def list_tokens(self, *, tenant: str | None = None) -> list[Token]:
+        """Tokens (never their secrets), oldest first."""
+
+    @abc.abstractmethod
+    def revoke_token(self, token_id: int) -> Token:
+        """Make a token unusable from now on."""
+
+    @abc.abstractmethod
+    def tenant_for_token(self, secret: str) -> str | None:
+        """The tenant of a valid, unrevoked token; None otherwise."""

@@ -147,3 +147,16 @@ class Change:
     kind: str
     detail: dict[str, Any] = field(default_factory=dict)
     created_at: float = 0.0
+
+
+@dataclass(slots=True)
+class Token:
+    """An API token of a tenant; only its hash is stored."""
+
+    id: int
+    tenant: str
+    name: str
+    prefix: str
+    created_at: float
+    revoked_at: float | None
+    last_used_at: float | None

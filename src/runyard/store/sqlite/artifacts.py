@@ -11,7 +11,7 @@ import time
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from runyard.errors import InvalidInputError, NotFoundError
+from runyard.errors import InvalidInputError, NotFoundError, PayloadTooLargeError
 from runyard.store.models import Artifact
 from runyard.store.sqlite.rows import record_change
 
@@ -42,7 +42,7 @@ def confined(run_dir: Path, name: str) -> Path:
     return target
 
 
-def write_file(run_dir: Path, name: str, source: BinaryIO) -> tuple[str, int, str]:
+def write_file(run_dir: Path, name: str, source: BinaryIO, max_bytes: int | None = None) -> tuple[str, int, str]:
     """Copy a stream into place atomically; returns (clean name, size, sha256)."""
     cleaned = clean_name(name)
     target = confined(run_dir, cleaned)
@@ -54,9 +54,11 @@ def write_file(run_dir: Path, name: str, source: BinaryIO) -> tuple[str, int, st
     try:
         with os.fdopen(fd, "wb") as out:
             while block := source.read(_COPY_BLOCK):
+                size += len(block)
+                if max_bytes is not None and size > max_bytes:
+                    raise PayloadTooLargeError(f"artifact {cleaned!r} is larger than {max_bytes} bytes")
                 digest.update(block)
                 out.write(block)
-                size += len(block)
         os.replace(temp_name, target)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)

@@ -71,6 +71,10 @@ def create(conn: sqlite3.Connection, project_id: int, fields: dict[str, Any]) ->
     status = fields.get("status", "running")
     if status not in RUN_STATUSES:
         raise InvalidInputError(f"status must be one of {RUN_STATUSES}")
+    uid = fields.get("uid")
+    if uid is not None and (not isinstance(uid, str) or not uid or len(uid) > 64
+                            or not all(ch.isalnum() or ch in "-_." for ch in uid)):
+        raise InvalidInputError("run uid must be 1-64 letters, digits, '-', '_' or '.'")
     name = fields.get("name")
     name = _fresh_name(conn, project_id) if name is None else check_name(name, "run")
     now = time.time()
@@ -80,7 +84,7 @@ def create(conn: sqlite3.Connection, project_id: int, fields: dict[str, Any]) ->
             " params, system, start_time, end_time, heartbeat_at, updated_at, host, pid, pid_started_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                new_uid(now), project_id, name, status,
+                fields.get("uid") or new_uid(now), project_id, name, status,
                 check_text(fields.get("description", ""), "description"),
                 check_text(fields.get("notes", ""), "notes"),
                 dumps(check_tags(fields.get("tags", ()))),
@@ -91,7 +95,9 @@ def create(conn: sqlite3.Connection, project_id: int, fields: dict[str, Any]) ->
                 fields.get("host", ""), int(fields.get("pid", 0)), float(fields.get("pid_started_at", 0.0)),
             ),
         )
-    except sqlite3.IntegrityError:
+    except sqlite3.IntegrityError as exc:
+        if "uid" in str(exc):
+            raise ConflictError(f"run uid {fields.get('uid')!r} already exists") from None
         raise ConflictError(f"run {name!r} already exists in this project") from None
     run_id = int(cursor.lastrowid or 0)
     record_change(conn, run_id, "run_created", {"project_id": project_id, "status": status})

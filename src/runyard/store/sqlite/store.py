@@ -23,10 +23,11 @@ from runyard.store.models import (
     MetricSummary,
     Project,
     Run,
+    Token,
 )
 from runyard.store.query import RunQuery
 from runyard.store.series import clip_steps, downsample
-from runyard.store.sqlite import artifacts, logs, metrics, projects, runs, search
+from runyard.store.sqlite import artifacts, logs, metrics, projects, runs, search, tokens
 from runyard.store.sqlite.db import Database
 from runyard.store.sqlite.rows import loads
 from runyard.store.sqlite.series_cache import Assembler, SeriesCache
@@ -115,8 +116,9 @@ class SQLiteStore(Store):
     def create_run(self, project_id: int, *, name: str | None = None, description: str = "",
                    notes: str = "", tags: Sequence[str] = (), config: Mapping[str, Any] | None = None,
                    params: Mapping[str, Any] | None = None, system: Mapping[str, Any] | None = None,
-                   host: str = "", pid: int = 0, pid_started_at: float = 0.0, status: str = "running") -> Run:
-        fields = {"name": name, "description": description, "notes": notes, "tags": tags, "config": config,
+                   host: str = "", pid: int = 0, pid_started_at: float = 0.0, status: str = "running",
+                   uid: str | None = None) -> Run:
+        fields = {"uid": uid, "name": name, "description": description, "notes": notes, "tags": tags, "config": config,
                   "params": params, "system": system, "host": host, "pid": pid,
                   "pid_started_at": pid_started_at, "status": status}
         return self._db.write(lambda c: runs.create(c, project_id, fields))
@@ -251,9 +253,9 @@ class SQLiteStore(Store):
         return self._db.read(lambda c: logs.read(c, run_id, after_id, limit, tail))
 
     # -- artifacts -----------------------------------------------------------------
-    def _store_artifact(self, run_id: int, name: str, stream: BinaryIO) -> Artifact:
+    def _store_artifact(self, run_id: int, name: str, stream: BinaryIO, max_bytes: int | None = None) -> Artifact:
         run = self.get_run(run_id)
-        cleaned, size, digest = artifacts.write_file(self.artifacts_dir / run.uid, name, stream)
+        cleaned, size, digest = artifacts.write_file(self.artifacts_dir / run.uid, name, stream, max_bytes)
         return self._db.write(lambda c: artifacts.record(c, run_id, cleaned, size, digest))
 
     def add_artifact(self, run_id: int, source: Path, name: str | None = None) -> Artifact:
@@ -265,6 +267,10 @@ class SQLiteStore(Store):
 
     def add_artifact_bytes(self, run_id: int, name: str, data: bytes) -> Artifact:
         return self._store_artifact(run_id, name, io.BytesIO(data))
+
+    def add_artifact_stream(self, run_id: int, name: str, stream: BinaryIO, *,
+                            max_bytes: int | None = None) -> Artifact:
+        return self._store_artifact(run_id, name, stream, max_bytes)
 
     def list_artifacts(self, run_id: int) -> list[Artifact]:
         return self._db.read(lambda c: artifacts.list_(c, run_id))
@@ -291,3 +297,16 @@ class SQLiteStore(Store):
             return [Change(row[0], row[1], row[2], loads(row[3]), row[4]) for row in rows]
 
         return self._db.read(fetch)
+
+    # -- tokens --------------------------------------------------------------------
+    def create_token(self, tenant: str, *, name: str = "") -> tuple[Token, str]:
+        return self._db.write(lambda c: tokens.create(c, tenant, name))
+
+    def list_tokens(self, *, tenant: str | None = None) -> list[Token]:
+        return self._db.read(lambda c: tokens.list_(c, tenant))
+
+    def revoke_token(self, token_id: int) -> Token:
+        return self._db.write(lambda c: tokens.revoke(c, token_id))
+
+    def tenant_for_token(self, secret: str) -> str | None:
+        return self._db.read(lambda c: tokens.tenant_of(c, secret))

@@ -1,0 +1,63 @@
+"""SQL for API tokens: stored as sha256 hashes, shown once at creation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import time
+
+from runyard.errors import NotFoundError
+from runyard.store.models import Token
+from runyard.store.validate import check_name
+
+TOKEN_PREFIX = "ry_"
+_COLUMNS = "id, tenant, name, prefix, created_at, revoked_at, last_used_at"
+
+
+def hash_secret(secret: str) -> str:
+    """Tokens carry 256 random bits, so a plain sha256 is a sound lookup hash."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create(conn: sqlite3.Connection, tenant: str, name: str) -> tuple[Token, str]:
+    """Insert a token; return it with its secret."""
+    tenant = check_name(tenant, "tenant")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    cursor = conn.execute(
+        "INSERT INTO tokens (tenant, name, prefix, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        (tenant, name, secret[:10], hash_secret(secret), time.time()),
+    )
+    return get(conn, int(cursor.lastrowid or 0)), secret
+
+
+def get(conn: sqlite3.Connection, token_id: int) -> Token:
+    """Token by id."""
+    row = conn.execute(f"SELECT {_COLUMNS} FROM tokens WHERE id = ?", (token_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"token {token_id} not found")
+    return Token(*row)
+
+
+def list_(conn: sqlite3.Connection, tenant: str | None) -> list[Token]:
+    """Tokens, oldest first."""
+    if tenant is None:
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM tokens ORDER BY id").fetchall()
+    else:
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM tokens WHERE tenant = ? ORDER BY id", (tenant,)).fetchall()
+    return [Token(*row) for row in rows]
+
+
+def revoke(conn: sqlite3.Connection, token_id: int) -> Token:
+    """Set revoked_at (kept: an audit trail beats a silent delete)."""
+    get(conn, token_id)
+    conn.execute("UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", (time.time(), token_id))
+    return get(conn, token_id)
+
+
+def tenant_of(conn: sqlite3.Connection, secret: str) -> str | None:
+    """Tenant of a live token."""
+    row = conn.execute(
+        "SELECT tenant FROM tokens WHERE secret_hash = ? AND revoked_at IS NULL", (hash_secret(secret),)
+    ).fetchone()
+    return None if row is None else str(row[0])

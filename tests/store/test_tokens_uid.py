@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from runyard.errors import ConflictError, InvalidInputError, NotFoundError, PayloadTooLargeError
+from runyard.store import Store
+
+
+def test_tokens(store: Store) -> None:
+    token, secret = store.create_token("acme", name="ci")
+    assert secret.startswith("ry_") and len(secret) > 40 and token.prefix == secret[:10]
+    _other, other_secret = store.create_token("globex")
+    assert store.tenant_for_token(secret) == "acme"
+    assert store.tenant_for_token(other_secret) == "globex"
+    assert store.tenant_for_token("ry_wrong") is None
+    assert [t.tenant for t in store.list_tokens()] == ["acme", "globex"]
+    assert [t.id for t in store.list_tokens(tenant="acme")] == [token.id]
+    revoked = store.revoke_token(token.id)
+    assert revoked.revoked_at is not None
+    assert store.tenant_for_token(secret) is None
+    with pytest.raises(NotFoundError):
+        store.revoke_token(999)
+    with pytest.raises(InvalidInputError):
+        store.create_token("")
+
+
+def test_client_chosen_uid(store: Store) -> None:
+    project = store.create_project("p")
+    run = store.create_run(project.id, uid="run-20250101_000000-abcdef12")
+    assert store.get_run_by_uid("run-20250101_000000-abcdef12").id == run.id
+    with pytest.raises(ConflictError):
+        store.create_run(project.id, uid="run-20250101_000000-abcdef12")
+    with pytest.raises(InvalidInputError):
+        store.create_run(project.id, uid="../../etc")
+
+
+def test_artifact_stream_limit(store: Store) -> None:
+    run = store.create_run(store.create_project("p").id)
+    art = store.add_artifact_stream(run.id, "a/b.bin", io.BytesIO(b"x" * 100), max_bytes=100)
+    assert art.size == 100
+    with pytest.raises(PayloadTooLargeError):
+        store.add_artifact_stream(run.id, "big.bin", io.BytesIO(b"x" * 101), max_bytes=100)
+    assert [a.path for a in store.list_artifacts(run.id)] == ["a/b.bin"]
+    run_dir = store.artifact_file(run.id, "a/b.bin").parent.parent
+    assert sorted(p.name for p in run_dir.rglob("*")) == ["a", "b.bin"]  # no temp file left
