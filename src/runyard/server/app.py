@@ -1,0 +1,86 @@
+"""`create_app(settings)`: the one FastAPI application serving every dialect."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from runyard import __version__
+from runyard.server import docs, health
+from runyard.server.body_middleware import BodyMiddleware
+from runyard.server.deps import call
+from runyard.server.dialects import DIALECTS, RAW_BODY_PREFIXES, include_routers
+from runyard.server.errors import install_error_handlers
+from runyard.server.responses import JSONResponse
+from runyard.settings import Settings
+from runyard.store import Store, open_store
+
+log = logging.getLogger("runyard.server")
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+async def _reap_dead_runs(app: FastAPI) -> None:
+    """Mark runs whose process died as crashed, now and then."""
+    settings: Settings = app.state.settings
+    while True:
+        try:
+            await call(app.state.store.mark_stale_runs_crashed, settings.stale_after_s)
+        except Exception:
+            log.exception("stale-run check failed")
+        await asyncio.sleep(settings.reap_interval_s)
+
+
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """Build the app; it opens the store now (unless given one) and closes it on shutdown."""
+    owned = store is None
+    opened = open_store(settings.data_dir) if store is None else store
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        reaper = asyncio.create_task(_reap_dead_runs(app))
+        try:
+            yield
+        finally:
+            reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reaper
+            for hook in app.state.shutdown_hooks:
+                await call(hook)
+            if owned:
+                # Drains the writer queue: everything acknowledged is committed first.
+                await call(opened.close)
+
+    app = FastAPI(
+        title="runyard",
+        version=__version__,
+        description="Self-hosted ML experiment tracker: every API runyard serves.",
+        docs_url=None,
+        redoc_url=None,
+        default_response_class=JSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = opened
+    app.state.dialects = list(DIALECTS)
+    health_probes: dict[str, Callable[[], dict[str, Any]]] = {}
+    shutdown_hooks: list[Callable[[], None]] = []
+    app.state.health_probes = health_probes  # plugins add `name -> probe` (ExperimentHub shape)
+    app.state.shutdown_hooks = shutdown_hooks
+    install_error_handlers(app)
+    app.add_middleware(
+        BodyMiddleware,
+        limit=settings.max_body_bytes,
+        is_raw_path=lambda path: path.startswith(RAW_BODY_PREFIXES),
+    )
+    app.include_router(health.router)
+    app.include_router(docs.router)
+    include_routers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

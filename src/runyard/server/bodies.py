@@ -1,0 +1,67 @@
+"""Request bodies in JSON or msgpack, optionally gzip-compressed, with a size limit."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+import orjson
+import ormsgpack
+from fastapi import Request
+
+from runyard.errors import InvalidInputError, PayloadTooLargeError
+
+MSGPACK_TYPES = ("application/msgpack", "application/x-msgpack", "application/vnd.msgpack")
+
+
+async def read_raw(request: Request, limit: int) -> bytes:
+    """The body bytes, gunzipped when sent with `Content-Encoding: gzip`; 413 past `limit`."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"request body is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(f"request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    encoding = request.headers.get("content-encoding", "").lower().strip()
+    if encoding in ("gzip", "x-gzip"):
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            body = inflater.decompress(body, limit + 1)
+        except zlib.error:
+            raise InvalidInputError("body is not valid gzip") from None
+        if len(body) > limit or inflater.unconsumed_tail:
+            raise PayloadTooLargeError(f"decompressed body is larger than {limit} bytes")
+    elif encoding not in ("", "identity"):
+        raise InvalidInputError(f"unsupported Content-Encoding {encoding!r}")
+    return body
+
+
+def decode(body: bytes, content_type: str) -> Any:
+    """JSON (NaN/Infinity literals accepted, as Python's json writes them) or msgpack."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind in MSGPACK_TYPES:
+        try:
+            return ormsgpack.unpackb(body)
+        except (ormsgpack.MsgpackDecodeError, ValueError):
+            raise InvalidInputError("body is not valid msgpack") from None
+    if not body.strip():
+        raise InvalidInputError("request body is empty")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInputError("body is not valid JSON") from None
+
+
+async def read_data(request: Request) -> Any:
+    """Decoded body under the app's size limit."""
+    limit = request.app.state.settings.max_body_bytes
+    return decode(await read_raw(request, limit), request.headers.get("content-type", "application/json"))

@@ -1,0 +1,39 @@
+"""The dialects runyard serves and the routers that implement them."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from runyard.server.errors import Dialect, detail_shape
+
+V1 = Dialect(
+    name="v1",
+    title="Experiments API v1",
+    prefixes=("/api/v1/experiments",),
+    tag="experiments-v1",
+    shape=detail_shape,
+    description="Experiments, runs, metrics, params, artifacts; tenant-scoped.",
+)
+SDK = Dialect(
+    name="sdk",
+    title="runyard SDK ingest",
+    prefixes=("/api/v1/sdk",),
+    tag="sdk",
+    shape=detail_shape,
+    description="What the Python SDK's remote mode speaks: columnar msgpack batches.",
+)
+
+DIALECTS: tuple[Dialect, ...] = (V1, SDK)
+# Routes whose msgpack bodies carry binary arrays and are decoded by the route itself.
+RAW_BODY_PREFIXES: tuple[str, ...] = ("/api/v1/sdk/",)
+
+
+def include_routers(app: FastAPI) -> None:
+    """Mount every dialect's routers.
+
+    Order matters: `/api/v1/experiments/runs/...` must be matched before
+    `/api/v1/experiments/{experiment_id}`, so run routes come first.
+    """
+    from runyard.server.v1 import metrics as v1_metrics
+
+    app.include_router(v1_metrics.router)

@@ -1,0 +1,108 @@
+"""One error hierarchy, shaped per dialect: each dialect registers a path prefix and a shape."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from runyard.errors import (
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RunyardError,
+)
+from runyard.server.responses import JSONResponse
+
+log = logging.getLogger("runyard.server")
+
+ErrorShape = Callable[[int, str, Any], dict[str, Any]]
+
+
+def detail_shape(status: int, message: str, extra: Any = None) -> dict[str, Any]:
+    """FastAPI's own shape, `{"detail": ...}`: Experiments API v1 and ExperimentHub."""
+    return {"detail": extra if extra is not None else message}
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """A REST dialect: where it lives, its docs page, and how its errors look."""
+
+    name: str
+    title: str
+    prefixes: tuple[str, ...]
+    tag: str
+    shape: ErrorShape = detail_shape
+    description: str = ""
+
+
+def status_for(exc: RunyardError) -> int:
+    """HTTP status of a runyard error."""
+    if isinstance(exc, PayloadTooLargeError):
+        return 413
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, ConflictError):
+        return 409
+    if isinstance(exc, InvalidInputError):
+        return 400
+    if isinstance(exc, AuthError):
+        return 401
+    if isinstance(exc, ForbiddenError):
+        return 403
+    return 500
+
+
+def _shape_for(app: FastAPI, path: str) -> ErrorShape:
+    best: tuple[int, ErrorShape] = (-1, detail_shape)
+    for dialect in app.state.dialects:
+        for prefix in dialect.prefixes:
+            if (path == prefix or path.startswith(prefix.rstrip("/") + "/")) and len(prefix) > best[0]:
+                best = (len(prefix), dialect.shape)
+    return best[1]
+
+
+def error_response(request: Request, status: int, message: str, extra: Any = None,
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """An error in the shape of the dialect that owns the request's path."""
+    shape = _shape_for(request.app, request.url.path)
+    return JSONResponse(shape(status, message, extra), status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every failure onto a dialect-shaped 4xx/5xx, never a bare traceback."""
+
+    @app.exception_handler(RunyardError)
+    async def runyard_error(request: Request, exc: RunyardError) -> JSONResponse:
+        status = status_for(exc)
+        if status == 500:
+            log.error("store failure on %s %s: %s", request.method, request.url.path, exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return error_response(request, status, str(exc), headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+            for err in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        message = f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+        return error_response(request, 422, message, errors if _shape_for(request.app, request.url.path) is detail_shape else None)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal server error")

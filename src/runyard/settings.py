@@ -1,0 +1,68 @@
+"""Server settings: one declared object, built by the CLI and passed to `create_app`."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from runyard.paths import resolve_data_dir
+
+MIB = 1 << 20
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the server reads; nothing is taken from the environment behind its back."""
+
+    data_dir: Path = field(default_factory=lambda: resolve_data_dir(None))
+    host: str = "127.0.0.1"
+    port: int = 8000
+    auth: bool | None = None
+    demo: bool = False
+    max_body_bytes: int = 64 * MIB
+    max_artifact_bytes: int = 2048 * MIB
+    max_batch_metrics: int = 10_000
+    max_batch_params: int = 1_000
+    max_batch_tags: int = 1_000
+    max_points_per_request: int = 5_000_000
+    stale_after_s: float = 120.0
+    reap_interval_s: float = 30.0
+
+    @property
+    def auth_required(self) -> bool:
+        """Tokens are required off loopback, or when asked for with `--auth`."""
+        return bool(self.auth) if self.auth is not None else not is_loopback(self.host)
+
+    def with_changes(self, **changes: Any) -> Settings:
+        """A copy with some fields replaced."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then RUNYARD_* variables, then explicit overrides (None means unset)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {"data_dir": resolve_data_dir(None, env)}
+        if "RUNYARD_HOST" in env:
+            values["host"] = env["RUNYARD_HOST"]
+        if "RUNYARD_PORT" in env:
+            values["port"] = int(env["RUNYARD_PORT"])
+        if env.get("RUNYARD_AUTH", "").lower() in ("1", "true", "yes"):
+            values["auth"] = True
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        if isinstance(values.get("data_dir"), str):
+            values["data_dir"] = resolve_data_dir(values["data_dir"])
+        return cls(**values)
