@@ -45,3 +45,9 @@ def test_artifact_stream_limit(store: Store) -> None:
     assert [a.path for a in store.list_artifacts(run.id)] == ["a/b.bin"]
     run_dir = store.artifact_file(run.id, "a/b.bin").parent.parent
     assert sorted(p.name for p in run_dir.rglob("*")) == ["a", "b.bin"]  # no temp file left
+
+
+def test_start_time_settable(store: Store) -> None:
+    project = store.create_project("p")
+    run = store.create_run(project.id, start_time=1_600_000_000.0, status="finished")
+    assert run.start_time == 1_600_000_000.0 and run.end_time is not None and run.end_time > run.start_time

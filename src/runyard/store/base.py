@@ -126,11 +126,13 @@ class Store(abc.ABC):
         pid_started_at: float = 0.0,
         status: str = "running",
         uid: str | None = None,
+        start_time: float | None = None,
     ) -> Run:
         """Create a run; a missing name gets a fresh unique one; a taken one is a conflict.
 
         `uid` lets a client choose the uid (remote SDKs do, so offline batches can name
-        their run); a taken uid is a conflict.
+        their run); a taken uid is a conflict. `start_time` (epoch seconds) defaults to
+        now; importers of old runs set it.
         """
 
     @abc.abstractmethod

@@ -78,6 +78,7 @@ def create(conn: sqlite3.Connection, project_id: int, fields: dict[str, Any]) ->
     name = fields.get("name")
     name = _fresh_name(conn, project_id) if name is None else check_name(name, "run")
     now = time.time()
+    start = now if fields.get("start_time") is None else float(fields["start_time"])
     try:
         cursor = conn.execute(
             "INSERT INTO runs (uid, project_id, name, status, description, notes, tags, config,"
@@ -91,7 +92,7 @@ def create(conn: sqlite3.Connection, project_id: int, fields: dict[str, Any]) ->
                 dumps(dict(fields.get("config") or {})),
                 dumps(dict(fields.get("params") or {})),
                 dumps(dict(fields.get("system") or {})),
-                now, now if status in TERMINAL_STATUSES else None, now, now,
+                start, now if status in TERMINAL_STATUSES else None, now, now,
                 fields.get("host", ""), int(fields.get("pid", 0)), float(fields.get("pid_started_at", 0.0)),
             ),
         )

@@ -117,8 +117,8 @@ class SQLiteStore(Store):
                    notes: str = "", tags: Sequence[str] = (), config: Mapping[str, Any] | None = None,
                    params: Mapping[str, Any] | None = None, system: Mapping[str, Any] | None = None,
                    host: str = "", pid: int = 0, pid_started_at: float = 0.0, status: str = "running",
-                   uid: str | None = None) -> Run:
-        fields = {"uid": uid, "name": name, "description": description, "notes": notes, "tags": tags, "config": config,
+                   uid: str | None = None, start_time: float | None = None) -> Run:
+        fields = {"uid": uid, "start_time": start_time, "name": name, "description": description, "notes": notes, "tags": tags, "config": config,
                   "params": params, "system": system, "host": host, "pid": pid,
                   "pid_started_at": pid_started_at, "status": status}
         return self._db.write(lambda c: runs.create(c, project_id, fields))
