@@ -51,3 +51,23 @@ def test_start_time_settable(store: Store) -> None:
     project = store.create_project("p")
     run = store.create_run(project.id, start_time=1_600_000_000.0, status="finished")
     assert run.start_time == 1_600_000_000.0 and run.end_time is not None and run.end_time > run.start_time
+
+
+def test_batch_ids_are_per_run(store: Store) -> None:
+    import numpy as np
+
+    from runyard.store import MetricColumns
+
+    project = store.create_project("p")
+    first, second = store.create_run(project.id), store.create_run(project.id)
+    batch = {"m": MetricColumns(np.array([0]), np.array([1.0]), np.array([0.0]))}
+    assert store.append_metrics(first.id, batch, batch_id="same") > 0
+    assert store.append_metrics(second.id, batch, batch_id="same") > 0  # another run: applied
+    assert store.append_metrics(second.id, batch, batch_id="same") == 0
+
+
+def test_unstorable_params_refused(store: Store) -> None:
+    run = store.create_run(store.create_project("p").id)
+    with pytest.raises(InvalidInputError):
+        store.log_params(run.id, {"huge": 2**70})
+    assert store.get_run(run.id).params == {}

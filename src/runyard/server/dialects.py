@@ -34,6 +34,10 @@ def include_routers(app: FastAPI) -> None:
     Order matters: `/api/v1/experiments/runs/...` must be matched before
     `/api/v1/experiments/{experiment_id}`, so run routes come first.
     """
-    from runyard.server.v1 import metrics as v1_metrics
+    from runyard.server.v1 import artifacts, compare, experiments, metrics, runs, runs_logging
 
-    app.include_router(v1_metrics.router)
+    # Fixed `/runs/...` paths (compare, metrics/query) before `/runs/{run_id}/...`, and every
+    # `/api/v1/experiments/runs...` route before `/api/v1/experiments/{experiment_id}`.
+    for router in (compare.router, metrics.router, runs.router, runs_logging.router, artifacts.router,
+                   experiments.router):
+        app.include_router(router)

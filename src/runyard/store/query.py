@@ -89,12 +89,17 @@ def _split_field(text: str) -> tuple[str, str]:
 def _parse_value(text: str) -> Any:
     if text[:1] in "'\"" and text[-1:] == text[:1]:
         return text[1:-1]
-    for convert in (int, float):
-        try:
-            return convert(text)
-        except ValueError:
-            pass
-    return text
+    try:
+        number = int(text)
+    except ValueError:
+        pass
+    else:
+        # Beyond int64 SQLite cannot bind it: compare as a float instead.
+        return number if -(2**63) <= number < 2**63 else float(number)
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def parse_filter(expression: str) -> tuple[Filter, ...]:

@@ -6,11 +6,18 @@ from runyard.errors import InvalidInputError
 from runyard.server.deps import call, check_tenant
 from runyard.store import Project, Run, Store
 
+MAX_ID = 2**63 - 1
+
+
+def is_id(text: str) -> bool:
+    """ASCII digits that fit SQLite's int64 (`str.isdigit` also accepts '²')."""
+    return text.isascii() and text.isdigit() and int(text) <= MAX_ID
+
 
 def parse_id(value: str | int, what: str) -> int:
     """v1 ids travel as strings; they are the integer ids of the store."""
     text = str(value).strip()
-    if not text.isdigit():
+    if not is_id(text):
         raise InvalidInputError(f"{what} id must be a positive integer, not {value!r}")
     return int(text)
 
@@ -23,7 +30,7 @@ async def load_project(store: Store, project_id: str | int, tenant: str) -> Proj
 
 def _run_and_project(store: Store, run_ref: str | int) -> tuple[Run, Project]:
     text = str(run_ref).strip()
-    run = store.get_run(int(text)) if text.isdigit() else store.get_run_by_uid(text)
+    run = store.get_run(int(text)) if is_id(text) else store.get_run_by_uid(text)
     return run, store.get_project(run.project_id)
 
 

@@ -34,7 +34,7 @@ def append(conn: sqlite3.Connection, run_id: int, lines: list[tuple[float, str, 
     """Insert lines; returns the change seq (0 when the batch was applied before)."""
     if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
         raise NotFoundError(f"run {run_id} not found")
-    if batch_id is not None and conn.execute("SELECT 1 FROM batches WHERE batch_id = ?", (batch_id,)).fetchone():
+    if batch_id is not None and conn.execute("SELECT 1 FROM batches WHERE run_id = ? AND batch_id = ?", (run_id, batch_id)).fetchone():
         return 0
     if not lines:
         return 0

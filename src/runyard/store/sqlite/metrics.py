@@ -159,7 +159,7 @@ def append(
     if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
         raise NotFoundError(f"run {run_id} not found")
     if batch_id is not None and conn.execute(
-        "SELECT 1 FROM batches WHERE batch_id = ?", (batch_id,)
+        "SELECT 1 FROM batches WHERE run_id = ? AND batch_id = ?", (run_id, batch_id)
     ).fetchone():
         return 0, []
     detail: dict[str, list[int]] = {}

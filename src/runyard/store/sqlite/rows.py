@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from runyard.errors import InvalidInputError
 from runyard.store.models import Project, Run
 
 PROJECT_COLUMNS = (
@@ -22,7 +23,10 @@ RUN_COLUMNS = (
 
 def dumps(value: Any) -> str:
     """JSON text for a column; NaN/Inf become null (config values, not metrics)."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+    except orjson.JSONEncodeError as exc:
+        raise InvalidInputError(f"value cannot be stored as JSON: {exc}") from None
 
 
 def loads(text: str | bytes) -> Any:

@@ -96,11 +96,11 @@ CREATE TABLE artifacts (
     UNIQUE (run_id, path)
 );
 CREATE TABLE batches (
-    batch_id TEXT PRIMARY KEY,
     run_id INTEGER NOT NULL,
-    seq INTEGER NOT NULL
-);
-CREATE INDEX batches_run ON batches (run_id);
+    batch_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (run_id, batch_id)
+) WITHOUT ROWID;
 CREATE TABLE changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     run_id INTEGER,
