@@ -1,0 +1,40 @@
+"""Wide history tables: one `step` column plus one Float64 column per metric key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import polars as pl
+
+from runyard.store.models import MetricColumns
+
+STEP_COLUMN = "step"
+
+
+def build_history(series: Mapping[str, MetricColumns]) -> pl.DataFrame:
+    """Outer-join series on step (null where a key has no point), sorted by step, no per-point loops."""
+    if not series:
+        return pl.DataFrame({STEP_COLUMN: pl.Series(STEP_COLUMN, [], dtype=pl.Int64)})
+    step_arrays = [np.asarray(cols.steps, dtype=np.int64) for cols in series.values()]
+    # Store series come back sorted and unique per key; np.unique gives the sorted union.
+    steps = np.unique(np.concatenate(step_arrays)) if step_arrays else np.empty(0, np.int64)
+    columns: list[pl.Series] = [pl.Series(STEP_COLUMN, steps, dtype=pl.Int64)]
+    for key, cols in series.items():
+        columns.append(_aligned(key, steps, cols))
+    return pl.DataFrame(columns)
+
+
+def _aligned(key: str, steps: np.ndarray, cols: MetricColumns) -> pl.Series:
+    """One key's values placed on the union of steps; missing steps become null, NaN stays NaN."""
+    values = np.asarray(cols.values, dtype=np.float64)
+    if len(cols.steps) == len(steps):
+        # Same length as the sorted union of unique steps means the key covers every step.
+        return pl.Series(key, values, dtype=pl.Float64, nan_to_null=False)
+    index = np.searchsorted(steps, cols.steps)
+    full = np.zeros(len(steps), dtype=np.float64)
+    full[index] = values
+    missing = np.ones(len(steps), dtype=np.bool_)
+    missing[index] = False
+    column = pl.Series(key, full, dtype=pl.Float64, nan_to_null=False)
+    return column.set(pl.Series(missing), None)

@@ -1,0 +1,209 @@
+"""What the read API hands out: projects and runs with lazy access to their data."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from runyard.api.history import build_history
+from runyard.errors import NotFoundError
+from runyard.store import Artifact, LogLine, MetricColumns, MetricSummary, Run, Store
+
+
+@dataclass(frozen=True, slots=True)
+class ApiProject:
+    """A project with its run count."""
+
+    id: int
+    name: str
+    description: str
+    tags: list[str]
+    notes: str
+    created_at: float
+    run_count: int
+
+
+class ApiRun:
+    """One run: its attributes, metric summaries, full history, logs and artifacts."""
+
+    def __init__(
+        self,
+        store: Store,
+        record: Run,
+        project: str,
+        summaries: dict[str, MetricSummary] | None = None,
+    ) -> None:
+        self._store = store
+        self._record = record
+        self.project = project
+        self._summaries = summaries
+
+    def __repr__(self) -> str:
+        return f"<ApiRun {self.project}/{self.name} uid={self.uid} status={self.status}>"
+
+    # -- attributes ----------------------------------------------------------------
+    @property
+    def record(self) -> Run:
+        """The underlying store record."""
+        return self._record
+
+    @property
+    def id(self) -> int:
+        """Integer id."""
+        return self._record.id
+
+    @property
+    def uid(self) -> str:
+        """String uid, e.g. `run-20250321_125806-a3b1799d`."""
+        return self._record.uid
+
+    @property
+    def name(self) -> str:
+        """Name, unique in the project."""
+        return self._record.name
+
+    @property
+    def project_id(self) -> int:
+        """Id of the run's project."""
+        return self._record.project_id
+
+    @property
+    def status(self) -> str:
+        """One of running, finished, failed, crashed, killed."""
+        return self._record.status
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """Config given at init."""
+        return self._record.config
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Logged params."""
+        return self._record.params
+
+    @property
+    def tags(self) -> list[str]:
+        """Tags."""
+        return self._record.tags
+
+    @property
+    def notes(self) -> str:
+        """Free-text notes."""
+        return self._record.notes
+
+    @property
+    def description(self) -> str:
+        """Description."""
+        return self._record.description
+
+    @property
+    def system(self) -> dict[str, Any]:
+        """System info captured at start (host, python, cpu, gpu, ...)."""
+        return self._record.system
+
+    @property
+    def host(self) -> str:
+        """Host the run's process ran on."""
+        return self._record.host
+
+    @property
+    def pid(self) -> int:
+        """Process id of the run's process."""
+        return self._record.pid
+
+    @property
+    def start_time(self) -> float:
+        """Start, epoch seconds."""
+        return self._record.start_time
+
+    @property
+    def end_time(self) -> float | None:
+        """End, epoch seconds; None while running."""
+        return self._record.end_time
+
+    @property
+    def duration(self) -> float:
+        """Seconds from start to end (to now while the run has no end)."""
+        end = self._record.end_time if self._record.end_time is not None else time.time()
+        return max(0.0, end - self._record.start_time)
+
+    def refresh(self) -> ApiRun:
+        """Re-read the run's attributes and summaries (a live run changes under us)."""
+        self._record = self._store.get_run(self.id)
+        self._summaries = None
+        return self
+
+    # -- metrics -------------------------------------------------------------------
+    @property
+    def summaries(self) -> dict[str, MetricSummary]:
+        """Per-key summaries: count, min, max, first/last step, last value and time."""
+        if self._summaries is None:
+            found = self._store.metric_summaries([self.id])
+            self._summaries = dict(sorted(found.get(self.id, {}).items()))
+        return self._summaries
+
+    @property
+    def summary(self) -> dict[str, float]:
+        """Last logged value of each metric key."""
+        return {key: s.last_value for key, s in self.summaries.items()}
+
+    @property
+    def keys(self) -> list[str]:
+        """Metric keys of the run, sorted."""
+        return list(self.summaries)
+
+    def series(
+        self, key: str, *, step_min: int | None = None, step_max: int | None = None
+    ) -> MetricColumns:
+        """One key's full-fidelity points as numpy arrays (steps, values, times)."""
+        if key not in self.summaries:
+            self.refresh()  # a live run may have started logging the key since we looked
+            if key not in self.summaries:
+                raise NotFoundError(self._missing_key_message(key))
+        return self._store.read_metric(self.id, key, step_min=step_min, step_max=step_max)
+
+    def history(
+        self,
+        keys: Sequence[str] | str | None = None,
+        *,
+        step_min: int | None = None,
+        step_max: int | None = None,
+    ) -> pl.DataFrame:
+        """Every point of `keys` (default: all) as a wide table: `step` plus one column per key."""
+        if isinstance(keys, str):
+            keys = [keys]
+        wanted = list(self.summaries) if keys is None else list(dict.fromkeys(keys))
+        series = {k: self.series(k, step_min=step_min, step_max=step_max) for k in wanted}
+        return build_history(series)
+
+    def _missing_key_message(self, key: str) -> str:
+        known = ", ".join(self.summaries) or "none"
+        return f"run {self.project}/{self.name} has no metric {key!r} (metrics: {known})"
+
+    # -- logs and artifacts --------------------------------------------------------
+    def logs(self, tail: int | None = None) -> list[LogLine]:
+        """Console lines in order; `tail` keeps the last N."""
+        return self._store.read_logs(self.id, tail=tail)
+
+    def artifacts(self) -> list[Artifact]:
+        """Files attached to the run."""
+        return self._store.list_artifacts(self.id)
+
+    def artifact_path(self, name: str) -> str:
+        """Local path of an artifact file."""
+        return str(self._store.artifact_file(self.id, name))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain attributes and last metric values, for JSON output."""
+        r = self._record
+        return {
+            "id": r.id, "uid": r.uid, "project": self.project, "name": r.name,
+            "status": r.status, "tags": r.tags, "notes": r.notes, "config": r.config,
+            "params": r.params, "system": r.system, "start_time": r.start_time,
+            "end_time": r.end_time, "summary": self.summary,
+        }

@@ -1,0 +1,1 @@
+"""The `runyard` command-line commands, one module per command group."""

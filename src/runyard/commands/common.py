@@ -1,0 +1,82 @@
+"""Shared pieces of the commands: the global state, consoles, progress bars, opening data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from runyard.api import Api
+from runyard.paths import resolve_data_dir
+
+DIR_HELP = "Data dir (default: $RUNYARD_DIR, else ./runyard)."
+DirOption = Annotated[
+    Path | None, typer.Option("--dir", "-d", help=DIR_HELP, show_default=False)
+]
+
+
+@dataclass(slots=True)
+class CliState:
+    """What the global options decided, shared with every command through the context."""
+
+    dir: Path | None = None
+
+
+def data_dir(ctx: typer.Context, local: Path | None = None) -> Path:
+    """The data dir: a command's own --dir, else the global --dir, else RUNYARD_DIR / ./runyard."""
+    state = ctx.find_object(CliState)
+    chosen = local if local is not None else (state.dir if state is not None else None)
+    return resolve_data_dir(chosen)
+
+
+@contextmanager
+def open_api(ctx: typer.Context, local: Path | None = None) -> Iterator[Api]:
+    """An `Api` over the chosen data dir, closed at the end."""
+    api = Api(data_dir(ctx, local))
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+def stdout_console() -> Console:
+    """Console for results (no markup: names are data); wide when piped, not squeezed to 80."""
+    console = Console(highlight=False, markup=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(highlight=False, markup=False, width=200)
+    return console
+
+
+def stderr_console() -> Console:
+    """Console for progress and status messages."""
+    return Console(stderr=True, highlight=False)
+
+
+def progress_bar(console: Console | None = None, *, unit: str = "") -> Progress:
+    """A progress bar on stderr, drawn only on a terminal and removed when done."""
+    console = console or stderr_console()
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )

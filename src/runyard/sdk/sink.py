@@ -1,0 +1,90 @@
+"""Where a run's data goes: the interface the SDK writes through, so a remote sink can join later."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runyard.store.models import Artifact, MetricColumns
+
+
+@dataclass(slots=True)
+class RunSpec:
+    """What `runyard.init` asks for: the run to create or resume, and who owns it."""
+
+    project: str
+    name: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    notes: str | None = None
+    resume: bool | str | None = None
+    host: str = ""
+    pid: int = 0
+    pid_started_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunHandle:
+    """The run a sink opened: ids, names and the step auto-numbering continues from."""
+
+    id: int
+    uid: str
+    name: str
+    project: str
+    project_id: int
+    next_step: int = 0
+    resumed: bool = False
+
+
+class Sink(abc.ABC):
+    """Receives a run's batches; every method blocks and may raise on I/O errors.
+
+    The flusher thread calls the write methods and retries failed batches with the
+    same `batch_id`, so implementations must apply a batch id at most once.
+    """
+
+    @abc.abstractmethod
+    def open_run(self, spec: RunSpec) -> RunHandle:
+        """Create the run, or resume an existing one, and mark it running."""
+
+    @abc.abstractmethod
+    def write_metrics(self, run_id: int, batch: Mapping[str, MetricColumns], batch_id: str) -> None:
+        """Store one batch of per-key columns."""
+
+    @abc.abstractmethod
+    def write_logs(self, run_id: int, lines: Sequence[tuple[float, str, str]], batch_id: str) -> None:
+        """Store console lines as (time, stream, line)."""
+
+    @abc.abstractmethod
+    def heartbeat(self, run_id: int) -> None:
+        """Say the run's process is alive."""
+
+    @abc.abstractmethod
+    def update_run(
+        self,
+        run_id: int,
+        *,
+        tags: Sequence[str] | None = None,
+        system: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Replace the given run fields."""
+
+    @abc.abstractmethod
+    def log_params(self, run_id: int, params: Mapping[str, Any]) -> None:
+        """Merge params into the run's params."""
+
+    @abc.abstractmethod
+    def add_artifact(self, run_id: int, path: Path, name: str | None) -> Artifact:
+        """Attach a file to the run."""
+
+    @abc.abstractmethod
+    def set_status(self, run_id: int, status: str) -> None:
+        """Write the run's status (terminal ones close it)."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections."""
