@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Set up runyard and run the main job on the embedded store with a demo project.
+# Set up runyard and serve it on the embedded store with a demo project (a live run included).
+# Extra arguments go to `runyard serve` (e.g. --port 8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-venv.sh
 export RUNYARD_DIR="${RUNYARD_DIR:-$PWD/runyard}"
-.venv/bin/runyard demo
-.venv/bin/runyard ls
-.venv/bin/runyard ls demo
+exec .venv/bin/runyard serve --demo "$@"

@@ -1,4 +1,4 @@
-"""The `runyard` command: list, show and export runs, compact the store, make demo data."""
+"""The `runyard` command: serve, list, show and export runs, tokens, compact the store, demo data."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from runyard.commands.errors import describe
 from runyard.commands.export_cmd import export
 from runyard.commands.ls import ls
 from runyard.commands.maintenance import compact, version
+from runyard.commands.serve import serve
 from runyard.commands.show import show
+from runyard.commands.tokens import token_app
 
 
 class RunyardGroup(TyperGroup):
@@ -72,6 +74,8 @@ app.command("export")(export)
 app.command("compact")(compact)
 app.command("demo")(demo)
 app.command("version")(version)
+app.command("serve")(serve)
+app.add_typer(token_app, name="token")
 
 
 def main() -> None:

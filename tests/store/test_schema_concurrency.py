@@ -87,8 +87,10 @@ store.close()
 
 
 def test_two_processes_one_data_dir(tmp_path: Path) -> None:
-    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), f"w{k}"]) for k in range(2)]
-    assert [proc.wait(timeout=120) for proc in procs] == [0, 0]
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), f"w{k}"], stderr=subprocess.PIPE,
+                              text=True) for k in range(2)]
+    outcomes = [(proc.wait(timeout=120), proc.stderr.read() if proc.stderr else "") for proc in procs]
+    assert [code for code, _err in outcomes] == [0, 0], outcomes
     with open_store(tmp_path) as store:
         project = store.get_project_by_name("shared")
         for k in range(2):

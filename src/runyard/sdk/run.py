@@ -26,7 +26,7 @@ from runyard.store.models import TERMINAL_STATUSES, Artifact
 _now = time.time
 
 FLUSH_THRESHOLD = 10_000  # records: wake the flusher early past this
-MAX_BUFFERED = 200_000  # records: log() waits for the writer past this (backpressure)
+MAX_BUFFERED = 100_000  # records (~30 MB): log() waits for the writer past this (backpressure)
 FINISH_TIMEOUT_S = 30.0  # finish() gives up on an unwritable store after this
 SYSTEM_INFO_WAIT_S = 3.0
 

@@ -9,7 +9,7 @@ from runyard.sdk.columns import Record, to_columns
 from runyard.sdk.warn import WarnOnce
 
 CHUNK_RECORDS = 50_000
-MAX_QUEUED_POINTS = 2_000_000  # ~48 MB of columns waiting for a slow or failing writer
+MAX_QUEUED_POINTS = 1_000_000  # ~24 MB of columns waiting for a slow or failing writer
 
 
 class Transposer:

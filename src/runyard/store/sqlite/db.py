@@ -29,7 +29,8 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = OFF")
-    conn.execute("PRAGMA cache_size = -65536")
+    # A bounded page cache: decoded series have their own cache, and the writer mostly appends.
+    conn.execute("PRAGMA cache_size = -8192")
     return conn
 
 
@@ -47,12 +48,25 @@ class Database:
 
     def __init__(self, path: Path, idle_hook: Callable[[sqlite3.Connection], float | None]) -> None:
         self.path = path
-        try:
-            first = _connect(path)
-            first.execute("PRAGMA journal_mode = WAL")
-            migrate(first, str(path))
-        except sqlite3.Error as exc:
-            raise _as_store_error(exc, path) from exc
+        deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+        while True:
+            first: sqlite3.Connection | None = None
+            try:
+                first = _connect(path)
+                # Switching to WAL can report "locked" at once, without the busy handler,
+                # while another process creates or migrates the same new database.
+                first.execute("PRAGMA journal_mode = WAL")
+                migrate(first, str(path))
+                break
+            except sqlite3.OperationalError as exc:
+                if first is not None:
+                    first.close()
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                    raise _as_store_error(exc, path) from exc
+                time.sleep(0.02)
+            except sqlite3.Error as exc:
+                raise _as_store_error(exc, path) from exc
+        assert first is not None
         self._writer_conn = first
         self._idle_hook = idle_hook
         self._ops: queue.Queue[tuple[WriteOp, Future[Any]] | None] = queue.Queue()
