@@ -2,7 +2,8 @@
 
 JSON has no NaN or Infinity, so JSON answers carry them as the strings "NaN",
 "Infinity" and "-Infinity" (finite values stay numbers). msgpack, Arrow and Parquet carry
-them natively.
+them natively. JSON "timestamps" are epoch milliseconds; binary "times" are epoch seconds
+(the stored float64 array, sent without conversion).
 """
 
 from __future__ import annotations
@@ -43,12 +44,12 @@ def series_json(series: MetricColumns, time_scale: float = 1000.0) -> dict[str, 
     return {"steps": series.steps, "values": json_floats(series.values), "timestamps": series.times * time_scale}
 
 
-def series_msgpack(series: MetricColumns, time_scale: float = 1000.0) -> dict[str, Any]:
-    """Raw little-endian arrays: steps int64, values and timestamps float64."""
+def series_msgpack(series: MetricColumns) -> dict[str, Any]:
+    """Raw little-endian arrays: steps int64, values float64, times float64 epoch seconds."""
     return {
         "steps": series.steps.astype("<i8", copy=False).tobytes(),
         "values": series.values.astype("<f8", copy=False).tobytes(),
-        "timestamps": (series.times * time_scale).astype("<f8", copy=False).tobytes(),
+        "times": series.times.astype("<f8", copy=False).tobytes(),
     }
 
 

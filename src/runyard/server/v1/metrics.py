@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from runyard.errors import InvalidInputError, PayloadTooLargeError
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
+from runyard.server.msgpack_stream import msgpack_response, series_chunks
 from runyard.server.responses import JSONResponse, json_float
 from runyard.server.series_encoding import (
     FORMATS,
@@ -70,9 +71,8 @@ def _encode(payload: dict[str, Any], series: dict[str, MetricColumns], fmt: str)
         payload["metrics"] = {key: series_json(s) for key, s in series.items()}
         body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
     elif fmt == "msgpack":
-        payload["metrics"] = {key: series_msgpack(s) for key, s in series.items()}
-        payload["encoding"] = {"steps": "<i8", "values": "<f8", "timestamps": "<f8 ms"}
-        body = ormsgpack.packb(payload)
+        payload["encoding"] = {"steps": "<i8", "values": "<f8", "times": "<f8 epoch seconds"}
+        return msgpack_response(series_chunks(payload, series))
     else:
         body = frame_bytes(long_frame(series), fmt)
     return Response(body, media_type=MEDIA_TYPES[fmt])
