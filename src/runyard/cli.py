@@ -1,4 +1,4 @@
-"""The `runyard` command: serve, list, show and export runs, tokens, compact the store, demo data."""
+"""The `runyard` command: serve, list, show and export runs, sync spools, tokens, compact, demo data."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from runyard.commands.ls import ls
 from runyard.commands.maintenance import compact, version
 from runyard.commands.serve import serve
 from runyard.commands.show import show
+from runyard.commands.sync import sync
 from runyard.commands.tokens import token_app
 
 
@@ -75,6 +76,7 @@ app.command("compact")(compact)
 app.command("demo")(demo)
 app.command("version")(version)
 app.command("serve")(serve)
+app.command("sync")(sync)
 app.add_typer(token_app, name="token")
 
 

@@ -41,11 +41,19 @@ class Settings:
     max_points_per_request: int = 5_000_000
     stale_after_s: float = 120.0
     reap_interval_s: float = 30.0
+    jupyter_enabled: bool | None = None
+    jupyter_max_servers: int = 8
+    jupyter_start_timeout_s: float = 60.0
 
     @property
     def auth_required(self) -> bool:
         """Tokens are required off loopback, or when asked for with `--auth`."""
         return bool(self.auth) if self.auth is not None else not is_loopback(self.host)
+
+    @property
+    def jupyter_allowed(self) -> bool:
+        """Spawning Jupyter (code running as this server's user) is on by default only without tokens."""
+        return self.jupyter_enabled if self.jupyter_enabled is not None else not self.auth_required
 
     def with_changes(self, **changes: Any) -> Settings:
         """A copy with some fields replaced."""
@@ -62,6 +70,8 @@ class Settings:
             values["port"] = int(env["RUNYARD_PORT"])
         if env.get("RUNYARD_AUTH", "").lower() in ("1", "true", "yes"):
             values["auth"] = True
+        if "RUNYARD_JUPYTER" in env:
+            values["jupyter_enabled"] = env["RUNYARD_JUPYTER"].lower() in ("1", "true", "yes")
         values.update({key: value for key, value in overrides.items() if value is not None})
         if isinstance(values.get("data_dir"), str):
             values["data_dir"] = resolve_data_dir(values["data_dir"])

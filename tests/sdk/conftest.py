@@ -13,6 +13,7 @@ import pytest
 
 from runyard.sdk import session
 from runyard.store import Store, open_store
+from tests.live_server import LiveServer
 
 SDK_THREAD_PREFIXES = ("runyard-transposer", "runyard-flusher", "runyard-sysinfo", "runyard-store-writer")
 
@@ -53,3 +54,14 @@ def _no_leaks() -> Iterator[None]:
     assert sys.excepthook is hook
     assert signal.getsignal(signal.SIGTERM) is term
     assert sys.stdout is stdout and sys.stderr is stderr
+
+
+@pytest.fixture
+def servers() -> Iterator[list[LiveServer]]:
+    """Real servers a test made (`test_remote.new_server`); all are stopped at the end, whatever happened."""
+    started: list[LiveServer] = []
+    try:
+        yield started
+    finally:
+        for server in started:
+            server.stop()

@@ -1,4 +1,4 @@
-"""The tracking SDK: `init`, `log`, `finish` and the `Run` they drive (local mode for now)."""
+"""The tracking SDK: `init`, `log`, `finish` and the `Run` they drive (local store or a server)."""
 
 from __future__ import annotations
 

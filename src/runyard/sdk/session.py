@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, NoReturn
 
 from runyard.paths import resolve_data_dir
 from runyard.sdk.local_sink import LocalSink
 from runyard.sdk.run import FLUSH_THRESHOLD, MAX_BUFFERED, Run
-from runyard.sdk.sink import RunSpec
+from runyard.sdk.sink import DRAIN_TIMEOUT_S, RunSpec, Sink
 from runyard.sdk.system_info import process_identity
 from runyard.sdk.values import config_dict
 from runyard.sdk.warn import RunyardWarning
@@ -46,8 +47,11 @@ def init(
     flush_threshold: int = FLUSH_THRESHOLD,
     max_buffered: int = MAX_BUFFERED,
     system_info: bool = True,
+    server: str | None = None,
+    token: str | None = None,
+    drain_timeout: float = DRAIN_TIMEOUT_S,
 ) -> Run:
-    """Start (or resume) a run in the local store and make it the current run."""
+    """Start (or resume) a run, locally or on a server, and make it the current run."""
     global _current
     if not isinstance(project, str) or not project.strip():
         raise ValueError("project must be a non-empty string")
@@ -57,6 +61,8 @@ def init(
         raise TypeError("resume must be True, False, None, or the uid or name of a run")
     if heartbeat_interval <= 0 or flush_interval <= 0:
         raise ValueError("heartbeat_interval and flush_interval must be positive")
+    if drain_timeout < 0:
+        raise ValueError("drain_timeout must be zero or positive")
     if _current is not None:
         previous = _current
         warnings.warn(
@@ -76,7 +82,7 @@ def init(
         pid_started_at=started,
     )
     data_dir = resolve_data_dir(dir)
-    sink = LocalSink(data_dir)
+    sink = _sink(data_dir, server, token, drain_timeout)
     try:
         handle = sink.open_run(spec)
     except BaseException:
@@ -97,6 +103,19 @@ def init(
     run._start()
     _current = run
     return run
+
+
+def _sink(data_dir: Path, server: str | None, token: str | None, drain_timeout: float) -> Sink:
+    """Remote mode when a server is given (or RUNYARD_SERVER is set, read now), else local."""
+    url = (os.environ.get("RUNYARD_SERVER", "") if server is None else server).strip()
+    if not url:
+        return LocalSink(data_dir)
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"server must be an http:// or https:// URL, got {url!r}")
+    from runyard.sdk.remote_sink import RemoteSink  # httpx is imported only in remote mode
+
+    secret = (os.environ.get("RUNYARD_TOKEN") or None) if token is None else token
+    return RemoteSink(url, secret, data_dir, drain_timeout=drain_timeout)
 
 
 def log(data: Mapping[str, Any], step: int | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Where a run's data goes: the interface the SDK writes through, so a remote sink can join later."""
+"""Where a run's data goes: the interface the SDK writes through (local store or a server)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from runyard.store.models import Artifact, MetricColumns
+
+DRAIN_TIMEOUT_S = 30.0  # remote mode: how long finish() keeps sending the spool before leaving it to sync
 
 
 @dataclass(slots=True)
@@ -24,6 +26,8 @@ class RunSpec:
     host: str = ""
     pid: int = 0
     pid_started_at: float = 0.0
+    uid: str | None = None  # chosen by the client in remote mode, so offline batches can name the run
+    system: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from runyard import __version__
+from runyard.events import ChangeFeed
 from runyard.server import docs, health
 from runyard.server.body_middleware import BodyMiddleware
 from runyard.server.deps import call
@@ -51,6 +52,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reaper
+            await app.state.feed.stop()
             for hook in app.state.shutdown_hooks:
                 await call(hook)
             if owned:
@@ -68,6 +70,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = opened
+    app.state.feed = ChangeFeed(opened)  # started by the first stream that needs it
     app.state.dialects = list(DIALECTS)
     health_probes: dict[str, Callable[[], dict[str, Any]]] = {}
     shutdown_hooks: list[Callable[[], None]] = []

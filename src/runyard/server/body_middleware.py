@@ -2,8 +2,9 @@
 
 Routes declare pydantic bodies as usual (documented in OpenAPI, 422 on bad fields); this
 layer lets clients send the same bodies as msgpack or gzip. Raw-msgpack routes (the SDK
-ingest, which carries binary arrays) are passed through untouched. Multipart uploads
-stream through; their size is checked where the file is written.
+ingest, which carries binary arrays) are passed through untouched. Multipart uploads and
+raw `application/octet-stream` uploads to those routes stream through; their size is
+checked where the file is written.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ class BodyMiddleware:
         headers = {key.decode().lower(): value.decode() for key, value in scope["headers"]}
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         encoding = headers.get("content-encoding", "").strip().lower()
-        if content_type.startswith("multipart/"):
+        if content_type.startswith("multipart/") or (
+            content_type == "application/octet-stream" and self.is_raw_path(scope["path"])
+        ):
+            # Uploads stream through; the route checks their size against the artifact limit.
             await self.app(scope, receive, send)
             return
         try:

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from runyard.errors import AuthError, ForbiddenError
+from runyard.events import ChangeFeed
 from runyard.settings import Settings
 from runyard.store import DEFAULT_TENANT, Project, Store
 
@@ -55,7 +56,15 @@ async def get_tenant(request: Request) -> str:
     return tenant
 
 
+async def get_feed(request: Request) -> ChangeFeed:
+    """The app's change feed, started on first use."""
+    feed: ChangeFeed = request.app.state.feed
+    await feed.start()
+    return feed
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+FeedDep = Annotated[ChangeFeed, Depends(get_feed)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TenantDep = Annotated[str, Depends(get_tenant)]
 

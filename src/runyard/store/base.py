@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -272,8 +272,15 @@ class Store(abc.ABC):
         """Sequence number of the newest committed change."""
 
     @abc.abstractmethod
-    def changes_since(self, seq: int, *, limit: int = 1000) -> list[Change]:
-        """Committed changes after `seq`, oldest first."""
+    def changes_since(self, seq: int, *, limit: int = 1000, run_id: int | None = None) -> list[Change]:
+        """Committed changes after `seq`, oldest first (only one run's when `run_id` is given)."""
+
+    @abc.abstractmethod
+    def add_commit_listener(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (from the writer thread; keep it tiny) after each commit of this process.
+
+        Commits of other processes are not announced: poll `last_change_seq` for those.
+        """
 
     # -- tenants and tokens --------------------------------------------------------
     @abc.abstractmethod

@@ -18,8 +18,16 @@ def parse_id(value: str | int, what: str) -> int:
     """v1 ids travel as strings; they are the integer ids of the store."""
     text = str(value).strip()
     if not is_id(text):
-        raise InvalidInputError(f"{what} id must be a positive integer, not {value!r}")
+        raise InvalidInputError(f"{what} id must be a positive 64-bit integer, not {text[:40]!r}")
     return int(text)
+
+
+def _checked_ref(value: str | int, what: str) -> str:
+    """A run reference: an id (digits, which must fit int64) or a uid."""
+    text = str(value).strip()
+    if text.isdigit() and not is_id(text):
+        parse_id(text, what)  # raises the 400
+    return text
 
 
 async def load_project(store: Store, project_id: str | int, tenant: str) -> Project:
@@ -28,14 +36,13 @@ async def load_project(store: Store, project_id: str | int, tenant: str) -> Proj
     return check_tenant(project, tenant)
 
 
-def _run_and_project(store: Store, run_ref: str | int) -> tuple[Run, Project]:
-    text = str(run_ref).strip()
-    run = store.get_run(int(text)) if is_id(text) else store.get_run_by_uid(text)
+def _run_and_project(store: Store, run_ref: str) -> tuple[Run, Project]:
+    run = store.get_run(int(run_ref)) if is_id(run_ref) else store.get_run_by_uid(run_ref)
     return run, store.get_project(run.project_id)
 
 
 async def load_run(store: Store, run_ref: str | int, tenant: str) -> tuple[Run, Project]:
     """Run by id (or uid) with its project; 404 unknown, 403 another tenant's."""
-    run, project = await call(_run_and_project, store, run_ref)
+    run, project = await call(_run_and_project, store, _checked_ref(run_ref, "run"))
     check_tenant(project, tenant)
     return run, project

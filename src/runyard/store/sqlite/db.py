@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import queue
 import sqlite3
 import threading
@@ -17,6 +18,7 @@ from runyard.errors import RunyardError, StoreError
 from runyard.store.sqlite.schema import migrate
 
 T = TypeVar("T")
+log = logging.getLogger("runyard.store")
 WriteOp = Callable[[sqlite3.Connection], Any]
 _MAX_GROUP = 256
 _BUSY_TIMEOUT_MS = 60_000
@@ -74,6 +76,7 @@ class Database:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = False
+        self._listeners: list[Callable[[], None]] = []
         self._writer = threading.Thread(target=self._write_loop, name="runyard-store-writer", daemon=True)
         self._writer.start()
 
@@ -170,6 +173,11 @@ class Database:
             for _fn, future in group:
                 future.set_exception(error)
             return
+        for listener in self._listeners:
+            try:
+                listener()
+            except Exception:  # a listener must never break the writer
+                log.exception("commit listener failed")
         for (ok, value), (_fn, future) in zip(outcomes, group, strict=True):
             if ok:
                 future.set_result(value)
@@ -196,6 +204,10 @@ class Database:
                 if self._writer_conn.in_transaction:
                     self._writer_conn.execute("ROLLBACK")
             return 5.0
+
+    def add_commit_listener(self, listener: Callable[[], None]) -> None:
+        """Called in the writer thread after every commit."""
+        self._listeners.append(listener)
 
     def begin_immediate(self, conn: sqlite3.Connection) -> None:
         """Start a write transaction, waiting out other processes' locks."""

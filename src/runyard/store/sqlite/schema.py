@@ -108,6 +108,7 @@ CREATE TABLE changes (
     detail TEXT NOT NULL DEFAULT '{}',
     created_at REAL NOT NULL
 );
+CREATE INDEX changes_run ON changes (run_id, seq);
 """
 
 _V2 = """

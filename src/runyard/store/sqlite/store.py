@@ -7,7 +7,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -288,12 +288,19 @@ class SQLiteStore(Store):
     def last_change_seq(self) -> int:
         return self._db.read(lambda c: int(c.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]))
 
-    def changes_since(self, seq: int, *, limit: int = 1000) -> list[Change]:
+    def changes_since(self, seq: int, *, limit: int = 1000, run_id: int | None = None) -> list[Change]:
         def fetch(conn: sqlite3.Connection) -> list[Change]:
-            rows = conn.execute(
-                "SELECT seq, run_id, kind, detail, created_at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
-                (seq, limit),
-            ).fetchall()
+            if run_id is None:
+                rows = conn.execute(
+                    "SELECT seq, run_id, kind, detail, created_at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (seq, limit),
+                ).fetchall()
+            else:
+                rows = conn.execute(
+                    "SELECT seq, run_id, kind, detail, created_at FROM changes WHERE run_id = ? AND seq > ?"
+                    " ORDER BY seq LIMIT ?",
+                    (run_id, seq, limit),
+                ).fetchall()
             return [Change(row[0], row[1], row[2], loads(row[3]), row[4]) for row in rows]
 
         return self._db.read(fetch)
@@ -310,3 +317,6 @@ class SQLiteStore(Store):
 
     def tenant_for_token(self, secret: str) -> str | None:
         return self._db.read(lambda c: tokens.tenant_of(c, secret))
+
+    def add_commit_listener(self, listener: Callable[[], None]) -> None:
+        self._db.add_commit_listener(listener)

@@ -1,0 +1,22 @@
+"""Live events: the change feed, following a run with resume, and SSE rendering."""
+
+from __future__ import annotations
+
+from runyard.events.feed import ChangeFeed, Subscription
+from runyard.events.model import RunEvent, materialize
+from runyard.events.sse import json_data, sse_response
+from runyard.events.stream import Opened, Resync, StreamItem, follow_run, parse_last_event_id
+
+__all__ = [
+    "ChangeFeed",
+    "Opened",
+    "Resync",
+    "RunEvent",
+    "StreamItem",
+    "Subscription",
+    "follow_run",
+    "json_data",
+    "materialize",
+    "parse_last_event_id",
+    "sse_response",
+]

@@ -1,0 +1,113 @@
+"""The SDK's HTTP client: one attempt or a few with backoff, answers sorted into three outcomes.
+
+A 2xx is an acknowledgement (the server committed). Connection errors, timeouts, 5xx, 408
+and 429 raise `Unavailable`: try again later, the data is fine. Any other 4xx raises the
+runyard error of its status (`InvalidInputError`, `NotFoundError`, `ConflictError`,
+`AuthError`, `ForbiddenError`, `PayloadTooLargeError`): sending it again will not help.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from runyard.errors import (
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RunyardError,
+)
+from runyard.sdk.wire import OCTETS, Request
+
+BLOCK = 1 << 20
+RETRY_STATUSES = frozenset({408, 429})
+REFUSALS: dict[int, type[RunyardError]] = {
+    400: InvalidInputError, 401: AuthError, 403: ForbiddenError, 404: NotFoundError,
+    409: ConflictError, 413: PayloadTooLargeError, 422: InvalidInputError,
+}
+
+
+class Unavailable(Exception):
+    """The server could not be reached, or asked to be tried again later."""
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200] or response.reason_phrase
+    detail = body.get("detail", body) if isinstance(body, dict) else body
+    return detail if isinstance(detail, str) else str(detail)[:300]
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as stream:
+        while block := stream.read(BLOCK):
+            yield block
+
+
+class IngestClient:
+    """Talks to one server's `/api/v1/sdk` routes; thread-safe (httpx.Client is)."""
+
+    def __init__(self, server: str, token: str | None = None, *, timeout: float = 30.0,
+                 connect_timeout: float = 3.0) -> None:
+        from runyard import __version__
+
+        self.server = server.rstrip("/")
+        headers = {"User-Agent": f"runyard-sdk/{__version__}"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=self.server,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            trust_env=False,  # a proxy from the environment must not see training traffic by surprise
+        )
+
+    def send(self, request: Request) -> dict[str, Any]:
+        """One attempt: the decoded answer, or `Unavailable`, or the refusal as a runyard error."""
+        try:
+            if request.file is not None:
+                size = request.file.stat().st_size
+                response = self._http.post(request.path, content=_blocks(request.file),
+                                           headers={"Content-Type": OCTETS, "Content-Length": str(size)})
+            else:
+                response = self._http.post(request.path, content=request.body,
+                                           headers={"Content-Type": request.content_type})
+        except httpx.TransportError as exc:
+            raise Unavailable(f"cannot reach {self.server}: {exc!r}") from exc
+        status = response.status_code
+        if status < 300:
+            try:
+                answer = orjson.loads(response.content) if response.content else {}
+            except orjson.JSONDecodeError:
+                answer = {}
+            return answer if isinstance(answer, dict) else {"answer": answer}
+        if status >= 500 or status in RETRY_STATUSES:
+            raise Unavailable(f"{self.server} answered {status}: {_detail(response)}")
+        raise REFUSALS.get(status, InvalidInputError)(f"server refused {request.kind} ({status}): {_detail(response)}")
+
+    def send_retrying(self, request: Request, *, attempts: int = 3, first_delay: float = 0.2) -> dict[str, Any]:
+        """`send` with exponential backoff between attempts; `Unavailable` after the last."""
+        delay = first_delay
+        for attempt in range(attempts):
+            try:
+                return self.send(request)
+            except Unavailable:
+                if attempt == attempts - 1:
+                    raise
+            time.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()

@@ -1,0 +1,155 @@
+"""Opening a run: create, resume or refuse; shared by local mode and the server's SDK ingest.
+
+Both sides call `open_run`, so a script behaves the same with or without a server: a
+taken name without `resume` is a clear `ConflictError`, `resume` finds the run by uid
+or name, automatic steps continue after the last logged step, and a run still owned
+by a live process is not taken over. A client-chosen uid makes creation idempotent: a
+create sent again (its answer was lost) returns the run it made the first time.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from runyard.errors import ConflictError, ForbiddenError, NotFoundError
+from runyard.sdk.sink import RunHandle, RunSpec
+from runyard.sdk.system_info import process_alive
+from runyard.store import DEFAULT_TENANT, Project, Run, Store
+
+STALE_AFTER_S = 120.0  # a run on another host counts as live while its heartbeat is this fresh
+
+
+def open_run(
+    store: Store,
+    spec: RunSpec,
+    tenant: str = DEFAULT_TENANT,
+    *,
+    rename_taken: bool = False,
+    stale_after_s: float = STALE_AFTER_S,
+) -> RunHandle:
+    """Create the run (or return the one its uid already made), or find and resume it.
+
+    `rename_taken` gives a new run whose name is taken a unique variant of it instead of
+    a conflict: for creates replayed from a spool, whose name could not be checked then.
+    """
+    if spec.resume is None or spec.resume is False:
+        found = _existing(store, spec, tenant)  # before creating anything: it may be refused
+        if found is not None:
+            return found
+        project = store.get_or_create_project(spec.project, tenant=tenant)
+        return _create(store, project, spec, rename_taken)
+    return _resume(store, spec, tenant, stale_after_s)
+
+
+def run_is_live(run: Run, stale_after_s: float = STALE_AFTER_S) -> bool:
+    """Whether a `running` run's process is alive: by pid on this host, by heartbeat elsewhere."""
+    if run.status != "running":
+        return False
+    if run.host == socket.gethostname():
+        return process_alive(run.host, run.pid, run.pid_started_at)
+    return time.time() - run.heartbeat_at < stale_after_s
+
+
+def _handle(store: Store, run: Run, project: Project, *, resumed: bool) -> RunHandle:
+    summaries = store.metric_summaries([run.id]).get(run.id, {})
+    next_step = max((s.last_step for s in summaries.values()), default=-1) + 1
+    return RunHandle(run.id, run.uid, run.name, project.name, project.id, next_step, resumed=resumed)
+
+
+def _existing(store: Store, spec: RunSpec, tenant: str) -> RunHandle | None:
+    """The run a create with this uid already made, if any (a create sent twice)."""
+    if not spec.uid:
+        return None
+    try:
+        run = store.get_run_by_uid(spec.uid)
+    except NotFoundError:
+        return None
+    owner = store.get_project(run.project_id)
+    if owner.tenant != tenant:
+        raise ForbiddenError("Tenant access denied")
+    if owner.name != spec.project:
+        raise ConflictError(f"run uid {spec.uid!r} is taken by a run of project {owner.name!r}")
+    return _handle(store, run, owner, resumed=False)
+
+
+def _create(store: Store, project: Project, spec: RunSpec, rename_taken: bool) -> RunHandle:
+    names = [spec.name]
+    if rename_taken and spec.name:
+        names.append(f"{spec.name}-{(spec.uid or '')[-8:] or int(time.time())}")
+    for name in names:
+        try:
+            run = store.create_run(
+                project.id,
+                name=name,
+                config=spec.config,
+                tags=spec.tags,
+                notes=spec.notes or "",
+                system=spec.system,
+                host=spec.host,
+                pid=spec.pid,
+                pid_started_at=spec.pid_started_at,
+                uid=spec.uid,
+            )
+        except ConflictError:
+            found = _existing(store, spec, project.tenant)  # a concurrent twin of this create won
+            if found is not None:
+                return found
+            continue
+        return RunHandle(run.id, run.uid, run.name, project.name, project.id)
+    raise ConflictError(
+        f"a run named {spec.name!r} already exists in project {project.name!r}; "
+        f"pass resume=True to continue it, or choose another name"
+    )
+
+
+def _resume(store: Store, spec: RunSpec, tenant: str, stale_after_s: float) -> RunHandle:
+    if spec.resume is True:
+        if not spec.name:
+            raise ValueError("resume=True needs name= (the run to continue), or pass resume='<uid or name>'")
+        target = spec.name
+    else:
+        target = str(spec.resume)
+    run, project = _find(store, spec.project, tenant, target)
+    myself = run.host == spec.host and run.pid == spec.pid
+    if not myself and run_is_live(run, stale_after_s):
+        raise ConflictError(
+            f"run {run.name!r} is still running in process {run.pid} on {run.host}; "
+            f"stop it before resuming"
+        )
+    if spec.name and spec.name != run.name and spec.resume is not True:
+        run = store.update_run(run.id, name=spec.name)
+    store.resume_run(run.id, host=spec.host, pid=spec.pid, pid_started_at=spec.pid_started_at)
+    tags = list(dict.fromkeys([*run.tags, *spec.tags])) if spec.tags else None
+    config = {**run.config, **spec.config} if spec.config else None
+    if tags is not None or config is not None or spec.system is not None:
+        store.update_run(run.id, tags=tags, config=config, system=spec.system)
+    if spec.notes is not None:
+        store.update_run(run.id, notes=spec.notes)
+    return _handle(store, run, project, resumed=True)
+
+
+def _find(store: Store, project_name: str, tenant: str, target: str) -> tuple[Run, Project]:
+    """The run to resume, by uid first, then by name; creates nothing (a lookup may be refused)."""
+    try:
+        project: Project | None = store.get_project_by_name(project_name, tenant=tenant)
+    except NotFoundError:
+        project = None
+    try:
+        run = store.get_run_by_uid(target)
+    except NotFoundError:
+        try:
+            if project is None:
+                raise NotFoundError(target) from None
+            return store.get_run_by_name(project.id, target), project
+        except NotFoundError:
+            raise NotFoundError(
+                f"cannot resume: no run named {target!r} in project {project_name!r} "
+                f"(and no run with that uid); drop resume= to start a new run"
+            ) from None
+    owner = store.get_project(run.project_id)
+    if owner.tenant != tenant:
+        raise ForbiddenError("Tenant access denied")
+    if project is None or run.project_id != project.id:
+        raise ConflictError(f"run {target!r} belongs to another project than {project_name!r}")
+    return run, owner

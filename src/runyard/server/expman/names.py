@@ -1,0 +1,60 @@
+"""Experiment and run names are URL path segments: `%2F` inside a name must not split it.
+
+ASGI servers hand routers a percent-decoded `path`, so `/api/experiments/a%2Fb/runs`
+would route as experiment `a` followed by `b/runs`. For expman paths the middleware below
+routes on the raw (still encoded) path instead, and the dependencies decode each
+segment exactly once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import Depends, Path, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+RAW_FLAG = "runyard.expman.raw_path"
+
+
+class RawPathMiddleware:
+    """Under `prefix`, route on the encoded path so each segment stays one segment."""
+
+    def __init__(self, app: ASGIApp, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith(self.prefix):
+            raw = scope.get("raw_path")
+            if isinstance(raw, bytes) and b"%" in raw and raw.isascii():
+                encoded = raw.decode("ascii").split("?", 1)[0]
+                # Only when the raw path is what the server decoded (no rewriting proxy in between).
+                if unquote(encoded) == scope["path"]:
+                    scope = {**scope, "path": encoded, RAW_FLAG: True}
+        await self.app(scope, receive, send)
+
+
+def decode(request: Request, value: str) -> str:
+    """A path parameter as the client meant it (percent-decoded exactly once)."""
+    return unquote(value, errors="replace") if request.scope.get(RAW_FLAG) else value
+
+
+async def experiment_name(
+    request: Request,
+    experiment: Annotated[str, Path(description="Experiment (project) name; percent-encode `/`, spaces and `%`.")],
+) -> str:
+    """The experiment name of the path."""
+    return decode(request, experiment)
+
+
+async def run_name(
+    request: Request,
+    run: Annotated[str, Path(description="Run name; percent-encode `/`, spaces and `%`.")],
+) -> str:
+    """The run name of the path."""
+    return decode(request, run)
+
+
+ExperimentName = Annotated[str, Depends(experiment_name)]
+RunName = Annotated[str, Depends(run_name)]

@@ -1,0 +1,135 @@
+"""expman JSON shapes: experiments, runs, summaries and artifacts as expman clients read them.
+
+- times are RFC 3339 strings in UTC with microseconds (`2025-03-21T12:58:06.123456Z`),
+  as expman-rs writes its `started_at`; null when unset;
+- run status is UPPERCASE (`RUNNING`, `FINISHED`, `FAILED`, `CRASHED`, `KILLED`);
+- metric values are numbers, non-finite ones spelled `"NaN"`, `"Infinity"`, `"-Infinity"`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from runyard.server.responses import json_float
+from runyard.store import Artifact, MetricSummary, Project, Run
+
+CONFIG_SUMMARY_ITEMS = 32
+CONFIG_SUMMARY_TEXT = 200
+
+
+def iso(seconds: float | None) -> str | None:
+    """Epoch seconds as an RFC 3339 UTC string; None stays None."""
+    if seconds is None:
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def experiment_json(project: Project, runs_count: int, last_run_start: float | None) -> dict[str, Any]:
+    """A project as an expman experiment: `id` is the name (what the URLs take)."""
+    return {
+        "id": project.name,
+        "name": project.name,
+        "display_name": project.name,
+        "project_id": project.id,
+        "description": project.description,
+        "tags": list(project.tags),
+        "runs_count": runs_count,
+        "created_at": iso(project.created_at),
+        "updated_at": iso(project.updated_at),
+        "last_run_at": iso(last_run_start),
+    }
+
+
+def _leaves(config: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _leaves(value, f"{name}.")
+        elif value is None or isinstance(value, bool | int | str):
+            yield name, value[:CONFIG_SUMMARY_TEXT] if isinstance(value, str) else value
+        elif isinstance(value, float):
+            yield name, json_float(value)
+
+
+def config_summary(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The first scalar leaves of a config, nested keys dotted (`optim.lr`); lists left out."""
+    summary: dict[str, Any] = {}
+    for name, value in _leaves(config):
+        if len(summary) == CONFIG_SUMMARY_ITEMS:
+            break
+        summary[name] = value
+    return summary
+
+
+def latest_values(summaries: Mapping[str, MetricSummary], keys: Sequence[str] | None) -> dict[str, Any]:
+    """Latest value per key: every key of the run, or exactly `keys` (null where the run lacks one)."""
+    if keys is None:
+        return {key: json_float(s.last_value) for key, s in sorted(summaries.items())}
+    return {key: json_float(summaries[key].last_value) if key in summaries else None for key in keys}
+
+
+def run_json(run: Run, experiment: str, metrics: dict[str, Any]) -> dict[str, Any]:
+    """A run as one entry of an expman run list."""
+    duration = None if run.end_time is None else max(run.end_time - run.start_time, 0.0)
+    return {
+        "name": run.name,
+        "uid": run.uid,
+        "id": run.id,
+        "experiment": experiment,
+        "status": run.status.upper(),
+        "started_at": iso(run.start_time),
+        "finished_at": iso(run.end_time),
+        "duration_secs": duration,
+        "description": run.description,
+        "tags": list(run.tags),
+        "language": "python" if "python_version" in run.system else None,
+        "env_path": run.system.get("python_executable"),
+        "config": config_summary(run.config),
+        "metrics": metrics,
+    }
+
+
+def summary_json(summary: MetricSummary) -> dict[str, Any]:
+    """Count, min, max, first/last step, last value and time of one key."""
+    return {
+        "count": summary.count,
+        "min": json_float(summary.min),
+        "max": json_float(summary.max),
+        "first_step": summary.first_step,
+        "last_step": summary.last_step,
+        "last_value": json_float(summary.last_value),
+        "last_time": iso(summary.last_time) if math.isfinite(summary.last_time) else None,
+    }
+
+
+def run_detail_json(run: Run, experiment: str, summaries: Mapping[str, MetricSummary]) -> dict[str, Any]:
+    """One run: list fields plus the full config, params, system info and per-key summaries."""
+    return {
+        **run_json(run, experiment, latest_values(summaries, None)),
+        "config": run.config,
+        "config_summary": config_summary(run.config),
+        "params": run.params,
+        "system": run.system,
+        "notes": run.notes,
+        "host": run.host,
+        "heartbeat_at": iso(run.heartbeat_at) if run.heartbeat_at else None,
+        "summaries": {key: summary_json(s) for key, s in sorted(summaries.items())},
+    }
+
+
+def artifact_json(artifact: Artifact) -> dict[str, Any]:
+    """An artifact: expman's path/name/size/ext/is_default plus sha256 and modified time."""
+    pure = PurePosixPath(artifact.path)
+    return {
+        "path": artifact.path,
+        "name": pure.name,
+        "size": artifact.size,
+        "ext": pure.suffix[1:].lower(),
+        "sha256": artifact.sha256,
+        "modified": iso(artifact.created_at),
+        "is_default": False,
+    }

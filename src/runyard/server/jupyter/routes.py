@@ -1,0 +1,127 @@
+"""`/api/jupyter`: spawn a token-protected Jupyter notebook for a run, list them, stop one."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from starlette.exceptions import HTTPException
+
+from runyard.errors import NotFoundError
+from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call, check_tenant
+from runyard.server.jupyter import launch
+from runyard.server.jupyter.launch import JupyterStartError
+from runyard.server.jupyter.manager import (
+    AlreadyStartingError,
+    JupyterManager,
+    LimitReachedError,
+    ShuttingDownError,
+)
+from runyard.server.jupyter.notebook import RunTarget, write_notebook
+from runyard.server.v1.access import is_id
+from runyard.store import Run, Store
+
+router = APIRouter(prefix="/api/jupyter", tags=["expman"])
+MAX_REF = 1000
+
+
+class SpawnRequest(BaseModel):
+    """Which run: `{"run": uid | "project/name" | id}`, or expman's `{"experiment", "run"}`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    run: StrictStr | StrictInt = Field(
+        description="Run uid, `project/name` or integer id; with `experiment`, the run's name.")
+    experiment: StrictStr | None = Field(
+        default=None, min_length=1, max_length=MAX_REF,
+        description="expman form: the experiment (project) name; `run` is then a run name.")
+
+    @field_validator("run")
+    @classmethod
+    def _non_empty(cls, value: str | int) -> str:
+        text = str(value).strip()
+        if not text or len(text) > MAX_REF:
+            raise ValueError(f"run must be a uid, project/name or id of 1 to {MAX_REF} characters")
+        return text
+
+
+def get_manager(request: Request) -> JupyterManager:
+    """The app's Jupyter manager."""
+    manager: JupyterManager = request.app.state.jupyter
+    return manager
+
+
+ManagerDep = Annotated[JupyterManager, Depends(get_manager)]
+
+
+def find_run(store: Store, ref: str, experiment: str | None, tenant: str) -> RunTarget:
+    """The caller's run: 404 unknown, 403 another tenant's."""
+    if experiment is not None:
+        project = store.get_project_by_name(experiment, tenant=tenant)
+        run = store.get_run_by_name(project.id, ref)
+    else:
+        run = _run_by_ref(store, ref, tenant)
+        project = check_tenant(store.get_project(run.project_id), tenant)
+    return RunTarget(id=run.id, uid=run.uid, project=project.name, name=run.name)
+
+
+def _run_by_ref(store: Store, ref: str, tenant: str) -> Run:
+    # Same order as `runyard.Api.run`: uid, then project/name, then id.
+    with contextlib.suppress(NotFoundError):
+        return store.get_run_by_uid(ref)
+    project, sep, name = ref.partition("/")
+    if sep and project and name:
+        return store.get_run_by_name(store.get_project_by_name(project, tenant=tenant).id, name)
+    if is_id(ref):
+        return store.get_run(int(ref))
+    raise NotFoundError(f"run {ref!r} not found (give a uid, project/name or id)")
+
+
+@router.post("/spawn", status_code=201, summary="Spawn a Jupyter notebook analysing one run")
+async def spawn(body: SpawnRequest, response: Response, store: StoreDep, settings: SettingsDep,
+                tenant: TenantDep, manager: ManagerDep) -> dict[str, Any]:
+    """Write the run's notebook and start a token-protected Jupyter on 127.0.0.1 for it.
+
+    201 with `url` (token included) once Jupyter answers; 200 with the same server when one
+    runs for this run already. 403 when spawning is off, 404 unknown run, 409 while one is
+    starting for the run, 429 at `jupyter_max_servers`, 501 when Jupyter is not installed,
+    502 when it fails to start (with its log tail), 503 while runyard shuts down.
+    """
+    if not settings.jupyter_allowed:
+        raise HTTPException(403, "spawning Jupyter is off on this server: a notebook runs code as "
+                                 "the server's user, so with tokens required it needs "
+                                 "RUNYARD_JUPYTER=1 (Settings.jupyter_enabled)")
+    missing = launch.missing_modules()
+    if missing:
+        raise HTTPException(501, f"Jupyter is not installed: {launch.INSTALL_HINT} "
+                                 f"(missing: {', '.join(missing)})")
+    run = await call(find_run, store, str(body.run), body.experiment, tenant)
+    notebook = await call(write_notebook, settings.data_dir, run)
+    try:
+        server, created = await call(manager.spawn, tenant, run, notebook)
+    except LimitReachedError as exc:
+        raise HTTPException(429, str(exc)) from exc
+    except AlreadyStartingError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    except ShuttingDownError as exc:
+        raise HTTPException(503, str(exc)) from exc
+    except JupyterStartError as exc:
+        raise HTTPException(502, f"Jupyter did not start: {exc}") from exc
+    if not created:
+        response.status_code = 200
+    return server.to_dict()
+
+
+@router.get("", summary="The caller's spawned Jupyter servers")
+async def list_servers(tenant: TenantDep, manager: ManagerDep) -> dict[str, Any]:
+    """Every live server of the caller's tenant, URL with token included."""
+    return {"servers": [server.to_dict() for server in manager.servers(tenant)]}
+
+
+@router.delete("/{server_id}", summary="Stop a spawned Jupyter server")
+async def stop_server(server_id: str, tenant: TenantDep, manager: ManagerDep) -> dict[str, Any]:
+    """Stop the server and its kernels; 404 when the caller has no server with that id."""
+    server = await call(manager.stop, server_id, tenant)
+    return server.to_dict()

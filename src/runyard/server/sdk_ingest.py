@@ -1,0 +1,145 @@
+"""The SDK's remote mode: create/resume runs and take columnar msgpack batches (docs/sdk-protocol.md).
+
+Every answer is sent after the store committed: a 2xx is the acknowledgement the SDK
+deletes its spool files on. Batches are idempotent per (run, batch_id), run creation per
+client-made uid, so a client may resend anything whose answer it did not get.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from runyard.errors import InvalidInputError, PayloadTooLargeError
+from runyard.sdk.opening import open_run
+from runyard.sdk.wire import PREFIX, decode_batch
+from runyard.server import sdk_schemas as schemas
+from runyard.server.bodies import decode, read_raw
+from runyard.server.body_stream import BodyReader
+from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call, check_tenant
+from runyard.server.responses import JSONResponse
+from runyard.settings import Settings
+from runyard.store import Run, Store
+from runyard.store.models import RUN_STATUSES
+
+router = APIRouter(prefix=PREFIX, tags=["sdk"], responses=schemas.ERRORS)
+
+
+async def _data(request: Request, settings: Settings) -> Any:
+    raw = await read_raw(request, settings.max_body_bytes)
+    return await call(decode, raw, request.headers.get("content-type", "application/json"))
+
+
+def _run_of(store: Store, uid: str, tenant: str) -> Run:
+    run = store.get_run_by_uid(uid)
+    check_tenant(store.get_project(run.project_id), tenant)
+    return run
+
+
+async def _run(store: Store, uid: str, tenant: str) -> Run:
+    """The caller's run by uid: 404 unknown, 403 another tenant's."""
+    return await call(_run_of, store, uid, tenant)
+
+
+@router.post("/runs", summary="Create or resume a run", openapi_extra=schemas.CREATE_BODY)
+async def create_run(request: Request, store: StoreDep, tenant: TenantDep, settings: SettingsDep) -> JSONResponse:
+    """`{run, next_step, resumed}`; a create sent again with the same uid returns the same run."""
+    data = await _data(request, settings)
+    spec, rename = schemas.run_spec(data)
+    handle = await call(open_run, store, spec, tenant, rename_taken=rename, stale_after_s=settings.stale_after_s)
+    return JSONResponse({
+        "run": {"id": handle.id, "uid": handle.uid, "name": handle.name, "project": handle.project,
+                "project_id": handle.project_id},
+        "next_step": handle.next_step,
+        "resumed": handle.resumed,
+    })
+
+
+def _apply_batch(store: Store, run_id: int, raw: bytes, content_type: str, max_points: int) -> dict[str, Any]:
+    batch = decode_batch(decode(raw, content_type), max_points)
+    applied = False
+    seq = 0
+    if batch.metrics:
+        seq = store.append_metrics(run_id, batch.metrics, batch_id=batch.batch_id)
+        applied = seq > 0
+    if batch.logs:
+        log_seq = store.append_logs(run_id, batch.logs, batch_id=batch.batch_id + ":logs")
+        applied = applied or log_seq > 0
+        seq = max(seq, log_seq)
+    return {"applied": applied, "seq": seq, "points": batch.points, "lines": len(batch.logs)}
+
+
+@router.post("/runs/{uid}/batch", summary="Append a batch of metric columns and console lines",
+             openapi_extra=schemas.BATCH_BODY)
+async def batch(uid: str, request: Request, store: StoreDep, tenant: TenantDep, settings: SettingsDep) -> JSONResponse:
+    """`{applied, seq, points, lines}`; `applied` is false when the batch id was already applied."""
+    run = await _run(store, uid, tenant)
+    raw = await read_raw(request, settings.max_body_bytes)
+    content_type = request.headers.get("content-type", "application/msgpack")
+    result = await call(_apply_batch, store, run.id, raw, content_type, settings.max_points_per_request)
+    return JSONResponse(result)
+
+
+@router.post("/runs/{uid}/heartbeat", summary="Say the run's process is alive")
+async def heartbeat(uid: str, store: StoreDep, tenant: TenantDep) -> JSONResponse:
+    """`{"ok": true}`."""
+    run = await _run(store, uid, tenant)
+    await call(store.heartbeat, run.id)
+    return JSONResponse({"ok": True})
+
+
+@router.post("/runs/{uid}/status", summary="Set the run's status", openapi_extra=schemas.STATUS_BODY)
+async def status(uid: str, request: Request, store: StoreDep, tenant: TenantDep, settings: SettingsDep) -> JSONResponse:
+    """`{"status": ...}`; a terminal status records the end time."""
+    run = await _run(store, uid, tenant)
+    data = await _data(request, settings)
+    value = data.get("status") if isinstance(data, dict) else None
+    if value not in RUN_STATUSES:
+        raise InvalidInputError(f"status must be one of {list(RUN_STATUSES)}, not {value!r}")
+    updated = await call(store.set_run_status, run.id, value)
+    return JSONResponse({"status": updated.status})
+
+
+@router.post("/runs/{uid}/params", summary="Merge params into the run's params", openapi_extra=schemas.PARAMS_BODY)
+async def params(uid: str, request: Request, store: StoreDep, tenant: TenantDep, settings: SettingsDep) -> JSONResponse:
+    """`{"params": n}`: how many keys were merged."""
+    run = await _run(store, uid, tenant)
+    data = await _data(request, settings)
+    values = data.get("params") if isinstance(data, dict) else None
+    if not isinstance(values, dict):
+        raise InvalidInputError("body must be {\"params\": {name: value}}")
+    await call(store.log_params, run.id, values)
+    return JSONResponse({"params": len(values)})
+
+
+@router.post("/runs/{uid}/update", summary="Replace tags, system info or config", openapi_extra=schemas.UPDATE_BODY)
+async def update(uid: str, request: Request, store: StoreDep, tenant: TenantDep, settings: SettingsDep) -> JSONResponse:
+    """`{"updated": [fields]}`; fields not sent stay as they are."""
+    run = await _run(store, uid, tenant)
+    fields = schemas.update_fields(await _data(request, settings))
+    await call(store.update_run, run.id, **fields)
+    return JSONResponse({"updated": sorted(fields)})
+
+
+@router.post("/runs/{uid}/artifacts", summary="Upload an artifact file (raw body)", openapi_extra=schemas.ARTIFACT_BODY)
+async def artifact(
+    uid: str,
+    request: Request,
+    store: StoreDep,
+    tenant: TenantDep,
+    settings: SettingsDep,
+    name: Annotated[str, Query(min_length=1, max_length=1024, description="relative path in the run's artifacts")],
+) -> JSONResponse:
+    """`{path, size, sha256}`; 413 past `max_artifact_bytes`, 400 for a name that could escape."""
+    run = await _run(store, uid, tenant)
+    schemas.check_artifact_name(name)
+    if request.headers.get("content-encoding", "identity").strip().lower() not in ("", "identity"):
+        raise InvalidInputError("send artifacts uncompressed (no Content-Encoding)")
+    limit = settings.max_artifact_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"artifact is larger than {limit} bytes (max_artifact_bytes)")
+    reader = BodyReader(request.stream().__aiter__(), limit)
+    stored = await call(store.add_artifact_stream, run.id, name, reader, max_bytes=limit)  # type: ignore[arg-type]
+    return JSONResponse({"path": stored.path, "size": stored.size, "sha256": stored.sha256})
