@@ -1,0 +1,1 @@
+"""ExperimentHub: experiment types, training orchestration, data streams and plots."""
