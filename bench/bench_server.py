@@ -2,12 +2,15 @@
 
 Run: `.venv/bin/python bench/bench_server.py` (about a minute). Starts `runyard serve` on a
 free loopback port with a fresh data dir. Prints a table; writes bench/results/server.json.
-When MLflow is installed (`pip install mlflow`), the same history and search workloads
-run against an MLflow tracking server on SQLite for comparison.
+When MLflow is found (importable here, `--mlflow-python PATH` or $RUNYARD_BENCH_MLFLOW naming
+a Python with mlflow or an `mlflow` executable, or `mlflow` on PATH), bench_mlflow.py then
+runs the same workloads on MLflow's tracking server (SQLite), about 2 minutes more, and the
+two are printed side by side and stored under "mlflow" in server.json. `--no-mlflow` skips it.
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import os
@@ -27,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.live_server import LiveServer
 
 from bench.bench_foundation import realistic_series
+from bench.bench_mlflow import find_mlflow_python
 from runyard.store import MetricColumns, open_store
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -132,8 +136,70 @@ def remote_ingest(work: Path, url: str) -> float | None:
     return calls * 3 / float(out.stdout.split()[-1])
 
 
+def mlflow_numbers(python: str) -> dict[str, Any] | None:
+    """bench_mlflow.py under `python` (after runyard's part, so the two never share the CPUs)."""
+    print(f"running bench_mlflow.py with {python} (about 2 minutes)", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="runyard-bench-mlflow-out-") as tmp:
+        out = Path(tmp) / "mlflow.json"
+        try:
+            # Without the env var the child uses its own interpreter rather than re-resolving it.
+            env = {key: value for key, value in os.environ.items() if key != "RUNYARD_BENCH_MLFLOW"}
+            subprocess.run([python, str(Path(__file__).with_name("bench_mlflow.py")), "--json", str(out)],
+                           capture_output=True, text=True, timeout=900, check=True, env=env)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            tail = (exc.stderr or "") if isinstance(exc.stderr, str) else ""
+            print(f"MLflow benchmark failed: {exc}\n{tail[-2000:]}", file=sys.stderr)
+            return None
+        result: dict[str, Any] = json.loads(out.read_text())
+        return result
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else (f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.2f}")
+
+
+def print_comparison(ours: dict[str, float | None], theirs: dict[str, Any]) -> None:
+    """runyard and MLflow side by side; the last column is how many times faster runyard is."""
+    # A ratio of times is left blank where the two read different sizes (history_points < 1M).
+    history = f"{1_000_000:,} / {theirs['history_points']:,}"
+    # MLflow reads a shorter series than 1M (see bench_mlflow.py); points/s compares across sizes.
+    ours, theirs = dict(ours), dict(theirs)
+    for key in ("history_1m_msgpack_ms", "history_1m_json_ms"):
+        value = ours.get(key)
+        ours[key + "_rate"] = 1e9 / value if value else None
+    theirs["history_rate"] = theirs["history_points"] * 1e3 / theirs["history_ms"]
+    same_size: bool | None = False if theirs["history_points"] == 1_000_000 else None
+    rows = [
+        ("startup_s", "startup_s", "server start to first answer (s)", False),
+        ("ingest_points_per_s", "ingest_points_per_s",
+         f"SDK -> server ingest, {1_000_000:,} / {theirs['ingest_points']:,} pts (points/s)", True),
+        ("history_1m_msgpack_first_ms", "history_first_ms", f"full history {history} pts, first (ms)", same_size),
+        ("history_1m_msgpack_ms", "history_ms", f"full history {history} pts, best format (ms)", same_size),
+        ("history_1m_json_ms", "history_ms", f"full history {history} pts, JSON (ms)", same_size),
+        ("history_1m_msgpack_ms_rate", "history_rate", "full history read, best format (points/s)", True),
+        ("history_1m_json_ms_rate", "history_rate", "full history read, JSON (points/s)", True),
+        ("search_10k_runs_ms", "search_ms",
+         f"search {SEARCH_RUNS:,} / {theirs['search_runs']:,} runs, filter + sort (ms)", False),
+        ("search_matches", "search_matches", "search matches (must be equal)", None),
+    ]
+    print(f"\n{'same workload, runyard vs MLflow ' + theirs['mlflow_version']:60} {'runyard':>12} "
+          f"{'MLflow':>12} {'x faster':>9}")
+    for ours_key, theirs_key, label, higher_better in rows:
+        mine, other = ours.get(ours_key), theirs.get(theirs_key)
+        ratio = "" if higher_better is None or not mine or not other else (
+            f"{(mine / other) if higher_better else (other / mine):,.1f}")
+        print(f"{label:60} {_num(mine):>12} {_num(None if other is None else float(other)):>12} {ratio:>9}")
+    print("runyard: SDK log() in remote mode, history as msgpack (JSON row: JSON); MLflow: MlflowClient "
+          "log_batch of 1,000 metrics, get_metric_history (JSON only), search_runs.")
+
+
 def main() -> None:
     """Run everything and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--mlflow-python", help="Python with mlflow, or an mlflow executable")
+    parser.add_argument("--no-mlflow", action="store_true", help="skip the MLflow comparison")
+    args = parser.parse_args()
+    mlflow_python = None if args.no_mlflow else find_mlflow_python(args.mlflow_python)
     with tempfile.TemporaryDirectory(prefix="runyard-bench-server-") as tmp:
         work = Path(tmp)
         results: dict[str, float | None] = {"startup_s": startup(work)}
@@ -144,8 +210,10 @@ def main() -> None:
             results["ingest_points_per_s"] = remote_ingest(work, server.url)
         finally:
             server.stop()
+    theirs = mlflow_numbers(mlflow_python) if mlflow_python else None
     RESULTS.mkdir(exist_ok=True)
-    payload = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "cpus": os.cpu_count(), "results": results}
+    payload = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "cpus": os.cpu_count(), "results": results,
+               "mlflow": theirs}
     (RESULTS / "server.json").write_text(json.dumps(payload, indent=2))
     rows = [
         ("startup_s", "server start to first answer (s)", 1.0, "<="),
@@ -166,6 +234,10 @@ def main() -> None:
             continue
         ok = "-" if not op else ("yes" if (value <= target if op == "<=" else value >= target) else "NO")
         print(f"{label:52} {value:12.2f} {'' if not op else f'{target:g}':>10}  {ok}")
+    if theirs:
+        print_comparison(results, theirs)
+    elif not args.no_mlflow:
+        print("\nMLflow comparison skipped: MLflow not found (see bench/README.md) or its run failed.")
 
 
 if __name__ == "__main__":

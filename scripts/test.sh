@@ -3,4 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-venv.sh test,all
+# CI must run the browser tests (tests/server/web), so it gets Debian's Chromium when missing.
+if [ "${CI:-}" = "true" ] && [ ! -x /usr/bin/chromium ]; then
+    bash scripts/install-chromium.sh
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -18,4 +18,5 @@ fetch() {  # fetch NAME VERSION DEST FILE...
 }
 
 fetch swagger-ui-dist 5.35.0 swagger-ui swagger-ui-bundle.js swagger-ui.css LICENSE NOTICE
+fetch uplot 1.6.32 uplot dist/uPlot.iife.min.js dist/uPlot.min.css LICENSE
 echo "vendored into $static"

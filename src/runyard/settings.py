@@ -44,6 +44,14 @@ class Settings:
     jupyter_enabled: bool | None = None
     jupyter_max_servers: int = 8
     jupyter_start_timeout_s: float = 60.0
+    # ExperimentHub (runyard.hub): RabbitMQ URL for the datastream plugin (None: the embedded
+    # queue in the store), extra types as "name=module:Class", and job time limits.
+    hub_enabled: bool = True
+    datastream_url: str | None = None
+    hub_types: tuple[str, ...] = ()
+    hub_wait_s: float = 300.0
+    hub_stop_grace_s: float = 5.0
+    default_project: str | None = None  # the project SwanLab's `GET /api/v1/project` shows
 
     @property
     def auth_required(self) -> bool:
@@ -72,6 +80,14 @@ class Settings:
             values["auth"] = True
         if "RUNYARD_JUPYTER" in env:
             values["jupyter_enabled"] = env["RUNYARD_JUPYTER"].lower() in ("1", "true", "yes")
+        if env.get("RUNYARD_PROJECT"):
+            values["default_project"] = env["RUNYARD_PROJECT"]
+        if env.get("RUNYARD_DATASTREAM_URL"):
+            values["datastream_url"] = env["RUNYARD_DATASTREAM_URL"]
+        if "RUNYARD_HUB" in env:
+            values["hub_enabled"] = env["RUNYARD_HUB"].lower() in ("1", "true", "yes")
+        if env.get("RUNYARD_HUB_TYPES"):
+            values["hub_types"] = tuple(t.strip() for t in env["RUNYARD_HUB_TYPES"].split(",") if t.strip())
         values.update({key: value for key, value in overrides.items() if value is not None})
         if isinstance(values.get("data_dir"), str):
             values["data_dir"] = resolve_data_dir(values["data_dir"])

@@ -15,7 +15,8 @@ from runyard.sdk import session
 from runyard.store import Store, open_store
 from tests.live_server import LiveServer
 
-SDK_THREAD_PREFIXES = ("runyard-transposer", "runyard-flusher", "runyard-sysinfo", "runyard-store-writer")
+SDK_THREAD_PREFIXES = ("runyard-transposer", "runyard-flusher", "runyard-sysinfo", "runyard-monitor",
+                       "runyard-store-writer")
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ def test_server_killed_and_restarted_mid_run(tmp_path: Path, servers: list[LiveS
     server = new_server(servers, tmp_path / "server").start()
     client_dir = tmp_path / "client"
     run = runyard.init(project="p", name="survivor", server=server.url, dir=client_dir, capture_console=False,
-                       system_info=False, flush_interval=0.02, heartbeat_interval=0.2, drain_timeout=5.0)
+                       system_info=False, flush_interval=0.02, heartbeat_interval=0.2, drain_timeout=30.0)
     store = open_store(server.data_dir)
     try:
         for i in range(3000):

@@ -20,6 +20,8 @@ def serve(
     demo: Annotated[bool, typer.Option("--demo", help="Create the demo project (with a live run) first.")] = False,
     live_minutes: Annotated[float, typer.Option("--live-minutes", min=0.0, help="With --demo: how long the live run logs.")] = 30.0,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+    project: Annotated[str | None, typer.Option("--project", help="Project SwanLab's GET /api/v1/project shows (default: RUNYARD_PROJECT, else the most recently active).", show_default=False)] = None,
+    datastream: Annotated[str | None, typer.Option("--datastream", help="ExperimentHub data queues on RabbitMQ, e.g. amqp://guest:guest@127.0.0.1:5672/ (default: RUNYARD_DATASTREAM_URL, else embedded in the store).", show_default=False)] = None,
     dir: DirOption = None,
 ) -> None:
     """Serve the REST APIs and docs on HOST:PORT from the data dir."""
@@ -30,7 +32,8 @@ def serve(
     target: Path = data_dir(ctx, dir)
     if auth is False and not is_loopback(host):
         raise typer.BadParameter("--no-auth is refused off loopback: tokens protect a reachable server")
-    settings = Settings.from_env(data_dir=target, host=host, port=port, auth=auth, demo=demo)
+    settings = Settings.from_env(data_dir=target, host=host, port=port, auth=auth, demo=demo,
+                                 default_project=project, datastream_url=datastream)
     if demo:
         _make_demo(target, live_minutes)
     app = create_app(settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from runyard.events.feed import ChangeFeed, Subscription
 from runyard.events.model import RunEvent, materialize
+from runyard.events.multi import follow_runs
 from runyard.events.sse import json_data, sse_response
 from runyard.events.stream import Opened, Resync, StreamItem, follow_run, parse_last_event_id
 
@@ -15,6 +16,7 @@ __all__ = [
     "StreamItem",
     "Subscription",
     "follow_run",
+    "follow_runs",
     "json_data",
     "materialize",
     "parse_last_event_id",

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 
 from starlette.concurrency import run_in_threadpool
 
@@ -28,8 +29,9 @@ BATCH = 1000
 class Subscription:
     """One follower of one run: a bounded queue of events."""
 
-    def __init__(self, run_id: int, size: int) -> None:
+    def __init__(self, run_id: int, size: int, run_ids: tuple[int, ...] = ()) -> None:
         self.run_id = run_id
+        self.run_ids = run_ids or (run_id,)  # several when one queue follows many runs
         self.queue: asyncio.Queue[RunEvent] = asyncio.Queue(maxsize=size)
         self.lagging = False
         self.lagging_signal = asyncio.Event()
@@ -94,13 +96,24 @@ class ChangeFeed:
         self._subscribers[run_id].add(subscription)
         return subscription
 
+    def subscribe_many(self, run_ids: Sequence[int]) -> Subscription:
+        """Follow several runs through one queue, so their events stay in change-log order."""
+        ids = tuple(dict.fromkeys(run_ids))
+        if not ids:
+            raise ValueError("subscribe_many needs at least one run id")
+        subscription = Subscription(ids[0], self.queue_size, ids)
+        for run_id in ids:
+            self._subscribers[run_id].add(subscription)
+        return subscription
+
     def unsubscribe(self, subscription: Subscription) -> None:
         """Stop following."""
-        followers = self._subscribers.get(subscription.run_id)
-        if followers is not None:
-            followers.discard(subscription)
-            if not followers:
-                del self._subscribers[subscription.run_id]
+        for run_id in subscription.run_ids:
+            followers = self._subscribers.get(run_id)
+            if followers is not None:
+                followers.discard(subscription)
+                if not followers:
+                    del self._subscribers[run_id]
 
     def subscriber_count(self) -> int:
         """How many followers there are now."""

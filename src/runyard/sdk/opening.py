@@ -15,6 +15,7 @@ import time
 from runyard.errors import ConflictError, ForbiddenError, NotFoundError
 from runyard.sdk.sink import RunHandle, RunSpec
 from runyard.sdk.system_info import process_alive
+from runyard.sdk.system_monitor import PREFIX as MONITOR_PREFIX
 from runyard.store import DEFAULT_TENANT, Project, Run, Store
 
 STALE_AFTER_S = 120.0  # a run on another host counts as live while its heartbeat is this fresh
@@ -53,8 +54,10 @@ def run_is_live(run: Run, stale_after_s: float = STALE_AFTER_S) -> bool:
 
 def _handle(store: Store, run: Run, project: Project, *, resumed: bool) -> RunHandle:
     summaries = store.metric_summaries([run.id]).get(run.id, {})
-    next_step = max((s.last_step for s in summaries.values()), default=-1) + 1
-    return RunHandle(run.id, run.uid, run.name, project.name, project.id, next_step, resumed=resumed)
+    # System monitor samples count seconds, not training steps: they must not move the counter.
+    next_step = max((s.last_step for k, s in summaries.items() if not k.startswith(MONITOR_PREFIX)), default=-1) + 1
+    return RunHandle(run.id, run.uid, run.name, project.name, project.id, next_step, resumed=resumed,
+                     start_time=run.start_time)
 
 
 def _existing(store: Store, spec: RunSpec, tenant: str) -> RunHandle | None:
@@ -96,7 +99,7 @@ def _create(store: Store, project: Project, spec: RunSpec, rename_taken: bool) -
             if found is not None:
                 return found
             continue
-        return RunHandle(run.id, run.uid, run.name, project.name, project.id)
+        return RunHandle(run.id, run.uid, run.name, project.name, project.id, start_time=run.start_time)
     raise ConflictError(
         f"a run named {spec.name!r} already exists in project {project.name!r}; "
         f"pass resume=True to continue it, or choose another name"

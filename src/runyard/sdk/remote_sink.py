@@ -111,7 +111,8 @@ class RemoteSink(Sink):
             raise InvalidInputError(f"{self.server} answered, but not as a runyard server does (no run in the answer)")
         self._bind(str(run["uid"]), spec)
         return RunHandle(int(run["id"]), str(run["uid"]), str(run["name"]), str(run["project"]),
-                         int(run["project_id"]), int(answer.get("next_step", 0)), bool(answer.get("resumed")))
+                         int(run["project_id"]), int(answer.get("next_step", 0)), bool(answer.get("resumed")),
+                         float(answer.get("start_time") or 0.0))
 
     def write_metrics(self, run_id: int, batch: Mapping[str, MetricColumns], batch_id: str) -> None:
         """Send (or spool) the batch as raw arrays; big ones in parts with derived batch ids."""

@@ -18,6 +18,7 @@ from runyard.sdk.flusher import Flusher
 from runyard.sdk.lifecycle import Lifecycle, exception_status, format_traceback
 from runyard.sdk.sink import RunHandle, Sink
 from runyard.sdk.system_info import collect
+from runyard.sdk.system_monitor import SystemMonitor
 from runyard.sdk.transposer import Transposer
 from runyard.sdk.values import check_step, coerce_record, to_jsonable
 from runyard.sdk.warn import WarnOnce
@@ -29,6 +30,7 @@ FLUSH_THRESHOLD = 10_000  # records: wake the flusher early past this
 MAX_BUFFERED = 100_000  # records (~30 MB): log() waits for the writer past this (backpressure)
 FINISH_TIMEOUT_S = 30.0  # finish() gives up on an unwritable store after this
 SYSTEM_INFO_WAIT_S = 3.0
+MONITOR_WAIT_S = 2.0  # finish() waits this long for a sample under way
 
 
 class Run:
@@ -46,6 +48,7 @@ class Run:
         flush_threshold: int = FLUSH_THRESHOLD,
         max_buffered: int = MAX_BUFFERED,
         collect_system_info: bool = True,
+        monitor_interval: float | None = None,
         on_end: Callable[[Run], None] | None = None,
     ) -> None:
         self._sink = sink
@@ -83,6 +86,10 @@ class Run:
         self._pid = os.getpid()
         self.points_written = 0
         self._sysinfo_thread: threading.Thread | None = None
+        # System metrics skip the record buffer: they go straight to the column queue.
+        self._monitor = None if monitor_interval is None else SystemMonitor(
+            queue.put, self._warn, interval=monitor_interval, start_time=handle.start_time,
+            disk_path=data_dir, name=f"runyard-monitor-{handle.id}")
         if collect_system_info:
             self._sysinfo_thread = threading.Thread(
                 target=self._collect_system_info, name="runyard-sysinfo", daemon=True
@@ -93,13 +100,17 @@ class Run:
         self._flusher.start()
         if self._sysinfo_thread is not None:
             self._sysinfo_thread.start()
+        if self._monitor is not None:
+            self._monitor.start()
         if self._console is not None:
             self._console.start()
         self._lifecycle.install()
 
     def _collect_system_info(self) -> None:
         try:
-            self._flusher.set_system_info(collect())
+            info = collect()
+            info["monitor_interval_s"] = self._monitor.interval if self._monitor is not None else 0
+            self._flusher.set_system_info(info)
         except Exception as exc:
             self._warn("system", f"could not collect system info: {exc!r}")
 
@@ -244,6 +255,8 @@ class Run:
             self._lines.add_text("stderr", traceback_text)
         if self._console is not None:
             self._console.stop()
+        if self._monitor is not None:
+            self._monitor.stop(MONITOR_WAIT_S)
         deadline = time.monotonic() + FINISH_TIMEOUT_S
         self._transposer.stop(timeout=FINISH_TIMEOUT_S)
         self._flusher.stop(timeout=max(0.0, deadline - time.monotonic()))

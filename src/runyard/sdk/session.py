@@ -13,6 +13,7 @@ from runyard.sdk.local_sink import LocalSink
 from runyard.sdk.run import FLUSH_THRESHOLD, MAX_BUFFERED, Run
 from runyard.sdk.sink import DRAIN_TIMEOUT_S, RunSpec, Sink
 from runyard.sdk.system_info import process_identity
+from runyard.sdk.system_monitor import DEFAULT_INTERVAL_S
 from runyard.sdk.values import config_dict
 from runyard.sdk.warn import RunyardWarning
 
@@ -50,6 +51,8 @@ def init(
     server: str | None = None,
     token: str | None = None,
     drain_timeout: float = DRAIN_TIMEOUT_S,
+    monitor: bool | None = None,
+    monitor_interval: float = DEFAULT_INTERVAL_S,
 ) -> Run:
     """Start (or resume) a run, locally or on a server, and make it the current run."""
     global _current
@@ -63,6 +66,8 @@ def init(
         raise ValueError("heartbeat_interval and flush_interval must be positive")
     if drain_timeout < 0:
         raise ValueError("drain_timeout must be zero or positive")
+    if not monitor_interval > 0:
+        raise ValueError("monitor_interval must be positive")
     if _current is not None:
         previous = _current
         warnings.warn(
@@ -98,11 +103,19 @@ def init(
         flush_threshold=flush_threshold,
         max_buffered=max_buffered,
         collect_system_info=system_info,
+        monitor_interval=monitor_interval if _monitor_on(monitor) else None,
         on_end=_forget,
     )
     run._start()
     _current = run
     return run
+
+
+def _monitor_on(monitor: bool | None) -> bool:
+    """System monitoring unless turned off: `monitor=False`, or RUNYARD_MONITOR=0 (read now)."""
+    if monitor is not None:
+        return monitor
+    return os.environ.get("RUNYARD_MONITOR", "").strip().lower() not in ("0", "false", "no", "off")
 
 
 def _sink(data_dir: Path, server: str | None, token: str | None, drain_timeout: float) -> Sink:

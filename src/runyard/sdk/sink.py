@@ -41,6 +41,7 @@ class RunHandle:
     project_id: int
     next_step: int = 0
     resumed: bool = False
+    start_time: float = 0.0  # epoch seconds; 0 when unknown (a run created offline)
 
 
 class Sink(abc.ABC):

@@ -47,9 +47,11 @@ def collect(cwd: Path | None = None) -> dict[str, Any]:
         "os": platform.system(),
         "os_release": platform.release(),
         "platform": platform.platform(),
+        "os_pretty": _os_pretty(),
         "machine": platform.machine(),
         "python_version": platform.python_version(),
         "python_implementation": platform.python_implementation(),
+        "python_verbose": sys.version,
         "python_executable": sys.executable,
         "argv": list(sys.argv),
         "cwd": str(here),
@@ -63,6 +65,17 @@ def collect(cwd: Path | None = None) -> dict[str, Any]:
     if git:
         info["git"] = git
     return info
+
+
+def _os_pretty() -> str:
+    """The distribution's name (`Debian GNU/Linux 12 (bookworm)`) where it says one, else the OS."""
+    try:
+        for line in Path("/etc/os-release").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.release()}".strip()
 
 
 def _cpu_and_memory() -> dict[str, Any]:

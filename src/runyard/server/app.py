@@ -84,6 +84,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(docs.router)
-    include_routers(app)
+    # Mounted before the routers: ExperimentHub's root-level `/{name}/...` routes must not see /static.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    include_routers(app)
     return app

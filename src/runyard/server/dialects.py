@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from runyard.server import expman
+from runyard.server import aspara, expman, swanlab
 from runyard.server.errors import Dialect, detail_shape
 
 V1 = Dialect(
@@ -34,7 +34,40 @@ EXPMAN = Dialect(
                 "artifacts, live SSE. Errors: {\"error\": message}.",
 )
 
-DIALECTS: tuple[Dialect, ...] = (V1, SDK, EXPMAN)
+SWANLAB = Dialect(
+    name="swanlab",
+    title="SwanLab offline dashboard API",
+    prefixes=swanlab.PREFIXES,  # singular: distinct from Experiments API v1's /api/v1/experiments
+    tag=swanlab.TAG,
+    shape=swanlab.error_shape,  # {"code": 3000 + HTTP status, "message": ..., "data": null}
+    description="SwanLab's offline dashboard API: the project, experiments (runs) by integer id, charts, "
+                "metric series, logs, status, summaries; every answer in {\"code\", \"message\", \"data\"}.",
+)
+
+ASPARA = Dialect(
+    name="dashboard",
+    title="Dashboard API (Aspara)",
+    prefixes=(aspara.PREFIX,),
+    tag=aspara.TAG,
+    shape=detail_shape,  # Aspara's FastAPI server: {"detail": message}
+    description="Aspara's dashboard REST API: runs of a project by name, metrics of one or several runs "
+                "(JSON or msgpack), params, notes and tags, live SSE, artifacts as ZIP, deletion. "
+                "Errors: {\"detail\": ...}.",
+)
+
+HUB = Dialect(
+    name="hub",
+    title="ExperimentHub API",
+    # Its routes live at the root (`/{name}/train`, ...): errors there fall back to {"detail": ...}.
+    prefixes=("/available_experiments", "/create_experiment", "/experiments", "/flush"),
+    tag="experimenthub",
+    shape=detail_shape,
+    description="ExperimentHub: experiments of registered types trained in worker processes, each "
+                "training and prediction a runyard run; data from RabbitMQ or the embedded queue; "
+                "Plotly figures. Errors: {\"detail\": ...}.",
+)
+
+DIALECTS: tuple[Dialect, ...] = (V1, SDK, EXPMAN, SWANLAB, ASPARA, HUB)
 # Routes whose msgpack bodies carry binary arrays and are decoded by the route itself.
 RAW_BODY_PREFIXES: tuple[str, ...] = ("/api/v1/sdk/",)
 
@@ -45,7 +78,7 @@ def include_routers(app: FastAPI) -> None:
     Order matters: `/api/v1/experiments/runs/...` must be matched before
     `/api/v1/experiments/{experiment_id}`, so run routes come first.
     """
-    from runyard.server import jupyter, sdk_ingest
+    from runyard.server import hub, jupyter, sdk_ingest, web
     from runyard.server.v1 import (
         artifacts,
         compare,
@@ -63,4 +96,9 @@ def include_routers(app: FastAPI) -> None:
         app.include_router(router)
     app.include_router(sdk_ingest.router)
     expman.install(app)  # /api/experiments: routes plus raw-path routing for names with '/'
+    aspara.install(app)  # /api/projects: the dashboard API (Aspara), names with '/' kept whole
     jupyter.install(app)  # /api/jupyter (tag expman), its manager and shutdown hook
+    swanlab.install(app)  # /api/v1/project, /api/v1/experiment/{id}/...
+    web.install(app)  # dashboard pages and /web/api: before any root-level `/{name}/...` routes
+    if app.state.settings.hub_enabled:
+        hub.install(app)  # last: ExperimentHub's `/{name}/...` routes live at the root

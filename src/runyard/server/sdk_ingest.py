@@ -53,6 +53,7 @@ async def create_run(request: Request, store: StoreDep, tenant: TenantDep, setti
                 "project_id": handle.project_id},
         "next_step": handle.next_step,
         "resumed": handle.resumed,
+        "start_time": handle.start_time,
     })
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from runyard.store.hub_records import HubExperimentRecord, QueuedMessage
 from runyard.store.models import (
     Artifact,
     Change,
@@ -298,3 +299,46 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def tenant_for_token(self, secret: str) -> str | None:
         """The tenant of a valid, unrevoked token; None otherwise."""
+
+    # -- ExperimentHub ---------------------------------------------------------------
+    @abc.abstractmethod
+    def hub_create_experiment(self, name: str, *, tenant: str, type: str, config: Mapping[str, Any],
+                              state: Mapping[str, Any]) -> HubExperimentRecord:
+        """Persist a new hub experiment; `ConflictError` when the name is taken in any tenant."""
+
+    @abc.abstractmethod
+    def hub_get_experiment(self, name: str) -> HubExperimentRecord:
+        """Hub experiment by name."""
+
+    @abc.abstractmethod
+    def hub_update_experiment(self, name: str, *, config: Mapping[str, Any] | None = None,
+                              state: Mapping[str, Any] | None = None) -> HubExperimentRecord:
+        """Replace a hub experiment's config and/or state."""
+
+    @abc.abstractmethod
+    def hub_list_experiments(self, *, tenant: str | None = None) -> list[HubExperimentRecord]:
+        """Hub experiments (of one tenant, or all), oldest first."""
+
+    @abc.abstractmethod
+    def hub_delete_experiment(self, name: str) -> None:
+        """Forget a hub experiment; its project, runs and queue are kept."""
+
+    @abc.abstractmethod
+    def hub_queue_push(self, queue: str, payloads: Sequence[bytes]) -> int:
+        """Append messages to an embedded hub queue, all or none; returns how many."""
+
+    @abc.abstractmethod
+    def hub_queue_read(self, queue: str, *, limit: int | None = None) -> list[QueuedMessage]:
+        """Waiting messages, oldest first; they stay until `hub_queue_ack`."""
+
+    @abc.abstractmethod
+    def hub_queue_ack(self, queue: str, up_to_id: int) -> int:
+        """Remove the messages up to `up_to_id` (consumed); returns how many."""
+
+    @abc.abstractmethod
+    def hub_queue_purge(self, queue: str) -> int:
+        """Remove every waiting message of a queue; returns how many."""
+
+    @abc.abstractmethod
+    def hub_queue_size(self, queue: str) -> int:
+        """How many messages wait in a queue."""

@@ -89,7 +89,11 @@ class ExperimentType(ABC):
 
     @abstractmethod
     def plot(self, name: str) -> Figure:
-        """A model figure from `plots`; KeyError for an unknown name, NotTrainedError before fitting."""
+        """A model figure from `plots`; KeyError for an unknown name, NotTrainedError before fitting.
+
+        A figure that needs a prediction when none was made yet may run `predict()` first
+        (the built-in types do).
+        """
 
     @abstractmethod
     def eda_plot(self, name: str, data: pd.DataFrame) -> Figure:
@@ -97,9 +101,15 @@ class ExperimentType(ABC):
 
     @abstractmethod
     def save(self, folder: Path) -> None:
-        """Write the fitted state (model, training data needed by plots, last prediction) into `folder`."""
+        """Write the fitted state (model, training data needed by plots, last prediction) into `folder`.
+
+        Creates `folder` if needed; NotTrainedError when nothing is fitted yet.
+        """
 
     @classmethod
     @abstractmethod
     def load(cls, folder: Path, config: Mapping[str, Any]) -> ExperimentType:
-        """An instance restored from `save`'s folder, ready to predict and plot."""
+        """An instance restored from `save`'s folder, ready to predict and plot.
+
+        Built-in types unpickle their model here: only load folders runyard itself wrote.
+        """

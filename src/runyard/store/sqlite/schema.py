@@ -124,7 +124,28 @@ CREATE TABLE tokens (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# ExperimentHub: hub experiments (names are global: they are the hub's URL paths) and the
+# embedded data queue used when no RabbitMQ is configured.
+_V3 = """
+CREATE TABLE hub_experiments (
+    name TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    type TEXT NOT NULL,
+    config TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE hub_queue (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX hub_queue_name ON hub_queue (queue, id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

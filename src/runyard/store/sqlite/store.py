@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 from runyard.errors import NotFoundError, StoreError
 from runyard.paths import ARTIFACTS_DIR_NAME, DB_FILE_NAME
 from runyard.store.base import DEFAULT_TENANT, Store
+from runyard.store.hub_records import HubExperimentRecord, QueuedMessage
 from runyard.store.models import (
     Artifact,
     Change,
@@ -27,7 +28,7 @@ from runyard.store.models import (
 )
 from runyard.store.query import RunQuery
 from runyard.store.series import clip_steps, downsample
-from runyard.store.sqlite import artifacts, logs, metrics, projects, runs, search, tokens
+from runyard.store.sqlite import artifacts, hub, logs, metrics, projects, runs, search, tokens
 from runyard.store.sqlite.db import Database
 from runyard.store.sqlite.rows import loads
 from runyard.store.sqlite.series_cache import Assembler, SeriesCache
@@ -320,3 +321,36 @@ class SQLiteStore(Store):
 
     def add_commit_listener(self, listener: Callable[[], None]) -> None:
         self._db.add_commit_listener(listener)
+
+    # -- ExperimentHub ---------------------------------------------------------------
+    def hub_create_experiment(self, name: str, *, tenant: str, type: str, config: Mapping[str, Any],
+                              state: Mapping[str, Any]) -> HubExperimentRecord:
+        return self._db.write(lambda c: hub.create(c, name, tenant, type, config, state))
+
+    def hub_get_experiment(self, name: str) -> HubExperimentRecord:
+        return self._db.read(lambda c: hub.get(c, name))
+
+    def hub_update_experiment(self, name: str, *, config: Mapping[str, Any] | None = None,
+                              state: Mapping[str, Any] | None = None) -> HubExperimentRecord:
+        return self._db.write(lambda c: hub.update(c, name, config, state))
+
+    def hub_list_experiments(self, *, tenant: str | None = None) -> list[HubExperimentRecord]:
+        return self._db.read(lambda c: hub.list_(c, tenant))
+
+    def hub_delete_experiment(self, name: str) -> None:
+        self._db.write(lambda c: hub.delete(c, name))
+
+    def hub_queue_push(self, queue: str, payloads: Sequence[bytes]) -> int:
+        return self._db.write(lambda c: hub.queue_push(c, queue, payloads))
+
+    def hub_queue_read(self, queue: str, *, limit: int | None = None) -> list[QueuedMessage]:
+        return self._db.read(lambda c: hub.queue_read(c, queue, limit))
+
+    def hub_queue_ack(self, queue: str, up_to_id: int) -> int:
+        return self._db.write(lambda c: hub.queue_ack(c, queue, up_to_id))
+
+    def hub_queue_purge(self, queue: str) -> int:
+        return self._db.write(lambda c: hub.queue_purge(c, queue))
+
+    def hub_queue_size(self, queue: str) -> int:
+        return self._db.read(lambda c: hub.queue_size(c, queue))

@@ -1,0 +1,110 @@
+"""Save and load: which run's artifacts hold an experiment's model, and restoring from one.
+
+A run made by a hub job carries `hub.json` (experiment, type, config), the `model/` folder,
+its training data and its figures. `load` points the experiment at such a run (its own
+last saved one, or any of the tenant's by uid or id), and can bring back an experiment
+that was deleted or never created on this server, from the run alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from runyard.errors import ConflictError, InvalidInputError, NotFoundError
+from runyard.hub.manager import HubExperiment, HubManager
+from runyard.hub.names import check_name
+from runyard.hub.worker import MANIFEST, TRAIN_DATA
+from runyard.store import Run
+
+
+def find_run(manager: HubManager, tenant: str, ref: str) -> Run:
+    """A run of the tenant by uid or integer id; 404 otherwise."""
+    store = manager.store
+    run: Run | None = None
+    with contextlib.suppress(NotFoundError):
+        run = store.get_run_by_uid(ref)
+    if run is None and ref.isdigit() and len(ref) < 19:
+        with contextlib.suppress(NotFoundError):
+            run = store.get_run(int(ref))
+    if run is None or store.get_project(run.project_id).tenant != tenant:
+        raise NotFoundError(f"run {ref!r} not found")
+    return run
+
+
+def manifest(manager: HubManager, run: Run) -> dict[str, Any]:
+    """The run's hub manifest; 400 when the run holds no hub model."""
+    try:
+        found: dict[str, Any] = orjson.loads(manager.store.artifact_file(run.id, MANIFEST).read_bytes())
+    except (NotFoundError, OSError, orjson.JSONDecodeError):
+        raise InvalidInputError(f"run {run.uid} holds no hub model (no {MANIFEST} artifact): only "
+                                "finished hub trainings and predictions can be loaded") from None
+    return found
+
+
+def load(manager: HubManager, tenant: str, name: str, ref: str | None, reserved: Iterable[str]) -> str:
+    """Restore the model, config and training data of a run; returns the run's uid."""
+    with manager._lock:
+        exp = manager._experiments.get(name)
+    if exp is not None and exp.tenant != tenant:
+        raise NotFoundError(f"experiment {name!r} not found")
+    if ref is None:
+        if exp is None:
+            raise NotFoundError(f"experiment {name!r} not found")
+        uid = exp.state.get("saved_run") or exp.state.get("model_run")
+        if not uid:
+            raise ConflictError(f"experiment {name!r} has nothing saved to load: train it first")
+        ref = str(uid)
+    run = find_run(manager, tenant, ref)
+    found = manifest(manager, run)
+    type_name = str(found.get("type", ""))
+    cls = manager.type_class(type_name)
+    config = manager.validate(cls, found.get("config", {}))
+    artifacts = {item.path for item in manager.store.list_artifacts(run.id)}
+    with manager._lock:
+        current = manager._experiments.get(name)
+        if current is not exp:
+            raise ConflictError(f"experiment {name!r} changed meanwhile; try again")
+        if exp is None:
+            check_name(name, reserved)
+            manager._check_open()
+            manager.store.hub_create_experiment(name, tenant=tenant, type=type_name, config=config,
+                                                state={"status": "created"})
+            exp = HubExperiment(name, tenant, type_name, config, {"status": "created"})
+            manager._experiments[name] = exp
+            manager.workspace.remove(name)
+        else:
+            manager._check_idle(exp)
+            if exp.type != type_name:
+                raise InvalidInputError(f"run {run.uid} was made by type {type_name!r}; experiment "
+                                        f"{name!r} is of type {exp.type!r}")
+        if TRAIN_DATA in artifacts:
+            target = manager.workspace.data_path(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(manager.store.artifact_file(run.id, TRAIN_DATA), target)
+        has_eda = any(path.startswith("eda/") for path in artifacts)
+        exp.config = config
+        exp.state.update(status="trained", job=None, run=run.uid, model_run=run.uid, plots_run=run.uid,
+                         error=None, loaded_run=run.uid)
+        if has_eda:
+            exp.state["eda_run"] = run.uid
+        manager._persist(exp, config=True)
+    return run.uid
+
+
+def save(manager: HubManager, tenant: str, name: str) -> str:
+    """Mark the current model's run as the one `load` restores (tagged `saved`); returns its uid."""
+    exp = manager.get(tenant, name)
+    with manager._lock:
+        manager._require_model(exp)
+        uid = str(exp.state["model_run"])
+        run = manager.store.get_run_by_uid(uid)
+        if "saved" not in run.tags:
+            manager.store.update_run(run.id, tags=[*run.tags, "saved"])
+        exp.state["saved_run"] = uid
+        manager._persist(exp)
+    return uid

@@ -1,0 +1,29 @@
+"""Project and run names as path parameters, each percent-decoded exactly once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from runyard.server.expman.names import decode
+
+
+async def project_name(
+    request: Request,
+    project: Annotated[str, Path(description="Project name; percent-encode `/`, spaces and `%`.")],
+) -> str:
+    """The project name of the path."""
+    return decode(request, project)
+
+
+async def run_name(
+    request: Request,
+    run: Annotated[str, Path(description="Run name; percent-encode `/`, spaces and `%`.")],
+) -> str:
+    """The run name of the path."""
+    return decode(request, run)
+
+
+ProjectName = Annotated[str, Depends(project_name)]
+RunName = Annotated[str, Depends(run_name)]

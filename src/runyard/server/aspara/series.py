@@ -1,0 +1,150 @@
+"""Metric series for the dashboard API: read (whole or downsampled), then encode.
+
+Whole series are served by default: nothing is hidden. `max_points` (a runyard
+extension) asks for at most that many points per series: a longer series is cut into
+`max_points // 3` step buckets and each bucket gives its min, max and last point (in
+step order, a point that is several of these appears once), so spikes survive. Those
+points' values and steps are exact; their `timestamps` are the wall time of the
+bucket's last point (buckets keep only that one), so they are approximate for min/max.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+import ormsgpack
+from starlette.responses import Response
+
+from runyard.errors import PayloadTooLargeError
+from runyard.server.msgpack_stream import (  # the v1 history's zero-copy framing, reused
+    Chunk,
+    _bin,
+    _map_header,
+    msgpack_response,
+)
+from runyard.server.series_encoding import MEDIA_TYPES, series_json
+from runyard.store import Downsampled, MetricColumns, MetricSummary, Run, Store
+
+MAX_POINTS_LIMIT = 1_000_000
+# Shared by all requests, so concurrent overlays cannot multiply threads.
+READERS = ThreadPoolExecutor(max_workers=min(os.cpu_count() or 2, 8), thread_name_prefix="runyard-aspara-read")
+JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+BINARY_ENCODING = {"steps": "<i8", "values": "<f8", "timestamps": "<f8 epoch milliseconds"}
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which points of which keys a request wants."""
+
+    keys: tuple[str, ...] | None  # None: every key of each run
+    max_points: int | None  # None: whole series
+    since_ms: float | None  # only points with timestamp >= this (epoch ms)
+
+
+def points(down: Downsampled) -> MetricColumns:
+    """The min, max and last point of every bucket, sorted by step, each step once."""
+    steps = np.concatenate([down.min_step, down.max_step, down.last_step])
+    values = np.concatenate([down.min, down.max, down.last])
+    times = np.concatenate([down.last_time, down.last_time, down.last_time])
+    order = np.argsort(steps, kind="stable")
+    steps, values, times = steps[order], values[order], times[order]
+    keep = np.ones(len(steps), dtype=bool)
+    keep[1:] = steps[1:] != steps[:-1]
+    return MetricColumns(steps[keep], values[keep], times[keep])
+
+
+def _since(series: MetricColumns, since_ms: float | None) -> MetricColumns:
+    if since_ms is None or not len(series):
+        return series
+    mask = series.times * 1000.0 >= since_ms
+    return series if bool(mask.all()) else MetricColumns(series.steps[mask], series.values[mask], series.times[mask])
+
+
+def _keys_of(summaries: Mapping[str, MetricSummary], selection: Selection) -> list[str]:
+    if selection.keys is None:
+        return sorted(summaries)
+    return [key for key in selection.keys if key in summaries]
+
+
+def check_budget(summaries: Mapping[int, Mapping[str, MetricSummary]], selection: Selection, budget: int) -> None:
+    """413 before reading anything when whole series would exceed the per-request point budget."""
+    total = 0
+    for per_run in summaries.values():
+        for key in _keys_of(per_run, selection):
+            count = per_run[key].count
+            total += count if selection.max_points is None else min(count, selection.max_points)
+    if total > budget:
+        raise PayloadTooLargeError(
+            f"{total} points requested, more than {budget} per request: set max_points "
+            "(points per series), ask for fewer metrics, or fewer runs")
+
+
+def read_run(store: Store, run: Run, summaries: Mapping[str, MetricSummary],
+             selection: Selection) -> dict[str, MetricColumns]:
+    """The selected series of one run (blocking); keys the run lacks are left out."""
+    out: dict[str, MetricColumns] = {}
+    for key in _keys_of(summaries, selection):
+        limit = selection.max_points
+        if limit is None or summaries[key].count <= limit:
+            series = store.read_metric(run.id, key)
+        else:
+            series = points(store.read_metric_downsampled(run.id, key, buckets=max(limit // 3, 1)))
+        out[key] = _since(series, selection.since_ms)
+    return out
+
+
+def read_runs(store: Store, runs: Sequence[Run], selection: Selection,
+              budget: int) -> dict[str, dict[str, MetricColumns]]:
+    """`{key: {run name: series}}` for several runs (blocking), keys sorted, runs in given order."""
+    summaries = store.metric_summaries([run.id for run in runs]) if runs else {}
+    check_budget(summaries, selection, budget)
+    # Runs are read side by side: decoding, SQLite and numpy's reductions release the GIL.
+    read = [READERS.submit(read_run, store, run, summaries.get(run.id, {}), selection) for run in runs]
+    by_key: dict[str, dict[str, MetricColumns]] = {}
+    for run, future in zip(runs, read, strict=True):
+        for key, series in future.result().items():
+            by_key.setdefault(key, {})[run.name] = series
+    return {key: by_key[key] for key in sorted(by_key)}
+
+
+def _plain(series: MetricColumns) -> dict[str, Any]:
+    """Arrays as they are (msgpack carries NaN and infinities natively); timestamps in ms."""
+    return {"steps": series.steps, "values": series.values, "timestamps": series.times * 1000.0}
+
+
+def _nest(tree: Mapping[str, Any], leaf: Any) -> Any:
+    return {name: _nest(item, leaf) if isinstance(item, Mapping) else leaf(item) for name, item in tree.items()}
+
+
+def _binary_chunks(value: Any) -> list[Chunk]:
+    """msgpack of nested maps whose leaves may be numpy arrays, sent as raw `bin` without copying."""
+    if isinstance(value, Mapping):
+        chunks: list[Chunk] = [_map_header(len(value))]
+        for name, item in value.items():
+            chunks.append(ormsgpack.packb(name))
+            chunks += _binary_chunks(item)
+        return chunks
+    if isinstance(value, np.ndarray):
+        return _bin(value, "<i8" if value.dtype.kind in "iu" else "<f8")
+    return [ormsgpack.packb(value)]
+
+
+def encode(fields: dict[str, Any], metrics: Mapping[str, Any], fmt: str, arrays: str) -> Response:
+    """JSON (non-finite values spelled out), msgpack with typed arrays, or msgpack with raw `bin` arrays.
+
+    `metrics` is a tree of maps whose leaves are `MetricColumns`.
+    """
+    if fmt == "json":
+        payload = {**fields, "metrics": _nest(metrics, series_json)}
+        return Response(orjson.dumps(payload, option=JSON_OPTIONS), media_type=MEDIA_TYPES["json"])
+    tree = _nest(metrics, _plain)
+    if arrays == "binary":
+        return msgpack_response(_binary_chunks({**fields, "encoding": BINARY_ENCODING, "metrics": tree}))
+    body = ormsgpack.packb({**fields, "metrics": tree}, option=ormsgpack.OPT_SERIALIZE_NUMPY)
+    return Response(body, media_type=MEDIA_TYPES["msgpack"])

@@ -1,0 +1,148 @@
+"""Aspara dashboard JSON shapes: run lists, run detail, params, metadata.
+
+- times are ISO 8601 strings in UTC (`2025-03-21T12:58:06.123456Z`), null when unset;
+  metric `timestamps` arrays are epoch milliseconds, as Aspara sends them;
+- run status uses Aspara's words: running -> `wip`, finished -> `completed`,
+  failed and killed -> `failed`, crashed (heartbeat lost) -> `maybe_failed`;
+- non-finite floats anywhere (metric values, params) are spelled `"NaN"`, `"Infinity"`,
+  `"-Infinity"`, like every runyard JSON answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from runyard.server.responses import json_float
+from runyard.store import Artifact, MetricSummary, Project, Run
+
+# runyard status -> (Aspara status, is_finished, exit_code)
+STATUSES: dict[str, tuple[str, bool, int | None]] = {
+    "running": ("wip", False, None),
+    "finished": ("completed", True, 0),
+    "failed": ("failed", True, 1),
+    "killed": ("failed", True, 1),
+    "crashed": ("maybe_failed", True, None),
+}
+
+
+def iso(seconds: float | None) -> str | None:
+    """Epoch seconds as an ISO 8601 UTC string; None (or a non-finite time) gives None."""
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def status_fields(status: str) -> dict[str, Any]:
+    """`status`, `is_finished` and `exit_code` of a runyard status, in Aspara's terms."""
+    word, finished, code = STATUSES.get(status, ("maybe_failed", True, None))
+    return {"status": word, "is_finished": finished, "exit_code": code}
+
+
+def clean(value: Any) -> Any:
+    """A JSON-safe copy: non-finite floats spelled out, at any depth."""
+    if isinstance(value, float):
+        return json_float(value)
+    if isinstance(value, Mapping):
+        return {str(key): clean(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(item) for item in value]
+    return value
+
+
+def params(run: Run) -> dict[str, Any]:
+    """What Aspara calls a run's params: its config, with explicitly logged params on top."""
+    merged: dict[str, Any] = clean({**run.config, **run.params})
+    return merged
+
+
+def last_update(run: Run, summaries: Mapping[str, MetricSummary]) -> float:
+    """The newest of the run's own updates and its last logged point."""
+    times = [run.updated_at, run.heartbeat_at, *(s.last_time for s in summaries.values())]
+    return max(t for t in times if math.isfinite(t))
+
+
+def run_summary(run: Run, summaries: Mapping[str, MetricSummary], artifact_count: int) -> dict[str, Any]:
+    """A run as one entry of `GET /api/projects/{project}/runs` (Aspara's RunInfo fields)."""
+    return {
+        "name": run.name,
+        "run_id": run.uid,
+        "id": run.id,
+        "start_time": iso(run.start_time),
+        "last_update": iso(last_update(run, summaries)),
+        "param_count": len({**run.config, **run.params}),
+        "artifact_count": artifact_count,
+        "tags": list(run.tags),
+        "notes": run.notes,
+        "is_corrupted": False,
+        "error_message": None,
+        **status_fields(run.status),
+    }
+
+
+def summary_json(summary: MetricSummary) -> dict[str, Any]:
+    """Count, min, max, first/last step, last value and its timestamp (ms) of one key."""
+    return {
+        "count": summary.count,
+        "min": json_float(summary.min),
+        "max": json_float(summary.max),
+        "first_step": summary.first_step,
+        "last_step": summary.last_step,
+        "last_value": json_float(summary.last_value),
+        "last_timestamp": summary.last_time * 1000 if math.isfinite(summary.last_time) else None,
+    }
+
+
+def artifact_json(artifact: Artifact) -> dict[str, Any]:
+    """One artifact file of a run."""
+    return {"name": artifact.path.rsplit("/", 1)[-1], "path": artifact.path, "size": artifact.size,
+            "sha256": artifact.sha256, "created_at": iso(artifact.created_at)}
+
+
+def run_detail(project: Project, run: Run, summaries: Mapping[str, MetricSummary],
+               artifacts: Sequence[Artifact]) -> dict[str, Any]:
+    """The run page's JSON answer (`Accept: application/json` on `/projects/{project}/runs/{run}`)."""
+    end = run.end_time
+    if end is None:
+        end = max((s.last_time for s in summaries.values() if math.isfinite(s.last_time)), default=None)
+    return {
+        "project": project.name,
+        "run": run.name,
+        **run_summary(run, summaries, len(artifacts)),
+        "finish_time": iso(run.end_time),
+        "duration_ms": None if end is None else max(end - run.start_time, 0.0) * 1000,
+        "step_count": max((s.count for s in summaries.values()), default=0),
+        "description": run.description,
+        "params": params(run),
+        # runyard extras for the run page: the config as logged (params above merge it) and system info.
+        "config": clean(run.config),
+        "system": clean(run.system),
+        "latest_metrics": {key: json_float(s.last_value) for key, s in sorted(summaries.items())},
+        "metrics": {key: summary_json(s) for key, s in sorted(summaries.items())},
+        "artifacts": [artifact_json(artifact) for artifact in artifacts],
+    }
+
+
+def project_metadata(project: Project) -> dict[str, Any]:
+    """Aspara's project Metadata: notes, tags, created_at, updated_at."""
+    return {"notes": project.notes, "tags": list(project.tags), "created_at": iso(project.created_at),
+            "updated_at": iso(project.updated_at)}
+
+
+def run_metadata(project: Project, run: Run) -> dict[str, Any]:
+    """A run's metadata: notes and tags (editable), with its identity, times, status and params."""
+    return {
+        "notes": run.notes,
+        "tags": list(run.tags),
+        "created_at": iso(run.start_time),
+        "updated_at": iso(run.updated_at),
+        "project": project.name,
+        "name": run.name,
+        "run_id": run.uid,
+        "start_time": iso(run.start_time),
+        "finish_time": iso(run.end_time),
+        **status_fields(run.status),
+        "params": params(run),
+    }

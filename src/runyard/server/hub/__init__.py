@@ -1,0 +1,55 @@
+"""ExperimentHub at the server's root paths: experiments trained in worker processes, recorded as runs."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+
+from runyard.hub.errors import DatastreamError, HubTimeoutError, HubUnavailableError
+from runyard.hub.manager import HubManager, TypeMap
+from runyard.hub.queues import open_queue
+from runyard.hub.views import mlops_health
+from runyard.hub.worker import load_type
+from runyard.server.errors import error_response
+from runyard.server.hub.routes import router
+from runyard.server.responses import JSONResponse
+from runyard.settings import Settings
+
+__all__ = ["install", "load_types"]
+log = logging.getLogger("runyard.hub")
+_STATUS: dict[type[Exception], int] = {DatastreamError: 503, HubTimeoutError: 504, HubUnavailableError: 501}
+
+
+def load_types(settings: Settings) -> TypeMap:
+    """Types registered by entry point, plus the operator's `hub_types` ("name=module:Class")."""
+    from runyard.hub.types import registry
+
+    found = dict(registry.available())
+    for spec in settings.hub_types:
+        name, _, ref = spec.partition("=")
+        try:
+            found[name.strip()] = load_type(ref.strip())
+        except Exception as exc:  # a bad setting must not take the server down
+            log.warning("hub type %r (%s) failed to load: %s", name, ref, exc)
+    return found
+
+
+def install(app: FastAPI) -> None:
+    """The hub's routes (last: they live at the root), its manager, /health entries and shutdown hook."""
+    settings: Settings = app.state.settings
+    queue = open_queue(settings.datastream_url, app.state.store)
+    manager = HubManager(settings, app.state.store, queue, lambda: load_types(settings))
+    manager.recover()
+    app.state.hub = manager
+    app.state.health_probes["mlops"] = lambda: mlops_health(manager)
+    app.state.health_probes["datastream"] = queue.health
+    app.state.shutdown_hooks.append(manager.stop_all)
+    for exc_type in _STATUS:
+        app.add_exception_handler(exc_type, _hub_error)
+    app.include_router(router)
+
+
+async def _hub_error(request: Request, exc: Exception) -> JSONResponse:
+    status = next(code for kind, code in _STATUS.items() if isinstance(exc, kind))
+    return error_response(request, status, str(exc))

@@ -1,0 +1,25 @@
+"""The SwanLab offline dashboard dialect: a project with its experiments (runs by integer id),
+charts and namespaces derived from metric keys, metric series, logs, status and summaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+PREFIXES = ("/api/v1/project", "/api/v1/experiment")
+TAG = "swanlab"
+ERROR_CODE_BASE = 3000  # SwanLab's error codes: 3404 not found, 3422 invalid input, 3500 ...
+
+
+def error_shape(status: int, message: str, extra: Any = None) -> dict[str, Any]:
+    """SwanLab's envelope for failures: `{"code": 3000 + HTTP status, "message": ..., "data": null}`."""
+    return {"code": ERROR_CODE_BASE + status, "message": message, "data": None}
+
+
+def install(app: FastAPI) -> None:
+    """Mount the SwanLab routes."""
+    from runyard.server.swanlab import experiment, project, tags
+
+    for router in (project.router, tags.router, experiment.router):
+        app.include_router(router)

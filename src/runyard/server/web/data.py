@@ -1,0 +1,145 @@
+"""JSON reads the dashboard needs and no dialect offers: table rows, chart series, logs, files.
+
+Every answer that the page later keeps live carries `cursor`, the newest change sequence
+read *before* the data: the page opens its stream after that cursor, so nothing committed
+in between is lost (a point seen twice is dropped by the page, by step).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, Response
+
+from runyard.errors import ForbiddenError, InvalidInputError
+from runyard.server.deps import StoreDep, TenantDep, call
+from runyard.server.expman.artifacts import media_type
+from runyard.server.responses import json_float
+from runyard.server.v1.access import load_project, load_run
+from runyard.server.web.series import chart_series
+from runyard.store import Filter, Run, RunQuery, Store
+
+router = APIRouter(prefix="/web/api", include_in_schema=False)
+MAX_CHART_RUNS = 200
+MAX_CHART_KEYS = 100
+MAX_LOG_TAIL = 10_000
+
+
+def id_list(raw: str, what: str, limit: int) -> list[int]:
+    """`1,2,3` as ints; 400 on junk or too many."""
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not all(part.isascii() and part.isdigit() and len(part) < 19 for part in parts):
+        raise InvalidInputError(f"{what} must be comma-separated ids")
+    if len(parts) > limit:
+        raise InvalidInputError(f"at most {limit} {what} at once")
+    return [int(part) for part in parts]
+
+
+def check_runs(store: Store, run_ids: list[int], tenant: str) -> None:
+    """404 for an unknown run, 403 for another tenant's (one thread hop for all of them)."""
+    tenants: dict[int, str] = {}
+    for run_id in run_ids:
+        project_id = store.get_run(run_id).project_id
+        if project_id not in tenants:
+            tenants[project_id] = store.get_project(project_id).tenant
+        if tenants[project_id] != tenant:
+            raise ForbiddenError("Tenant access denied")
+
+
+def _json(payload: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS),
+                    media_type="application/json")
+
+
+def run_row(run: Run, metrics: dict[str, Any]) -> dict[str, Any]:
+    """One row of the runs table; times in epoch milliseconds."""
+    return {
+        "id": run.id, "uid": run.uid, "name": run.name, "status": run.status,
+        "start_time": run.start_time * 1000, "end_time": None if run.end_time is None else run.end_time * 1000,
+        "tags": run.tags, "notes": run.notes, "params": run.params, "metrics": metrics,
+    }
+
+
+def table_rows(store: Store, project_id: int, after_id: int = 0) -> dict[str, Any]:
+    """Runs of a project (those with an id above `after_id`) with their latest metric values."""
+    cursor = store.last_change_seq()
+    filters = (Filter("attributes", "id", ">", after_id),) if after_id else ()
+    runs = store.search_runs(RunQuery(project_ids=(project_id,), filters=filters))
+    summaries = store.metric_summaries([run.id for run in runs])
+    rows = [run_row(run, {key: json_float(s.last_value) for key, s in summaries[run.id].items()}) for run in runs]
+    return {"cursor": cursor, "runs": rows}
+
+
+@router.get("/projects/{project_id}/runs")
+async def project_runs(
+    project_id: str, store: StoreDep, tenant: TenantDep,
+    after_id: Annotated[int, Query(ge=0, description="only runs created after this one (new-run check)")] = 0,
+) -> Response:
+    """Rows of the runs table: status, times, params, tags, notes, latest metrics."""
+    project = await load_project(store, project_id, tenant)
+    return _json(await call(table_rows, store, project.id, after_id))
+
+
+@router.get("/series")
+async def series(
+    store: StoreDep,
+    tenant: TenantDep,
+    runs: Annotated[str, Query(description="comma-separated run ids")],
+    keys: Annotated[str, Query(description="comma-separated metric keys")],
+    buckets: Annotated[int, Query(ge=10, le=10_000)] = 1000,
+    step_min: int | None = None,
+    step_max: int | None = None,
+    smoothing: Annotated[float, Query(ge=0, le=0.999)] = 0.0,
+) -> Response:
+    """Chart lines of several runs and keys: min/max/last per bucket, EMA first when smoothing."""
+    if step_min is not None and step_max is not None and step_min > step_max:
+        raise InvalidInputError("step_min must not be greater than step_max")
+    run_ids = id_list(runs, "runs", MAX_CHART_RUNS)
+    wanted = [key for key in keys.split(",") if key][:MAX_CHART_KEYS]
+    await call(check_runs, store, run_ids, tenant)
+
+    def read() -> dict[str, Any]:
+        cursor = store.last_change_seq()
+        summaries = store.metric_summaries(run_ids)
+        out: dict[str, dict[str, Any]] = {}
+        for key in wanted:
+            per_run: dict[str, Any] = {}
+            for run_id in run_ids:
+                if key not in summaries[run_id]:
+                    continue
+                line = chart_series(store, run_id, key, buckets=buckets, step_min=step_min, step_max=step_max,
+                                    smoothing=smoothing)
+                per_run[str(run_id)] = {"steps": line.steps, "values": line.values, "timestamps": line.times,
+                                        "total_points": line.total_points, "ema_last": line.ema_last,
+                                        "ema_count": line.ema_count}
+            out[key] = per_run
+        return {"cursor": cursor, "buckets": buckets, "smoothing": smoothing, "metrics": out}
+
+    return _json(await call(read))
+
+
+@router.get("/runs/{run_id}/logs")
+async def run_logs(
+    run_id: str, store: StoreDep, tenant: TenantDep,
+    tail: Annotated[int, Query(ge=1, le=MAX_LOG_TAIL)] = 1000,
+) -> Response:
+    """The last `tail` console lines of a run."""
+    run, _project = await load_run(store, run_id, tenant)
+
+    def read() -> dict[str, Any]:
+        cursor = store.last_change_seq()
+        lines = store.read_logs(run.id, tail=tail)
+        return {"cursor": cursor, "lines": [{"id": line.id, "timestamp": line.time * 1000, "stream": line.stream,
+                                             "line": line.line} for line in lines]}
+
+    return _json(await call(read))
+
+
+@router.get("/runs/{run_id}/artifacts/{path:path}", response_class=FileResponse)
+async def artifact_file(run_id: str, path: str, store: StoreDep, tenant: TenantDep) -> FileResponse:
+    """One artifact file, confined to the run's artifact directory by the store."""
+    run, _project = await load_run(store, run_id, tenant)
+    found = await call(store.artifact_file, run.id, path)
+    return FileResponse(found, media_type=media_type(path), filename=found.name)

@@ -1,0 +1,147 @@
+// Shared helpers of the dashboard pages: fetching, formatting, colors, the live stream.
+
+// What tests (and curious users) can inspect: charts, fetches, stream state.
+export const debug = (window.runyard = window.runyard || { charts: {}, fetches: [], stream: null });
+
+export function pageData() {
+  return JSON.parse(document.getElementById("page-data").textContent);
+}
+
+export async function getJSON(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`${response.status} ${url}: ${await response.text()}`);
+  return response.json();
+}
+
+export async function putJSON(url, body) {
+  const response = await fetch(url, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${response.status} ${url}: ${await response.text()}`);
+  return response.json();
+}
+
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+export function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
+// JSON spells NaN and infinities as strings; charts want numbers or null (a gap).
+export function num(value) {
+  if (typeof value === "number") return value;
+  if (value === "Infinity") return Infinity;
+  if (value === "-Infinity") return -Infinity;
+  if (value === "NaN") return NaN;
+  return value == null ? null : Number(value);
+}
+
+export function fmtNum(value) {
+  const v = num(value);
+  if (v == null) return "";
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(3) : v.toPrecision(4).replace(/\.?0+$/, "");
+}
+
+export function fmtDuration(ms) {
+  if (ms == null || ms < 0) return "";
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  const h = Math.floor(m / 60);
+  return h ? `${h}h ${String(m % 60).padStart(2, "0")}m` : `${m}m ${String(Math.floor(s % 60)).padStart(2, "0")}s`;
+}
+
+export function fmtTime(ms) {
+  if (ms == null) return "";
+  return new Date(ms).toISOString().replace("T", " ").slice(0, 19);
+}
+
+// Spread hues by the golden angle so neighbouring run ids get distant colors.
+export function runColor(runId) {
+  const hue = (runId * 137.508) % 360;
+  const light = 38 + ((runId * 7) % 3) * 8;
+  return `hsl(${hue.toFixed(1)}, 70%, ${light}%)`;
+}
+
+export function metadataUrl(project, runName) {
+  return `/api/projects/${encodeURIComponent(project)}/runs/${encodeURIComponent(runName)}/metadata`;
+}
+
+// One SSE connection for many runs; events come in change order, so the last id seen is
+// an exact resume point. The browser's own retry sends it as Last-Event-ID; when the
+// browser gives up (server gone), we reconnect with `after=` it.
+export class LiveStream {
+  constructor(handlers) {
+    this.handlers = handlers; // {metrics(data), logs(data), status(data)}
+    this.runIds = [];
+    this.lastId = null; // last event id seen, or the sequence the page's data was read at
+    this.source = null;
+    this.retryTimer = null;
+    this.retryMs = 500;
+    this.indicator = document.getElementById("live-indicator");
+    debug.stream = this;
+  }
+
+  // Follow these runs from `after` (the change sequence their shown data was read at).
+  follow(runIds, after) {
+    this.runIds = [...new Set(runIds.map(Number))];
+    if (this.lastId == null) this.lastId = after;
+    this.connect();
+  }
+
+  connect() {
+    this.close();
+    if (!this.runIds.length) return;
+    const source = (this.source = new EventSource(`/web/api/stream?runs=${this.runIds.join(",")}&after=${this.lastId}`));
+    for (const kind of ["metrics", "logs", "status"]) {
+      source.addEventListener(kind, (event) => {
+        if (event.lastEventId) this.lastId = Number(event.lastEventId);
+        this.handlers[kind]?.(JSON.parse(event.data));
+      });
+    }
+    source.addEventListener("resync", (event) => {
+      if (event.lastEventId) this.lastId = Number(event.lastEventId);
+      this.reconnectSoon(0);
+    });
+    source.addEventListener("end", () => {
+      this.close();
+      this.setIndicator("ended");
+    });
+    source.onopen = () => {
+      this.retryMs = 500;
+      this.setIndicator("live");
+    };
+    source.onerror = () => {
+      this.setIndicator("reconnecting");
+      if (source.readyState === EventSource.CLOSED) {
+        this.reconnectSoon(this.retryMs);
+        this.retryMs = Math.min(this.retryMs * 2, 10000);
+      }
+    };
+  }
+
+  reconnectSoon(ms) {
+    this.close();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.connect(), ms);
+  }
+
+  close() {
+    if (this.source) {
+      this.source.close();
+      this.source = null;
+    }
+  }
+
+  setIndicator(state) {
+    debug.streamState = state;
+    if (!this.indicator) return;
+    this.indicator.hidden = false;
+    this.indicator.textContent = state;
+    this.indicator.dataset.state = state;
+  }
+}

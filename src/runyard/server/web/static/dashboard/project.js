@@ -1,0 +1,131 @@
+// Project page (charts over the runs table) and runs page (the table alone).
+import { ChartBoard } from "./board.js";
+import { debug, getJSON, LiveStream, pageData } from "./common.js";
+import { RunsTable } from "./table.js";
+
+const MAX_OVERLAY = 200;
+const DEFAULT_SELECTION = 10;
+const NEW_RUNS_EVERY_MS = 3000;
+const page = pageData();
+const project = page.project;
+const $ = (id) => document.getElementById(id);
+
+let board = null;
+let cursor = 0; // change sequence the table was read at: the stream replays from there
+
+const table = new RunsTable({
+  table: $("runs-table"),
+  filterInput: $("run-filter"),
+  countEl: $("run-count"),
+  project,
+  onSelect: (ids) => selectionChanged(ids),
+});
+
+const stream = new LiveStream({
+  metrics(data) {
+    board?.appendLive(data.run_id, data.metrics);
+    table.updateMetrics(data.run_id, data.metrics);
+  },
+  status(data) {
+    const status = data.status.toLowerCase();
+    const done = status !== "running";
+    table.update(data.run_id, { status, end_time: done ? table.row(data.run_id)?.end_time ?? Date.now() : null });
+  },
+});
+
+function urlSelection() {
+  const raw = new URLSearchParams(location.search).get("runs");
+  return raw ? raw.split(",").map(Number).filter((n) => Number.isInteger(n) && table.row(n)) : null;
+}
+
+let selectionTimer = null;
+function selectionChanged(ids) {
+  const chosen = ids.slice(0, MAX_OVERLAY);
+  const url = new URL(location.href);
+  url.searchParams.set("runs", chosen.join(","));
+  history.replaceState(null, "", url);
+  const compare = $("compare");
+  if (compare) compare.href = `/projects/${encodeURIComponent(project.name)}?runs=${chosen.join(",")}`;
+  clearTimeout(selectionTimer);
+  const apply = () => {
+    board?.setRuns(chosen);
+    followLive(chosen);
+  };
+  // Clicking several checkboxes in a row makes one reload, not one per click.
+  if (debug.ready) selectionTimer = setTimeout(apply, 150);
+  else apply(); // the first selection, while the page loads: no reason to wait
+}
+
+// Live: the charted runs plus every running run (for its status and latest values).
+function followLive(chosen) {
+  const running = [...table.runs.values()].filter((r) => r.status === "running").map((r) => r.id);
+  const ids = [...new Set([...chosen, ...running])].slice(0, MAX_OVERLAY);
+  stream.follow(ids, cursor);
+}
+
+function wireControls() {
+  $("x-axis").addEventListener("change", (e) => board.setXMode(e.target.value));
+  $("log-scale").addEventListener("change", (e) => board.setLogScale(e.target.checked));
+  $("metric-filter").addEventListener("input", (e) => board.setFilter(e.target.value.trim()));
+  $("reset-zoom").addEventListener("click", () => board.resetZoom());
+  let timer = null;
+  $("smoothing").addEventListener("input", (e) => {
+    $("smoothing-value").textContent = e.target.value;
+    clearTimeout(timer);
+    timer = setTimeout(() => board.setSmoothing(Number(e.target.value)), 200);
+  });
+}
+
+// New runs: a cheap "ids above the newest I know" read while the tab is visible. A new
+// run joins the table and, while there is room, the charts and the live stream.
+async function checkNewRuns() {
+  if (!document.hidden) {
+    const newest = Math.max(0, ...table.runs.keys());
+    try {
+      const answer = await getJSON(`/web/api/projects/${project.id}/runs?after_id=${newest}`);
+      if (answer.runs.length) {
+        for (const row of answer.runs) table.runs.set(row.id, row);
+        board?.setKeys(answer.runs.flatMap((r) => Object.keys(r.metrics)));
+        const room = MAX_OVERLAY - table.selected.size;
+        table.setSelected([...table.selected, ...answer.runs.slice(0, Math.max(0, room)).map((r) => r.id)]);
+      }
+    } catch (err) {
+      console.warn("new-run check failed", err);
+    }
+  }
+  setTimeout(checkNewRuns, NEW_RUNS_EVERY_MS);
+}
+
+async function main() {
+  const started = performance.now();
+  const answer = await getJSON(`/web/api/projects/${project.id}/runs`);
+  cursor = answer.cursor;
+  table.setRuns(answer.runs);
+  debug.tableMs = Math.round(performance.now() - started);
+  if (page.view === "charts") {
+    board = new ChartBoard({
+      container: $("charts"),
+      runInfo: (id) => table.row(id),
+      onLoaded: () => {
+        $("chart-status").textContent = "";
+        debug.chartsLoaded = (debug.chartsLoaded || 0) + 1;
+      },
+    });
+    wireControls();
+    const keys = new Set();
+    for (const r of answer.runs) for (const k in r.metrics) keys.add(k);
+    board.setKeys(keys);
+    if (!keys.size) $("chart-status").textContent = "no metrics logged yet";
+  }
+  $("select-visible").addEventListener("click", () => table.setSelected(table.shown.map((r) => r.id).slice(0, MAX_OVERLAY)));
+  $("select-none").addEventListener("click", () => table.setSelected([]));
+  const newest = [...answer.runs].sort((a, b) => b.id - a.id).slice(0, DEFAULT_SELECTION).map((r) => r.id);
+  table.setSelected(urlSelection() ?? newest);
+  setTimeout(checkNewRuns, NEW_RUNS_EVERY_MS);
+  debug.ready = true;
+}
+
+main().catch((err) => {
+  console.error(err);
+  $("chart-status") && ($("chart-status").textContent = String(err));
+});

@@ -1,0 +1,1 @@
+"""ExperimentHub tests."""
