@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from runyard.api.history import build_history
 from runyard.errors import NotFoundError
 from runyard.store import Artifact, LogLine, MetricColumns, MetricSummary, Run, Store
+
+if TYPE_CHECKING:  # polars costs ~0.15 s to import: paid by the calls that build frames, not by `import runyard`
+    import polars as pl
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,8 +20,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from runyard.api import Api
 from runyard.paths import resolve_data_dir
+
+if TYPE_CHECKING:  # the read API pulls in polars (~0.15 s): `runyard serve` should not wait for it
+    from runyard.api import Api
 
 DIR_HELP = "Data dir (default: $RUNYARD_DIR, else ./runyard)."
 DirOption = Annotated[
@@ -46,6 +48,8 @@ def data_dir(ctx: typer.Context, local: Path | None = None) -> Path:
 @contextmanager
 def open_api(ctx: typer.Context, local: Path | None = None) -> Iterator[Api]:
     """An `Api` over the chosen data dir, closed at the end."""
+    from runyard.api import Api
+
     api = Api(data_dir(ctx, local))
     try:
         yield api

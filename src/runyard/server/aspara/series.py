@@ -10,9 +10,7 @@ bucket's last point (buckets keep only that one), so they are approximate for mi
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +20,7 @@ import ormsgpack
 from starlette.responses import Response
 
 from runyard.errors import PayloadTooLargeError
+from runyard.server.chart_points import READERS, bucket_points
 from runyard.server.msgpack_stream import (  # the v1 history's zero-copy framing, reused
     Chunk,
     _bin,
@@ -29,11 +28,9 @@ from runyard.server.msgpack_stream import (  # the v1 history's zero-copy framin
     msgpack_response,
 )
 from runyard.server.series_encoding import MEDIA_TYPES, series_json
-from runyard.store import Downsampled, MetricColumns, MetricSummary, Run, Store
+from runyard.store import MetricColumns, MetricSummary, Run, Store
 
 MAX_POINTS_LIMIT = 1_000_000
-# Shared by all requests, so concurrent overlays cannot multiply threads.
-READERS = ThreadPoolExecutor(max_workers=min(os.cpu_count() or 2, 8), thread_name_prefix="runyard-aspara-read")
 JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 BINARY_ENCODING = {"steps": "<i8", "values": "<f8", "timestamps": "<f8 epoch milliseconds"}
 
@@ -45,18 +42,6 @@ class Selection:
     keys: tuple[str, ...] | None  # None: every key of each run
     max_points: int | None  # None: whole series
     since_ms: float | None  # only points with timestamp >= this (epoch ms)
-
-
-def points(down: Downsampled) -> MetricColumns:
-    """The min, max and last point of every bucket, sorted by step, each step once."""
-    steps = np.concatenate([down.min_step, down.max_step, down.last_step])
-    values = np.concatenate([down.min, down.max, down.last])
-    times = np.concatenate([down.last_time, down.last_time, down.last_time])
-    order = np.argsort(steps, kind="stable")
-    steps, values, times = steps[order], values[order], times[order]
-    keep = np.ones(len(steps), dtype=bool)
-    keep[1:] = steps[1:] != steps[:-1]
-    return MetricColumns(steps[keep], values[keep], times[keep])
 
 
 def _since(series: MetricColumns, since_ms: float | None) -> MetricColumns:
@@ -94,7 +79,7 @@ def read_run(store: Store, run: Run, summaries: Mapping[str, MetricSummary],
         if limit is None or summaries[key].count <= limit:
             series = store.read_metric(run.id, key)
         else:
-            series = points(store.read_metric_downsampled(run.id, key, buckets=max(limit // 3, 1)))
+            series = bucket_points(store.read_metric_downsampled(run.id, key, buckets=max(limit // 3, 1)))
         out[key] = _since(series, selection.since_ms)
     return out
 
@@ -104,7 +89,6 @@ def read_runs(store: Store, runs: Sequence[Run], selection: Selection,
     """`{key: {run name: series}}` for several runs (blocking), keys sorted, runs in given order."""
     summaries = store.metric_summaries([run.id for run in runs]) if runs else {}
     check_budget(summaries, selection, budget)
-    # Runs are read side by side: decoding, SQLite and numpy's reductions release the GIL.
     read = [READERS.submit(read_run, store, run, summaries.get(run.id, {}), selection) for run in runs]
     by_key: dict[str, dict[str, MetricColumns]] = {}
     for run, future in zip(runs, read, strict=True):

@@ -12,14 +12,16 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
-import polars as pl
 
 from runyard.store import MetricColumns
 from runyard.store.models import FloatArray, IntArray
+
+if TYPE_CHECKING:  # polars costs ~0.15 s to import: only the routes that build frames pay it
+    import polars as pl
 
 RESERVED = ("step", "timestamp")
 Mask = np.ndarray[Any, np.dtype[np.bool_]]
@@ -68,6 +70,8 @@ def align(series_by_key: Mapping[str, MetricColumns]) -> Wide:
 
 def frame(wide: Wide) -> pl.DataFrame:
     """The wide table as a polars frame (what `metrics.parquet` holds)."""
+    import polars as pl
+
     micros = np.round(wide.times * 1e6).astype(np.int64)
     columns = [pl.Series("step", wide.steps, dtype=pl.Int64),
                pl.Series("timestamp", micros, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))]
@@ -79,6 +83,8 @@ def frame(wide: Wide) -> pl.DataFrame:
 
 
 def _token(name: str) -> pl.Expr:
+    import polars as pl
+
     value = pl.col(name)
     return (pl.when(value.is_null()).then(pl.lit("null"))
             .when(value.is_finite()).then(value.cast(pl.String))
@@ -92,6 +98,8 @@ def rows_json(table: pl.DataFrame) -> bytes:
 
     Built column-wise in polars (every float in its shortest round-trip form), not a dict per row.
     """
+    import polars as pl
+
     if table.height == 0:
         return b"[]"
     parts: list[pl.Expr] = [pl.lit('{"step":'), pl.col("step").cast(pl.String), pl.lit(',"timestamp":"'),

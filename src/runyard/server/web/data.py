@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response
 
 from runyard.errors import ForbiddenError, InvalidInputError
+from runyard.server.chart_points import READERS
 from runyard.server.deps import StoreDep, TenantDep, call
 from runyard.server.expman.artifacts import media_type
 from runyard.server.responses import json_float
@@ -103,18 +104,15 @@ async def series(
     def read() -> dict[str, Any]:
         cursor = store.last_change_seq()
         summaries = store.metric_summaries(run_ids)
-        out: dict[str, dict[str, Any]] = {}
-        for key in wanted:
-            per_run: dict[str, Any] = {}
-            for run_id in run_ids:
-                if key not in summaries[run_id]:
-                    continue
-                line = chart_series(store, run_id, key, buckets=buckets, step_min=step_min, step_max=step_max,
-                                    smoothing=smoothing)
-                per_run[str(run_id)] = {"steps": line.steps, "values": line.values, "timestamps": line.times,
-                                        "total_points": line.total_points, "ema_last": line.ema_last,
-                                        "ema_count": line.ema_count}
-            out[key] = per_run
+        jobs = {(key, run_id): READERS.submit(chart_series, store, run_id, key, buckets=buckets, step_min=step_min,
+                                              step_max=step_max, smoothing=smoothing)
+                for key in wanted for run_id in run_ids if key in summaries[run_id]}
+        out: dict[str, dict[str, Any]] = {key: {} for key in wanted}
+        for (key, run_id), job in jobs.items():
+            line = job.result()
+            out[key][str(run_id)] = {"steps": line.steps, "values": line.values, "timestamps": line.times,
+                                     "total_points": line.total_points, "ema_last": line.ema_last,
+                                     "ema_count": line.ema_count}
         return {"cursor": cursor, "buckets": buckets, "smoothing": smoothing, "metrics": out}
 
     return _json(await call(read))

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from runyard.server.chart_points import bucket_points
 from runyard.server.series_encoding import json_floats
-from runyard.store import Downsampled, MetricColumns, Store
+from runyard.store import MetricColumns, Store
 from runyard.store.models import FloatArray
 from runyard.store.series import downsample
 
@@ -59,21 +60,9 @@ def ema(values: FloatArray, weight: float) -> tuple[FloatArray, float | None, in
     return out, state, len(x)
 
 
-def _points(down: Downsampled) -> tuple[Any, Any, Any]:
-    """Min, max and last of every bucket as one step-sorted line (duplicate steps once)."""
-    if down.total_points == len(down.last):  # short series come back whole
-        return down.last_step, down.last, np.round(down.last_time * 1000)
-    steps = np.concatenate([down.min_step, down.max_step, down.last_step])
-    values = np.concatenate([down.min, down.max, down.last])
-    order = np.argsort(steps, kind="stable")
-    steps, values = steps[order], values[order]
-    keep = np.ones(len(steps), dtype=bool)
-    keep[1:] = steps[1:] != steps[:-1]
-    steps, values = steps[keep], values[keep]
-    # Buckets only know the time of their last point: interpolate the others (steps grow with time).
-    # Whole milliseconds: a third less JSON than full float64 times, and charts need no more.
-    times = np.round(np.interp(steps, down.last_step, down.last_time) * 1000)
-    return steps, values, times
+def _whole_ms(times: FloatArray) -> FloatArray:
+    """Epoch seconds as whole milliseconds: a third less JSON than full float64, and charts need no more."""
+    return np.round(times * 1000)
 
 
 def chart_series(store: Store, run_id: int, key: str, *, buckets: int, step_min: int | None,
@@ -81,11 +70,11 @@ def chart_series(store: Store, run_id: int, key: str, *, buckets: int, step_min:
     """What a chart draws for one run's key (blocking: call from a worker thread)."""
     if smoothing <= 0:
         down = store.read_metric_downsampled(run_id, key, buckets=buckets, step_min=step_min, step_max=step_max)
-        steps, values, times = _points(down)
-        return ChartSeries(steps, json_floats(values), times, down.total_points)
+        line = bucket_points(down)
+        return ChartSeries(line.steps, json_floats(line.values), _whole_ms(line.times), down.total_points)
     full = store.read_metric(run_id, key)
     smoothed, last, count = ema(full.values, smoothing)
     series = MetricColumns(full.steps, smoothed, full.times)
     down = downsample(key, series, buckets, step_min, step_max)
-    steps, values, times = _points(down)
-    return ChartSeries(steps, json_floats(values), times, down.total_points, last, count)
+    line = bucket_points(down)
+    return ChartSeries(line.steps, json_floats(line.values), _whole_ms(line.times), down.total_points, last, count)
