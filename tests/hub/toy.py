@@ -99,3 +99,12 @@ class ToyExperiment(ExperimentType):
         state = json.loads((folder / "state.json").read_text())
         model.mean, model.prediction = state["mean"], state["prediction"]
         return model
+
+
+class NeedsMissingModule(ToyExperiment):
+    """The toy type, declaring a dependency that is not installed."""
+
+    requires: ClassVar[tuple[str, ...]] = ("pandas", "runyard_no_such_module")
+
+
+NEEDS_MISSING_REF = "needy=tests.hub.toy:NeedsMissingModule"

@@ -9,6 +9,7 @@ experiment, its config, and the run that holds its model.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import socket
 import threading
@@ -20,7 +21,7 @@ from typing import Any
 
 from runyard.errors import ConflictError, InvalidInputError, NotFoundError, RunyardError
 from runyard.hub import records
-from runyard.hub.errors import HubTimeoutError
+from runyard.hub.errors import HubTimeoutError, HubUnavailableError
 from runyard.hub.intake import gather
 from runyard.hub.jobs import ActiveJob, JobProcess
 from runyard.hub.names import check_name
@@ -77,6 +78,10 @@ class HubManager:
         if found is None:
             known = ", ".join(sorted(self.types())) or "none installed"
             raise InvalidInputError(f"Unknown experiment type: {name} (available: {known})")
+        missing = [module for module in found.requires if importlib.util.find_spec(module) is None]
+        if missing:
+            raise HubUnavailableError(f"experiment type {name!r} needs {', '.join(missing)}: "
+                                      "pip install 'runyard[hub]'")
         return found
 
     def validate(self, cls: type[ExperimentType], config: Any) -> dict[str, Any]:

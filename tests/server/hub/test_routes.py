@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from runyard.server import create_app
 from runyard.settings import Settings
 from runyard.store import Store
 from tests.hub.conftest import rows
+from tests.hub.toy import NEEDS_MISSING_REF
 from tests.server.hub.conftest import restarted
 
 pytestmark = pytest.mark.anyio
@@ -217,3 +220,14 @@ async def test_hub_can_be_switched_off(settings: Settings, store: Store) -> None
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         assert (await http.get("/available_experiments")).status_code == 404
         assert "mlops" not in (await http.get("/health")).json()
+
+
+async def test_type_with_a_missing_dependency_answers_501(tmp_path: Path, store: Store) -> None:
+    settings = Settings(data_dir=tmp_path / "data", hub_types=(NEEDS_MISSING_REF,))
+    app = create_app(settings, store=store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://runyard.test") as http:
+        response = await http.post("/create_experiment/e/needy", json=CONFIG)
+        assert response.status_code == 501, response.text
+        assert "runyard_no_such_module" in response.json()["detail"]
+        assert "pip install 'runyard[hub]'" in response.json()["detail"]
+        assert (await http.get("/e/cfg")).status_code == 404  # nothing was created

@@ -57,6 +57,9 @@ class ExperimentType(ABC):
     plots: ClassVar[tuple[str, ...]]
     # Figure names served by GET /{name}/plot_eda/{plot}; need only training data.
     eda_plots: ClassVar[tuple[str, ...]]
+    # Import names the type needs beyond runyard's core (e.g. "sklearn"); the hub answers 501 with
+    # an install hint, instead of failing inside a worker, when one is missing.
+    requires: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config: dict[str, Any] = self.validate(config)

@@ -43,6 +43,7 @@ class FaultDetectionExperiment(ExperimentType):
     name: ClassVar[str] = "fault_detection"
     plots: ClassVar[tuple[str, ...]] = ("scores", "contributions")
     eda_plots: ClassVar[tuple[str, ...]] = ("correlation", "histogram")
+    requires: ClassVar[tuple[str, ...]] = ("pandas", "sklearn", "scipy")
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)

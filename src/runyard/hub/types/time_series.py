@@ -54,6 +54,7 @@ class TimeSeriesExperiment(ExperimentType):
     name: ClassVar[str] = "time_series"
     plots: ClassVar[tuple[str, ...]] = ("forecast", "components", "residuals")
     eda_plots: ClassVar[tuple[str, ...]] = ("correlation", "histogram", "series")
+    requires: ClassVar[tuple[str, ...]] = ("pandas", "sklearn", "statsmodels")
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)
