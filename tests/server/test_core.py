@@ -170,3 +170,18 @@ async def test_tokens_and_tenants(settings: Settings, store: Store, run_id: int)
         assert (await http.get("/health")).status_code == 200  # health stays open
         store.revoke_token(_token_b.id)
         assert (await http.get(url, headers={"Authorization": f"Bearer {secret_b}"})).status_code == 401
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                                     {"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1:3000"}])
+async def test_cross_site_browser_writes_are_refused_without_auth(client: httpx.AsyncClient,
+                                                                  headers: dict[str, str]) -> None:
+    # A form on another site posting to a loopback server: no credentials to check, so refuse by origin.
+    refused = await client.post("/api/v1/experiments", json={"name": "csrf"}, headers=headers)
+    assert refused.status_code == 403 and "cross-site" in refused.json()["detail"]
+    assert (await client.get("/api/v1/experiments", params={"search": "csrf"})).json()["experiments"] == []
+    # Reads stay open; same-origin pages and scripts (no browser headers) may write.
+    assert (await client.get("/api/v1/experiments", headers=headers)).status_code == 200
+    same = {"Origin": "http://runyard.test", "Sec-Fetch-Site": "same-origin"}
+    assert (await client.post("/api/v1/experiments", json={"name": "page"}, headers=same)).status_code == 201
+    assert (await client.post("/api/v1/experiments", json={"name": "script"})).status_code == 201

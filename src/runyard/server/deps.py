@@ -1,8 +1,14 @@
-"""Request-scoped helpers: the store, the settings, the caller's tenant, thread offloading."""
+"""Request-scoped helpers: the store, the settings, the caller's tenant, thread offloading.
+
+Credentials are resolved here and only here: the `Authorization: Bearer` header, or (when
+tokens are required) the dashboard's sign-in cookie, which carries the same token secret.
+"""
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -14,6 +20,11 @@ from runyard.settings import Settings
 from runyard.store import DEFAULT_TENANT, Project, Store
 
 T = TypeVar("T")
+
+# The dashboard's sign-in cookie (set by `POST /login`): the token secret itself.
+SESSION_COOKIE = "runyard_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def get_store(request: Request) -> Store:
@@ -42,15 +53,88 @@ def bearer_token(request: Request) -> str | None:
     return value.strip() or None
 
 
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """A token secret and where it came from (a cookie needs CSRF checks, a header does not)."""
+
+    secret: str
+    from_cookie: bool
+
+
+def credentials(request: Request) -> Credentials | None:
+    """The caller's token: the Authorization header wins; else the sign-in cookie when tokens are required."""
+    token = bearer_token(request)
+    if token is not None:
+        return Credentials(token, from_cookie=False)
+    # Without auth the cookie is ignored: cookies are shared by every port of a host, so one
+    # left by a token-protected runyard on another port must not break this one.
+    if not get_settings(request).auth_required:
+        return None
+    cookie = request.cookies.get(SESSION_COOKIE, "").strip()
+    return Credentials(cookie, from_cookie=True) if cookie else None
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of a URL or an `Origin` value; None for `null` or junk."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or DEFAULT_PORTS[scheme]
+
+
+def same_origin(request: Request) -> bool:
+    """True when the browser says the request comes from this server's own pages.
+
+    Both headers are set by the browser and cannot be forged by a page. `Sec-Fetch-Site`
+    also holds behind a TLS-terminating proxy that hides the scheme; `Origin` covers plain
+    http to a non-local host, where browsers send no `Sec-Fetch-*`.
+    """
+    if request.headers.get("sec-fetch-site", "").lower() == "same-origin":
+        return True
+    origin = _origin(request.headers.get("origin", ""))
+    return origin is not None and origin == _origin(str(request.base_url))
+
+
+def check_csrf(request: Request, found: Credentials) -> None:
+    """403 for a cookie-authenticated write that did not come from this server's pages.
+
+    SameSite=Strict alone is not enough: sibling subdomains are the same *site*, and old
+    browsers ignore SameSite. A header-authenticated call cannot be forged cross-site.
+    """
+    if found.from_cookie and request.method.upper() not in SAFE_METHODS and not same_origin(request):
+        raise ForbiddenError("cross-site request refused: a write signed in by cookie must come from this "
+                             "server's pages (same-origin Origin) or send 'Authorization: Bearer <token>'")
+
+
+def cross_site_browser_write(request: Request) -> bool:
+    """A write a browser sends on behalf of another site's page (scripts send no such headers)."""
+    if request.method.upper() in SAFE_METHODS:
+        return False
+    fetch_site = request.headers.get("sec-fetch-site", "").lower()
+    if fetch_site:
+        return fetch_site not in ("same-origin", "none")
+    return "origin" in request.headers and not same_origin(request)
+
+
 async def get_tenant(request: Request) -> str:
     """The caller's tenant: from its token; `default` without one when auth is off."""
-    token = bearer_token(request)
+    found = credentials(request)
     settings = get_settings(request)
-    if token is None:
+    if found is None:
         if settings.auth_required:
-            raise AuthError("authentication required: send 'Authorization: Bearer <token>'")
+            raise AuthError("authentication required: send 'Authorization: Bearer <token>' (browsers: sign in at /login)")
+        # Without tokens, any web page the user visits could otherwise POST a form here (a
+        # "simple" request needs no CORS preflight) and start trainings or Jupyter servers.
+        if cross_site_browser_write(request):
+            raise ForbiddenError("cross-site request refused: writes from another site's pages are not allowed")
         return DEFAULT_TENANT
-    tenant = await call(get_store(request).tenant_for_token, token)
+    check_csrf(request, found)
+    tenant = await call(get_store(request).tenant_for_token, found.secret)
     if tenant is None:
         raise AuthError("invalid or revoked token")
     return tenant

@@ -1,7 +1,8 @@
 """The dashboard's HTML pages (Aspara's URLs); the run page also answers JSON when asked.
 
 Pages carry only what the first paint needs (names, ids, config); tables and charts are
-filled by the page's script from `/web/api` and kept live over SSE.
+filled by the page's script from `/web/api` and kept live over SSE. Without valid
+credentials (tokens required) a page redirects to `/login` rather than answering a 401.
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ from fastapi.responses import HTMLResponse, Response
 
 from runyard.errors import NotFoundError
 from runyard.server.aspara.shapes import run_detail
-from runyard.server.deps import StoreDep, TenantDep, call
+from runyard.server.deps import StoreDep, call
 from runyard.server.expman.names import decode
 from runyard.server.responses import JSONResponse
+from runyard.server.web.login import PageTenantDep, signed_in_by_cookie, wants_json
 from runyard.server.web.templating import render, segment
 from runyard.store import Project, Run, RunQuery, Store
 
 router = APIRouter(include_in_schema=False)
 
 
-def _not_found(message: str) -> HTMLResponse:
-    return render("not_found.html", status_code=404, title="Not found", message=message, crumbs=[])
+def _not_found(message: str, signed_in: bool) -> HTMLResponse:
+    return render("not_found.html", status_code=404, title="Not found", message=message, crumbs=[],
+                  signed_in=signed_in)
 
 
 def _project(store: Store, name: str, tenant: str) -> Project:
@@ -38,45 +41,41 @@ def _projects(store: Store, tenant: str) -> list[dict[str, Any]]:
             for project in store.list_projects(tenant=tenant)]
 
 
-def wants_json(request: Request) -> bool:
-    """`Accept: application/json` (and not HTML first), as Aspara's run page honours."""
-    accept = request.headers.get("accept", "").lower()
-    return "application/json" in accept and "text/html" not in accept
-
-
 @router.get("/", response_class=HTMLResponse)
-async def projects_page(store: StoreDep, tenant: TenantDep) -> Response:
+async def projects_page(request: Request, store: StoreDep, tenant: PageTenantDep) -> Response:
     """Projects list."""
     found = await call(_projects, store, tenant)
-    return await call(render, "projects.html", title="Projects", projects=found, crumbs=[])
+    return await call(render, "projects.html", title="Projects", projects=found, crumbs=[],
+                      signed_in=signed_in_by_cookie(request))
 
 
 @router.get("/projects/{project}", response_class=HTMLResponse)
-async def project_page(request: Request, project: str, store: StoreDep, tenant: TenantDep) -> Response:
+async def project_page(request: Request, project: str, store: StoreDep, tenant: PageTenantDep) -> Response:
     """One chart per metric overlaying the selected runs, with the runs table to pick them."""
     project = decode(request, project)
     try:
         found = await call(_project, store, project, tenant)
     except NotFoundError as exc:
-        return await call(_not_found, str(exc))
+        return await call(_not_found, str(exc), signed_in_by_cookie(request))
     return await call(render, "project.html", title=found.name, project=found, view="charts",
-                      crumbs=[(found.name, None)])
+                      crumbs=[(found.name, None)], signed_in=signed_in_by_cookie(request))
 
 
 @router.get("/projects/{project}/runs", response_class=HTMLResponse)
-async def runs_page(request: Request, project: str, store: StoreDep, tenant: TenantDep) -> Response:
+async def runs_page(request: Request, project: str, store: StoreDep, tenant: PageTenantDep) -> Response:
     """The runs table on its own: every column, sort, filter, edit tags and notes, compare."""
     project = decode(request, project)
     try:
         found = await call(_project, store, project, tenant)
     except NotFoundError as exc:
-        return await call(_not_found, str(exc))
+        return await call(_not_found, str(exc), signed_in_by_cookie(request))
     return await call(render, "project.html", title=f"{found.name}: runs", project=found, view="table",
-                      crumbs=[(found.name, f"/projects/{segment(found.name)}"), ("runs", None)])
+                      crumbs=[(found.name, f"/projects/{segment(found.name)}"), ("runs", None)],
+                      signed_in=signed_in_by_cookie(request))
 
 
 @router.get("/projects/{project}/runs/{run}", response_class=HTMLResponse)
-async def run_page(request: Request, project: str, run: str, store: StoreDep, tenant: TenantDep) -> Response:
+async def run_page(request: Request, project: str, run: str, store: StoreDep, tenant: PageTenantDep) -> Response:
     """Config, system info, charts, live console log, artifacts; JSON with `Accept: application/json`."""
     project, run = decode(request, project), decode(request, run)
 
@@ -91,9 +90,10 @@ async def run_page(request: Request, project: str, run: str, store: StoreDep, te
     except NotFoundError as exc:
         if wants_json(request):
             raise
-        return await call(_not_found, str(exc))
+        return await call(_not_found, str(exc), signed_in_by_cookie(request))
     if wants_json(request):
         return JSONResponse(detail)
     return await call(render, "run.html", title=f"{found_run.name} - {found.name}", project=found, run=found_run,
                       detail=detail, crumbs=[(found.name, f"/projects/{segment(found.name)}"),
-                                             ("runs", f"/projects/{segment(found.name)}/runs"), (found_run.name, None)])
+                                             ("runs", f"/projects/{segment(found.name)}/runs"), (found_run.name, None)],
+                      signed_in=signed_in_by_cookie(request))

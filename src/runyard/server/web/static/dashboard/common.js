@@ -7,8 +7,15 @@ export function pageData() {
   return JSON.parse(document.getElementById("page-data").textContent);
 }
 
+// A 401 means the sign-in cookie no longer works (token revoked, browser restarted):
+// sign in again, then come back to this page.
+function signInAgain(response) {
+  if (response.status === 401) location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+}
+
 export async function getJSON(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" } });
+  signInAgain(response);
   if (!response.ok) throw new Error(`${response.status} ${url}: ${await response.text()}`);
   return response.json();
 }
@@ -19,6 +26,7 @@ export async function putJSON(url, body) {
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify(body),
   });
+  signInAgain(response);
   if (!response.ok) throw new Error(`${response.status} ${url}: ${await response.text()}`);
   return response.json();
 }
