@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,8 +108,10 @@ def chunk_rows(
     return [ChunkRow(*row) for row in conn.execute(sql + " ORDER BY seq, id", args)]
 
 
-def fill_blobs(conn: sqlite3.Connection, rows: Sequence[ChunkRow]) -> None:
-    """Load the blobs of the given chunk rows."""
+def fill_blobs(
+    conn: sqlite3.Connection, rows: Sequence[ChunkRow], on_row: Callable[[ChunkRow], None] | None = None
+) -> None:
+    """Load the blobs of the given chunk rows, calling `on_row` as each one is complete."""
     by_id = {row.id: row for row in rows}
     ids = list(by_id)
     for start in range(0, len(ids), 500):
@@ -121,6 +123,8 @@ def fill_blobs(conn: sqlite3.Connection, rows: Sequence[ChunkRow]) -> None:
         ):
             row = by_id[cid]
             row.steps, row.values_codec, row.values, row.times_codec, row.times = steps, vcodec, vals, tcodec, times
+            if on_row is not None:
+                on_row(row)
 
 
 def loaded_rows(conn: sqlite3.Connection, key_id: int) -> list[ChunkRow]:

@@ -27,11 +27,11 @@ from runyard.store.models import (
     Token,
 )
 from runyard.store.query import RunQuery
-from runyard.store.series import clip_steps, downsample
+from runyard.store.series import clip_steps, downsample_lazy
 from runyard.store.sqlite import artifacts, hub, logs, metrics, projects, runs, search, tokens
 from runyard.store.sqlite.db import Database
 from runyard.store.sqlite.rows import loads
-from runyard.store.sqlite.series_cache import Assembler, SeriesCache
+from runyard.store.sqlite.series_cache import Assembler, Assembly, LoadedSeries, SeriesCache
 
 COMPACT_MIN_AGE_S = 10.0
 
@@ -180,37 +180,42 @@ class SQLiteStore(Store):
                 self._compact_due.update(due)
         return seq
 
-    def _series(self, run_id: int, key: str, step_min: int | None, step_max: int | None) -> MetricColumns:
-        def fetch(conn: sqlite3.Connection) -> tuple[MetricColumns | None, list[metrics.ChunkRow], int, tuple[int, ...]]:
+    def _series(self, run_id: int, key: str, step_min: int | None, step_max: int | None, *,
+                lazy_times: bool) -> LoadedSeries:
+        def fetch(conn: sqlite3.Connection) -> tuple[LoadedSeries | Assembly, int, tuple[int, ...]]:
             kid = metrics.key_id(conn, run_id, key)
             rows = metrics.chunk_rows(conn, kid)
             ids = tuple(row.id for row in rows)
             hit = self._series_cache.get(kid, ids)
             if hit is not None:
-                return hit, [], kid, ids
+                return hit, kid, ids
             inside = [row for row in rows if (step_min is None or row.last_step >= step_min)
                       and (step_max is None or row.first_step <= step_max)]
             if sum(row.n for row in inside) * 2 < sum(row.n for row in rows):
                 # A narrow zoom: decode only its chunks and leave the cache alone.
-                metrics.fill_blobs(conn, inside)
-                return None, inside, kid, ()
-            metrics.fill_blobs(conn, rows)
-            return None, rows, kid, ids
+                rows, ids = inside, ()
+            # Chunks decode in workers while later blobs are still being read.
+            assembly = self._assembler.start(rows, lazy_times=lazy_times)
+            metrics.fill_blobs(conn, rows, assembly.add)
+            return assembly, kid, ids
 
-        hit, rows, kid, ids = self._db.read(fetch)
-        if hit is None:
-            hit = self._assembler.assemble(rows)
+        found, kid, ids = self._db.read(fetch)
+        if isinstance(found, Assembly):
+            found = found.result()
             if ids:
-                self._series_cache.put(kid, ids, hit)
-        return clip_steps(hit, step_min, step_max)
+                self._series_cache.put(kid, ids, found)
+        return found
 
     def read_metric(self, run_id: int, key: str, *, step_min: int | None = None,
                     step_max: int | None = None) -> MetricColumns:
-        return self._series(run_id, key, step_min, step_max)
+        return clip_steps(self._series(run_id, key, step_min, step_max, lazy_times=False).columns(), step_min, step_max)
 
     def read_metric_downsampled(self, run_id: int, key: str, *, buckets: int = 1000,
                                 step_min: int | None = None, step_max: int | None = None) -> Downsampled:
-        return downsample(key, self._series(run_id, key, step_min, step_max), buckets, step_min, step_max)
+        # Downsampling reports one wall time per bucket: those are summed from deltas on demand.
+        series = self._series(run_id, key, step_min, step_max, lazy_times=True)
+        return downsample_lazy(key, series.steps, series.values, series.times_at, buckets, step_min, step_max,
+                               self._assembler.executor)
 
     def metric_summaries(self, run_ids: Sequence[int]) -> dict[int, dict[str, MetricSummary]]:
         return self._db.read(lambda c: metrics.summaries(c, run_ids))
