@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from runyard.server.expman.names import decode
+from runyard.server.expman.names import RunName, decode
+
+__all__ = ["ProjectName", "RunName"]
 
 
 async def project_name(
@@ -17,13 +19,4 @@ async def project_name(
     return decode(request, project)
 
 
-async def run_name(
-    request: Request,
-    run: Annotated[str, Path(description="Run name; percent-encode `/`, spaces and `%`.")],
-) -> str:
-    """The run name of the path."""
-    return decode(request, run)
-
-
 ProjectName = Annotated[str, Depends(project_name)]
-RunName = Annotated[str, Depends(run_name)]

@@ -22,6 +22,21 @@ export class ChartBoard {
     }, { rootMargin: "200px" });
   }
 
+  // Hook up the shared toolbar (templates/chart_controls.html); smoothing waits for the slider to rest.
+  wireControls() {
+    const $ = (id) => document.getElementById(id);
+    $("x-axis").addEventListener("change", (e) => this.setXMode(e.target.value));
+    $("log-scale").addEventListener("change", (e) => this.setLogScale(e.target.checked));
+    $("metric-filter").addEventListener("input", (e) => this.setFilter(e.target.value.trim()));
+    $("reset-zoom").addEventListener("click", () => this.resetZoom());
+    let timer = null;
+    $("smoothing").addEventListener("input", (e) => {
+      $("smoothing-value").textContent = e.target.value;
+      clearTimeout(timer);
+      timer = setTimeout(() => this.setSmoothing(Number(e.target.value)), 200);
+    });
+  }
+
   // Make sure a chart exists for each key (new keys appear when a run logs them).
   setKeys(keys) {
     for (const key of [...keys].sort()) {

@@ -63,19 +63,6 @@ function followLive(chosen) {
   stream.follow(ids, cursor);
 }
 
-function wireControls() {
-  $("x-axis").addEventListener("change", (e) => board.setXMode(e.target.value));
-  $("log-scale").addEventListener("change", (e) => board.setLogScale(e.target.checked));
-  $("metric-filter").addEventListener("input", (e) => board.setFilter(e.target.value.trim()));
-  $("reset-zoom").addEventListener("click", () => board.resetZoom());
-  let timer = null;
-  $("smoothing").addEventListener("input", (e) => {
-    $("smoothing-value").textContent = e.target.value;
-    clearTimeout(timer);
-    timer = setTimeout(() => board.setSmoothing(Number(e.target.value)), 200);
-  });
-}
-
 // New runs: a cheap "ids above the newest I know" read while the tab is visible. A new
 // run joins the table and, while there is room, the charts and the live stream.
 async function checkNewRuns() {
@@ -111,7 +98,7 @@ async function main() {
         debug.chartsLoaded = (debug.chartsLoaded || 0) + 1;
       },
     });
-    wireControls();
+    board.wireControls();
     const keys = new Set();
     for (const r of answer.runs) for (const k in r.metrics) keys.add(k);
     board.setKeys(keys);

@@ -69,16 +69,7 @@ editable("tags", (text) => text.split(",").map((t) => t.trim()).filter(Boolean),
   (tags) => ($("tags-view").innerHTML = tags.map((t) => `<span class="tag">${esc(t)}</span>`).join("")));
 editable("notes", (text) => text, (notes) => ($("notes-view").textContent = notes));
 
-$("x-axis").addEventListener("change", (e) => board.setXMode(e.target.value));
-$("log-scale").addEventListener("change", (e) => board.setLogScale(e.target.checked));
-$("metric-filter").addEventListener("input", (e) => board.setFilter(e.target.value.trim()));
-$("reset-zoom").addEventListener("click", () => board.resetZoom());
-let timer = null;
-$("smoothing").addEventListener("input", (e) => {
-  $("smoothing-value").textContent = e.target.value;
-  clearTimeout(timer);
-  timer = setTimeout(() => board.setSmoothing(Number(e.target.value)), 200);
-});
+board.wireControls();
 
 async function main() {
   const logs = await getJSON(`/web/api/runs/${run.id}/logs?tail=1000`);
