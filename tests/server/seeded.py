@@ -1,0 +1,89 @@
+"""Real objects of one tenant for the route-enumerating tests (access and fuzz).
+
+Each tenant gets a project, a finished run with metrics, console logs, params and an
+artifact, a token, and (when asked) an ExperimentHub record. `values()` maps route
+parameter names to these objects, so a test can fill every route's path from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from runyard.store import MetricColumns, Project, Run, Store
+
+ARTIFACT = "model/weights.txt"
+METRIC = "train/loss"
+HUB_TYPE = "time_series"
+
+
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    """One tenant's objects, and strings only that tenant's answers may contain."""
+
+    tenant: str
+    token: str
+    project: Project
+    run: Run
+    hub_name: str
+    other_run_id: int  # a second run of the project (comparisons need two)
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """Names and values that leak this tenant's data when another tenant sees them."""
+        return (self.project.name, self.run.uid, f"secret-{self.tenant}", self.hub_name)
+
+    def values(self) -> dict[str, str]:
+        """Route parameter name -> a value naming one of this tenant's objects.
+
+        Path-specific meanings (SwanLab's `experiment_id` is a run id, v1's a project id)
+        are resolved by `value_for`.
+        """
+        return {
+            "run_id": str(self.run.id),
+            "uid": self.run.uid,
+            "experiment_id": str(self.project.id),
+            "project_id": str(self.project.id),
+            "experiment": self.project.name,
+            "project": self.project.name,
+            "run": self.run.name,
+            "path": ARTIFACT,
+            "tag": METRIC,
+            "runs": str(self.run.id),
+            "keys": METRIC,
+            "name": self.hub_name,
+            "queue": self.hub_name,
+            "experiment_type": HUB_TYPE,
+            "plot": "forecast",
+            "server_id": "1",
+        }
+
+    def value_for(self, path: str, name: str) -> str | None:
+        """The value of parameter `name` in route `path`; None when there is no mapping."""
+        if path.startswith("/api/v1/experiment/") and name == "experiment_id":
+            return str(self.run.id)  # SwanLab: an "experiment" is a run
+        if path.startswith("/api/projects/") and name == "runs":
+            return self.run.name  # Aspara names runs
+        if path.startswith("/{name}/load/") and name == "run_id":
+            return self.run.uid  # ExperimentHub loads a model by run uid
+        return self.values().get(name)
+
+
+def seed(store: Store, tenant: str, prefix: str) -> Seeded:
+    """Create a tenant's objects (names start with `prefix`, so tenants never share a name)."""
+    _token, secret = store.create_token(tenant, name=f"{prefix}-token")
+    project = store.create_project(f"{prefix}-project", tenant=tenant, description=f"secret-{tenant}")
+    run = store.create_run(project.id, name=f"{prefix}-run", config={"lr": 0.1, "note": f"secret-{tenant}"},
+                           params={"optimizer": f"secret-{tenant}"}, tags=("seeded",), status="running")
+    steps = np.arange(50, dtype=np.int64)
+    store.append_metrics(run.id, {METRIC: MetricColumns(steps, np.linspace(1.0, 0.1, 50), 1.7e9 + steps.astype(np.float64))})
+    store.append_logs(run.id, [(1.7e9, "stdout", f"hello secret-{tenant}"), (1.7e9 + 1, "stderr", "warn")])
+    store.add_artifact_bytes(run.id, ARTIFACT, f"weights secret-{tenant}".encode())
+    # Finished, so live streams replay and close instead of waiting for events.
+    run = store.set_run_status(run.id, "finished", end_time=1.7e9 + 60)
+    other = store.create_run(project.id, name=f"{prefix}-run-2", status="finished")
+    hub_name = f"{prefix}hub"
+    store.hub_create_experiment(hub_name, tenant=tenant, type=HUB_TYPE, config={"target": "y"},
+                               state={"run": run.uid})
+    return Seeded(tenant, secret, project, run, hub_name, other.id)

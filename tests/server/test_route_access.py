@@ -1,0 +1,225 @@
+"""Every route, by construction: no token and a wrong token get 401; another tenant gets nothing.
+
+The routes come from the app itself (the served OpenAPI schema plus the routes hidden from
+it: dashboard pages and `/web/api`), so a new route is covered the day it is added. Its
+path parameters are filled from tenant A's seeded objects by parameter name
+(`Seeded.value_for`) and writes get a body from `BODIES`: a route this file cannot fill
+fails the test until it is added to the mapping.
+
+Public by design (`routes.PUBLIC_PATHS`): `/health`, the API docs and schema, the sign-in
+form and `/static`. Pages answer a missing token with a redirect to `/login` rather than 401.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from runyard.server import create_app
+from runyard.settings import Settings
+from runyard.store import Store
+from tests.server.routes import (
+    PUBLIC_MOUNTS,
+    PUBLIC_PATHS,
+    Route,
+    fill,
+    schema_operations,
+    served_routes,
+)
+from tests.server.seeded import METRIC, Seeded, seed
+
+pytestmark = pytest.mark.anyio
+
+BASE_URL = "http://127.0.0.1"
+# A body for each write route; None: the route takes none. Bodies name tenant A's objects
+# where the route reads them from the body, and are otherwise valid: a 2xx for tenant B
+# would mean it wrote to A's object.
+A_RUN, A_RUN2, A_PROJECT, A_PROJECT_NAME = "{a_run}", "{a_run2}", "{a_project}", "{a_project_name}"
+BODIES: dict[str, Any] = {
+    "POST /api/v1/experiments/runs/compare": {"run_ids": [A_RUN, A_RUN2], "metrics": [METRIC]},
+    "POST /api/v1/experiments/runs/metrics/query": {"run_ids": [A_RUN], "keys": [METRIC]},
+    "POST /api/v1/experiments/runs": {"experiment_id": A_PROJECT, "name": "intruder"},
+    "POST /api/v1/experiments/runs/{run_id}/end": {"status": "FINISHED"},
+    "POST /api/v1/experiments/runs/{run_id}/log-metrics": {"metrics": {"x": 1.0}, "step": 1},
+    "POST /api/v1/experiments/runs/{run_id}/log-params": {"params": {"x": "1"}},
+    "POST /api/v1/experiments/runs/{run_id}/log-batch": {"params": [{"key": "x", "value": "1"}]},
+    "POST /api/v1/experiments/runs/{run_id}/log-artifact": {"files": {"file": ("x.txt", b"x")}},
+    "POST /api/v1/experiments": {"name": "b-own-experiment"},
+    "PATCH /api/v1/experiments/{experiment_id}": {"description": "defaced"},
+    "DELETE /api/v1/experiments/{experiment_id}": None,
+    "POST /api/v1/experiments/{experiment_id}/restore": None,
+    "POST /api/v1/sdk/runs": {"project": "b-own-project", "name": "b-own-run"},
+    "POST /api/v1/sdk/runs/{uid}/batch": {"batch_id": "b1"},
+    "POST /api/v1/sdk/runs/{uid}/heartbeat": None,
+    "POST /api/v1/sdk/runs/{uid}/status": {"status": "failed"},
+    "POST /api/v1/sdk/runs/{uid}/params": {"params": {"x": 1}},
+    "POST /api/v1/sdk/runs/{uid}/update": {"tags": ["defaced"]},
+    "POST /api/v1/sdk/runs/{uid}/artifacts": {"content": b"x", "params": {"name": "x.txt"}},
+    "PUT /api/projects/{project}/runs/{run}/metadata": {"notes": "defaced"},
+    "DELETE /api/projects/{project}/runs/{run}": None,
+    "PUT /api/projects/{project}/metadata": {"notes": "defaced"},
+    "DELETE /api/projects/{project}": None,
+    "POST /api/jupyter/spawn": {"experiment": A_PROJECT_NAME, "run": A_RUN},
+    "DELETE /api/jupyter/{server_id}": None,
+    # ExperimentHub names are per tenant: B creating "A's" name would make its own (and start a
+    # training), so the type is unknown: the answer must still be a 4xx that leaks nothing.
+    "POST /create_experiment/{name}/{experiment_type}": {"target": "y"},
+    "POST /flush/{queue}": None,
+    "POST /{name}/data": {"y": [1.0]},
+    "POST /{name}/train": {"target": "y"},
+    "POST /{name}/retrain": None,
+    "POST /{name}/predict": None,
+    "POST /{name}/stop_training": None,
+    "POST /{name}/kill": None,
+    "POST /{name}/delete": None,
+    "POST /{name}/load": None,
+    "POST /{name}/load/{run_id}": None,
+    "POST /{name}/save": None,
+    "POST /login": None,
+    "POST /logout": None,
+}
+# Routes that act on the caller's own namespace whatever the name in the path: B gets its
+# own (empty) object, so a 2xx is fine as long as nothing of A's comes back.
+OWN_NAMESPACE = frozenset({
+    "POST /flush/{queue}",  # hub queues are per tenant: B flushes its own queue of that name
+    "POST /{name}/data",  # ...and pushes into its own queue of that name
+    "POST /create_experiment/{name}/{experiment_type}",
+})
+PAGES = frozenset({"GET /", "GET /projects/{project}", "GET /projects/{project}/runs",
+                   "GET /projects/{project}/runs/{run}"})
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", auth=True)
+
+
+@pytest.fixture
+def tenants(store: Store) -> tuple[Seeded, Seeded]:
+    return seed(store, "tenant-a", "alpha"), seed(store, "tenant-b", "beta")
+
+
+@pytest.fixture
+async def served(settings: Settings, store: Store, tenants: tuple[Seeded, Seeded]) -> AsyncIterator[FastAPI]:
+    app = create_app(settings.with_changes(hub_types=()), store=store)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+def _routes(app: FastAPI) -> list[Route]:
+    routes, mounts = served_routes(app)
+    assert set(mounts) <= PUBLIC_MOUNTS, f"a new mount must be checked here: {mounts}"
+    keys = {route.key for route in routes}
+    assert schema_operations(app) <= keys, "the walk missed operations of the OpenAPI schema"
+    return [route for route in routes if route.path not in PUBLIC_PATHS]
+
+
+def _request(route: Route, owner: Seeded) -> dict[str, Any]:
+    """URL, query and body of a call on `owner`'s objects; fails when a parameter is unmapped."""
+    unmapped = [n for n in route.path_params + route.required_query if owner.value_for(route.path, n) is None]
+    assert not unmapped, f"{route.key}: add {unmapped} to Seeded.values so this route gets tested"
+    url = fill(route.path, {n: owner.value_for(route.path, n) or "" for n in route.path_params})
+    request: dict[str, Any] = {
+        "method": route.method, "url": url,
+        "params": {n: owner.value_for(route.path, n) for n in route.query_params if owner.value_for(route.path, n)}}
+    if route.method in ("GET", "HEAD"):
+        return request
+    assert route.key in BODIES, f"{route.key}: add its body (or None) to BODIES so this route gets tested"
+    body = BODIES[route.key]
+    if isinstance(body, dict) and ("files" in body or "content" in body):
+        request.update(body if "params" not in body else {**body, "params": {**request["params"], **body["params"]}})
+    elif body is not None:
+        request["json"] = _named(body, owner)
+    return request
+
+
+def request_body(request: httpx.Request) -> bytes:
+    """What was sent (a multipart body is a stream: read it first)."""
+    return request.read()
+
+
+def _named(body: Any, owner: Seeded) -> Any:
+    """The body with the placeholders replaced by the owner's ids."""
+    if isinstance(body, dict):
+        return {key: _named(value, owner) for key, value in body.items()}
+    if isinstance(body, list):
+        return [_named(value, owner) for value in body]
+    named = {A_RUN: owner.run.id, A_RUN2: owner.other_run_id, A_PROJECT: owner.project.id, A_PROJECT_NAME: owner.project.name}
+    return named.get(body, body) if isinstance(body, str) else body
+
+
+async def _call(app: FastAPI, request: dict[str, Any], token: str | None) -> httpx.Response:
+    headers = dict(request.pop("headers", {}))
+    if token is not None:
+        headers["authorization"] = f"Bearer {token}"
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, timeout=30) as http:
+        return await http.request(headers=headers, **request)
+
+
+def _refused(route: Route, response: httpx.Response) -> bool:
+    if route.key in PAGES and response.status_code in (302, 303, 307):  # a browser goes to sign in
+        return response.headers["location"].startswith("/login")
+    return response.status_code == 401
+
+
+async def test_every_route_is_listed_and_fillable(served: FastAPI, tenants: tuple[Seeded, Seeded]) -> None:
+    routes = _routes(served)
+    assert len(routes) > 70
+    for route in routes:
+        _request(route, tenants[0])
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token", ""], ids=["no-token", "wrong-token", "empty-bearer"])
+async def test_every_route_refuses_a_missing_or_wrong_token(
+        served: FastAPI, tenants: tuple[Seeded, Seeded], token: str | None) -> None:
+    failures = []
+    for route in _routes(served):
+        request = _request(route, tenants[0])
+        if token == "":
+            request["headers"] = {**request.get("headers", {}), "authorization": "Bearer "}
+        response = await _call(served, request, token or None)
+        if not _refused(route, response):
+            failures.append(f"{route.key}: {response.status_code} {response.text[:120]}")
+    assert not failures, "\n".join(failures)
+
+
+async def test_another_tenants_token_gets_nothing_of_its_objects(
+        served: FastAPI, tenants: tuple[Seeded, Seeded]) -> None:
+    owner, intruder = tenants
+    failures = []
+    for route in _routes(served):
+        response = await _call(served, _request(route, owner), intruder.token)
+        status, text = response.status_code, response.text
+        sent = str(response.request.url) + str(request_body(response.request))
+        # Echoing a name the caller sent is no leak; anything else of A's is.
+        leaked = [marker for marker in owner.markers if marker in text and marker not in sent]
+        names_owner = bool(route.path_params) and route.key not in OWN_NAMESPACE
+        if status >= 500:
+            failures.append(f"{route.key}: {status} {text[:160]}")
+        elif leaked:
+            failures.append(f"{route.key}: {status} leaks {leaked}: {text[:160]}")
+        elif names_owner and status not in (403, 404) and not (route.key in PAGES and status == 404):
+            failures.append(f"{route.key}: {status} for another tenant's object: {text[:160]}")
+        elif route.key in BODIES and BODIES[route.key] is not None and A_RUN in str(BODIES[route.key]) \
+                and status not in (403, 404):
+            failures.append(f"{route.key}: {status} for another tenant's run in the body: {text[:160]}")
+    assert not failures, "\n".join(failures)
+
+
+async def test_the_owner_reaches_its_objects(served: FastAPI, tenants: tuple[Seeded, Seeded]) -> None:
+    """The same requests with A's own token: the 403/404 above are about the tenant, not the request."""
+    owner = tenants[0]
+    reads = [route for route in _routes(served) if route.method == "GET" and route.key not in PAGES
+             and "/plot" not in route.path and "/jupyter" not in route.path]
+    failures = []
+    for route in reads:
+        response = await _call(served, _request(route, owner), owner.token)
+        if response.status_code >= 400 and route.path_params:
+            failures.append(f"{route.key}: {response.status_code} {response.text[:160]}")
+    assert not failures, "\n".join(failures)
