@@ -15,7 +15,7 @@ import pytest
 import runyard
 from runyard.errors import AuthError, InvalidInputError
 from runyard.sdk import remote_sink
-from runyard.sdk.drain import drain
+from runyard.sdk.drain import drain, drain_held
 from runyard.sdk.http_client import IngestClient, Unavailable
 from runyard.sdk.remote_sink import split_batch, split_lines
 from runyard.sdk.spool import Spool, find_spools, owner_alive
@@ -37,7 +37,7 @@ class FakeClient(IngestClient):
         self.server = server
         type(self).made.append((server, token))
 
-    def send(self, request: Request) -> dict[str, Any]:
+    def send(self, request: Request, deadline: float | None = None) -> dict[str, Any]:
         failure = type(self).outcome(request)
         if failure is not None:
             raise failure
@@ -157,6 +157,40 @@ def test_drain_drops_refused_and_stops_when_unreachable(tmp_path: Path) -> None:
     assert report.auth_refused and spool.seqs() == [4, 5]
     outcomes.clear()
     assert drain(spool, FakeClient()).sent == 2 and spool.seqs() == []
+
+
+def test_a_request_the_server_fails_on_is_held_and_the_rest_goes_on(tmp_path: Path) -> None:
+    spool = Spool.of_run(tmp_path, "run-h")
+    spool.append(json_request("create", f"{PREFIX}/runs", {"project": "p", "uid": "run-h"}))
+    for index in range(3):
+        spool.append(json_request("params", f"/p{index}", {"i": index}))
+    outcomes: dict[str, Exception] = {"/p1": Unavailable("answered 500", suspect=True)}
+    FakeClient.accepted = []
+    FakeClient.outcome = staticmethod(lambda request: outcomes.get(request.path))  # type: ignore[assignment]
+    strikes: dict[int, int] = {}
+    for _ in range(2):  # not held at once: a 500 may be a passing hiccup
+        report = drain(spool, FakeClient(), strikes=strikes)
+        assert report.unavailable and not report.held and spool.seqs() == [3, 4]
+    report = drain(spool, FakeClient(), strikes=strikes)
+    assert report.held == ["a params request (answered 500)"] and report.stopped is None
+    assert [r.path for r in FakeClient.accepted] == [f"{PREFIX}/runs", "/p0", "/p2"]
+    assert spool.seqs() == [] and spool.held() == [3] and not spool.empty()
+    assert spool.append(json_request("params", "/p3", {})) == 4  # after the held one: blobs never collide
+    assert Spool.of_run(tmp_path, "run-h").held() == [3]  # on disk, for sync
+    assert drain_held(spool, FakeClient()).stopped == "answered 500" and spool.held() == [3]
+    outcomes.clear()
+    assert drain(spool, FakeClient()).sent == 1 and drain_held(spool, FakeClient()).sent == 1
+    assert spool.empty() and spool.discard_if_empty()
+
+
+def test_a_create_is_never_held(tmp_path: Path) -> None:
+    spool = Spool.of_run(tmp_path, "run-c")
+    spool.append(json_request("create", f"{PREFIX}/runs", {"project": "p", "uid": "run-c"}))
+    spool.append(json_request("params", "/p", {}))
+    FakeClient.outcome = staticmethod(  # type: ignore[assignment]
+        lambda request: Unavailable("500", suspect=True) if request.kind == "create" else None)
+    report = drain(spool, FakeClient(), hold_after=1)
+    assert report.unavailable and spool.seqs() == [1, 2] and spool.held() == []
 
 
 def test_transient_failures_are_retried_then_sent(tmp_path: Path, fake: type[FakeClient]) -> None:

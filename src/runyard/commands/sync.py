@@ -43,7 +43,7 @@ def sync(
     dir: DirOption = None,
 ) -> None:
     """Upload spooled runs whose process has ended, oldest request first; safe to run again."""
-    from runyard.sdk.drain import drain  # imports httpx: only when syncing
+    from runyard.sdk.drain import drain, drain_held  # imports httpx: only when syncing
     from runyard.sdk.http_client import IngestClient
 
     target: Path = data_dir(ctx, dir)
@@ -61,7 +61,7 @@ def sync(
         if not chosen:
             spool.unlock()
             raise InvalidInputError(f"no server known for {label}: pass --server URL")
-        if not len(spool):
+        if spool.empty():
             spool.discard_if_empty()
             continue
         jobs.append(_Job(spool, chosen, label))
@@ -72,14 +72,18 @@ def sync(
     left = 0
     try:
         with progress_bar(err, unit="requests") as bar:
-            task = bar.add_task("syncing", total=sum(len(job.spool) for job in jobs))
+            task = bar.add_task("syncing", total=sum(len(job.spool) + len(job.spool.held()) for job in jobs))
             for job in jobs:
                 if job.server not in clients:
                     clients[job.server] = IngestClient(job.server, secret)
                 client = clients[job.server]
                 spool = job.spool
-                report = drain(spool, client, on_done=lambda _r: bar.advance(task))
-                remaining = len(spool)
+                # One pass: a request the server fails on (500) is held at once and tried
+                # again after the rest, so it cannot keep the others from arriving.
+                report = drain(spool, client, on_done=lambda _r: bar.advance(task), hold_after=1)
+                if not report.auth_refused and not len(spool):
+                    report.add(drain_held(spool, client, on_done=lambda _r: bar.advance(task)))
+                remaining = len(spool) + len(spool.held())
                 left += remaining
                 typer.echo(f"{job.label}: sent {report.sent} requests ({report.points:,} points, "
                            f"{report.lines:,} console lines) to {job.server}"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from runyard.errors import InvalidInputError
+from runyard.errors import InvalidInputError, RunyardError
 from runyard.sdk.http_client import IngestClient, Unavailable
 from runyard.sdk.outbox import Outbox
 from runyard.sdk.sink import DRAIN_TIMEOUT_S, RunHandle, RunSpec, Sink
@@ -131,23 +131,32 @@ class RemoteSink(Sink):
         """Send a heartbeat, or use the moment to retry the spool."""
         self.outbox.poke(json_request("heartbeat", run_path(self.uid, "heartbeat"), {}))
 
+    def _submit_or_drop(self, request: Request, what: str) -> dict[str, Any] | None:
+        # A refusal (4xx) is final: sending it again would fail the same way. Drop this one
+        # request with a warning and let the run go on, as a spooled one would be dropped.
+        try:
+            return self.outbox.submit(request)
+        except RunyardError as exc:
+            self.warn(f"refused:{what}", f"the server refused {what} of run {self.uid}; dropped it: {exc}")
+            return None
+
     def update_run(self, run_id: int, *, tags: Sequence[str] | None = None,
                    system: Mapping[str, Any] | None = None, config: Mapping[str, Any] | None = None) -> None:
-        """Replace tags, system info or config."""
+        """Replace tags, system info or config (dropped with a warning if the server refuses them)."""
         fields = {key: value for key, value in (("tags", None if tags is None else list(tags)),
                                                 ("system", system), ("config", config)) if value is not None}
         if fields:
-            self.outbox.submit(json_request("update", run_path(self.uid, "update"), fields))
+            self._submit_or_drop(json_request("update", run_path(self.uid, "update"), fields), "+".join(fields))
 
     def log_params(self, run_id: int, params: Mapping[str, Any]) -> None:
-        """Merge params."""
-        self.outbox.submit(json_request("params", run_path(self.uid, "params"), {"params": dict(params)}))
+        """Merge params (dropped with a warning if the server refuses them)."""
+        self._submit_or_drop(json_request("params", run_path(self.uid, "params"), {"params": dict(params)}), "params")
 
     def add_artifact(self, run_id: int, path: Path, name: str | None) -> Artifact:
-        """Upload the file (streamed), or copy it into the spool."""
+        """Upload the file (streamed), or copy it into the spool; a refused one is dropped with a warning."""
         target = name or path.name
         request = Request("artifact", f"{run_path(self.uid, 'artifacts')}?name={quote(target, safe='')}", file=path)
-        answer = self.outbox.submit(request)
+        answer = self._submit_or_drop(request, f"artifact {target!r}")
         if answer is not None:
             return Artifact(0, run_id, str(answer["path"]), int(answer["size"]), str(answer["sha256"]), time.time())
         digest = hashlib.sha256()

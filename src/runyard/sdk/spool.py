@@ -6,6 +6,11 @@ process, host and server the run belongs to) and `.lock`, held by whoever drains
 training process for its lifetime, or `runyard sync`). Every file is written to a temp
 name, fsynced and renamed, so a crash leaves either the whole request or none of it; a
 request file is deleted only after the server acknowledged it.
+
+A request the server keeps failing on while it answers others (a 500 for one artifact)
+is *held*: renamed to `NNNNNN.held` (atomic, its blob stays), out of the line, so the
+requests behind it go on; held ones are retried now and then, at `finish()` and by
+`runyard sync`, and deleted only once acknowledged (or refused as bad).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from runyard.sdk.wire import Request
 SPOOL_DIR_NAME = "spool"
 ENTRY_SUFFIX = ".msgpack"
 BLOB_SUFFIX = ".blob"
+HELD_SUFFIX = ".held"
 OWNER_FILE = "owner.json"
 
 try:
@@ -69,6 +75,7 @@ class Spool:
         self.root = root
         self.uid = root.name
         self._seqs: list[int] | None = None
+        self._held: list[int] = []
         self._lock_file: IO[bytes] | None = None
 
     @classmethod
@@ -76,15 +83,36 @@ class Spool:
         """The spool of run `uid` in a data dir (not created yet)."""
         return cls(spool_root(data_dir) / uid)
 
+    def _scan(self, suffix: str) -> list[int]:
+        names = os.listdir(self.root) if self.root.is_dir() else []
+        return sorted(int(n[: -len(suffix)]) for n in names if n.endswith(suffix) and n[: -len(suffix)].isdigit())
+
     def _known(self) -> list[int]:
         if self._seqs is None:
-            names = os.listdir(self.root) if self.root.is_dir() else []
-            self._seqs = sorted(int(n[: -len(ENTRY_SUFFIX)]) for n in names
-                                if n.endswith(ENTRY_SUFFIX) and n[: -len(ENTRY_SUFFIX)].isdigit())
+            self._seqs = self._scan(ENTRY_SUFFIX)
+            self._held = self._scan(HELD_SUFFIX)
         return self._seqs
 
     def __len__(self) -> int:
+        """Requests waiting in line (held ones not counted)."""
         return len(self._known())
+
+    def held(self) -> list[int]:
+        """Sequence numbers of the held requests, oldest first."""
+        self._known()
+        return list(self._held)
+
+    def empty(self) -> bool:
+        """Nothing waits, in line or held."""
+        return not self._known() and not self._held
+
+    def hold(self, seq: int) -> None:
+        """Take a waiting request out of the line (kept, retried apart from the rest)."""
+        os.replace(self._entry(seq), self.root / f"{seq:06d}{HELD_SUFFIX}")
+        _fsync_dir(self.root)
+        self._known().remove(seq)
+        self._held.append(seq)
+        self._held.sort()
 
     def seqs(self) -> list[int]:
         """Sequence numbers of the requests waiting, oldest first."""
@@ -97,7 +125,7 @@ class Spool:
         """Write a request durably after the ones already waiting; returns its number."""
         self.root.mkdir(parents=True, exist_ok=True)
         known = self._known()
-        seq = (known[-1] if known else 0) + 1
+        seq = max(known[-1:] + self._held[-1:] + [0]) + 1  # held ones keep their number and blob
         blob = None
         if request.file is not None:
             blob = f"{seq:06d}{BLOB_SUFFIX}"
@@ -110,7 +138,10 @@ class Spool:
 
     def read(self, seq: int) -> Request:
         """The request stored as number `seq`."""
-        record: dict[str, Any] = ormsgpack.unpackb(self._entry(seq).read_bytes())
+        entry = self._entry(seq)
+        if seq in self.held():
+            entry = self.root / f"{seq:06d}{HELD_SUFFIX}"
+        record: dict[str, Any] = ormsgpack.unpackb(entry.read_bytes())
         blob = record.get("blob")
         return Request(record["kind"], record["path"], record.get("body") or b"", record["type"],
                        int(record.get("points") or 0), self.root / blob if blob else None,
@@ -119,10 +150,11 @@ class Spool:
     def remove(self, seq: int) -> None:
         """Forget an acknowledged request."""
         self._entry(seq).unlink(missing_ok=True)
+        (self.root / f"{seq:06d}{HELD_SUFFIX}").unlink(missing_ok=True)
         (self.root / f"{seq:06d}{BLOB_SUFFIX}").unlink(missing_ok=True)
-        known = self._known()
-        if seq in known:
-            known.remove(seq)
+        for seqs in (self._known(), self._held):
+            if seq in seqs:
+                seqs.remove(seq)
 
     def write_owner(self, owner: dict[str, Any]) -> None:
         """Record who this spool belongs to (host, pid, server), for `runyard sync`."""
@@ -161,7 +193,7 @@ class Spool:
 
     def discard_if_empty(self) -> bool:
         """Remove the directory once nothing waits in it; True when it is gone."""
-        if self._known() or not self.root.exists():
+        if not self.empty() or not self.root.exists():
             return not self.root.exists()
         shutil.rmtree(self.root, ignore_errors=True)
         self.unlock()
