@@ -40,7 +40,7 @@ class Settings:
     max_batch_tags: int = 1_000
     max_points_per_request: int = 5_000_000
     stale_after_s: float = 120.0
-    reap_interval_s: float = 30.0
+    reap_interval_s: float = 1.0  # cheap (~2 ms for 1,000 live runs): a killed run shows crashed within ~1 s
     jupyter_enabled: bool | None = None
     jupyter_max_servers: int = 8
     jupyter_start_timeout_s: float = 60.0
