@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from runyard.errors import NotFoundError
 from runyard.events.feed import ChangeFeed
 from runyard.events.model import RunEvent, materialize
-from runyard.events.stream import Opened, Resync, StreamItem, _next
+from runyard.events.stream import Opened, Resync, StreamItem, _next, resume_point
 from runyard.store import Store
 from runyard.store.models import TERMINAL_STATUSES
 
@@ -79,6 +79,7 @@ async def follow_runs(
     store: Store, feed: ChangeFeed, run_ids: Sequence[int], *, last_event_id: int | None = None
 ) -> AsyncIterator[StreamItem]:
     """Events of several runs: replayed after `last_event_id`, then live; ends when all have ended."""
+    last_event_id = resume_point(last_event_id)
     ordered = tuple(dict.fromkeys(run_ids))
     wanted = frozenset(ordered)
     subscription = feed.subscribe_many(ordered)

@@ -19,6 +19,10 @@ from runyard.store import Store
 from runyard.store.models import TERMINAL_STATUSES
 
 REPLAY_BATCH = 500
+# Change sequences are SQLite integers: a client's resume id past this (`after=2**63`) would
+# overflow the replay query after the stream's 200 was sent. Every id from here on means the
+# same thing ("after everything"), so such ids are clamped.
+MAX_SEQ = (1 << 63) - 1
 
 
 @dataclass(slots=True)
@@ -46,6 +50,11 @@ def parse_last_event_id(raw: str | None) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
+def resume_point(last_event_id: int | None) -> int | None:
+    """A client's resume id within the change log's range (None: no resume)."""
+    return None if last_event_id is None else min(max(last_event_id, 0), MAX_SEQ)
+
+
 async def _replay(store: Store, run_id: int, after: int) -> AsyncIterator[RunEvent]:
     cursor = after
     while True:
@@ -63,6 +72,7 @@ async def follow_run(
     store: Store, feed: ChangeFeed, run_id: int, *, last_event_id: int | None = None
 ) -> AsyncIterator[StreamItem]:
     """Events of a run: replayed after `last_event_id` (when given), then live; ends with the run."""
+    last_event_id = resume_point(last_event_id)
     subscription = feed.subscribe(run_id)
     try:
         now = await run_in_threadpool(store.last_change_seq)

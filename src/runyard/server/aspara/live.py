@@ -30,11 +30,12 @@ from runyard.server.aspara.metrics import MAX_RUNS, split_names
 from runyard.server.aspara.names import ProjectName, RunName
 from runyard.server.aspara.shapes import status_fields
 from runyard.server.deps import FeedDep, StoreDep, TenantDep, call
+from runyard.server.params import AfterEvent
 from runyard.server.series_encoding import series_json
 from runyard.store import Project, Run, Store
 
 router = APIRouter(prefix=PREFIX, tags=[TAG], responses={404: {"description": '`{"detail": "..."}`'}})
-AfterQuery = Annotated[int | None, Query(ge=0, description="resume after this event id (like Last-Event-ID)")]
+AfterQuery = AfterEvent
 LastEventId = Annotated[str | None, Header(description="the id of the last event received, to resume")]
 
 

@@ -36,7 +36,8 @@ MaxPointsQuery = Annotated[int | None, Query(
     ge=3, le=MAX_POINTS_LIMIT,
     description="runyard extension: at most this many points per series (min/max/last per step bucket); "
                 "default: every point")]
-SinceQuery = Annotated[float | None, Query(description="only points logged at or after this UNIX time in ms")]
+SinceQuery = Annotated[float | None, Query(allow_inf_nan=False,
+                                           description="only points logged at or after this UNIX time in ms")]
 
 
 def split_names(raw: str | None, what: str, limit: int) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from runyard.events import RunEvent, follow_run, json_data, parse_last_event_id, sse_response
@@ -18,6 +18,7 @@ from runyard.server.deps import FeedDep, StoreDep, TenantDep, call
 from runyard.server.expman import PREFIX, lookup
 from runyard.server.expman.names import ExperimentName, RunName
 from runyard.server.expman.shapes import iso
+from runyard.server.params import AfterEvent
 from runyard.server.series_encoding import series_json
 
 router = APIRouter(prefix=PREFIX, tags=["expman"], responses={404: {"description": '`{"error": "..."}`'}})
@@ -51,7 +52,7 @@ async def live(
     tenant: TenantDep,
     feed: FeedDep,
     last_event_id: Annotated[str | None, Header()] = None,
-    after: Annotated[int | None, Query(ge=0, description="resume after this event id (like Last-Event-ID)")] = None,
+    after: AfterEvent = None,
 ) -> EventSourceResponse:
     """`MetricsUpdated`, `LogMessage`, `StatusChanged`; only data committed after connecting (or after the id)."""
     project, found = await call(lookup.run, store, experiment, run, tenant)

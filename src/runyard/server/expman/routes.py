@@ -12,6 +12,7 @@ from runyard.errors import InvalidInputError, NotFoundError, PayloadTooLargeErro
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
 from runyard.server.expman import PREFIX, lookup, shapes, wide
 from runyard.server.expman.names import ExperimentName, RunName
+from runyard.server.params import Offset, StepMax, StepMin
 from runyard.server.responses import JSONResponse
 from runyard.server.series_encoding import MEDIA_TYPES, frame_bytes, long_frame, series_json
 from runyard.store import MetricColumns, Project, Run, RunQuery, SortKey, Store
@@ -61,7 +62,7 @@ async def list_runs(
         description="comma-separated keys: `metrics` holds exactly these (null where a run lacks one); "
                     "omitted: every key's latest value")] = None,
     limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> JSONResponse:
     """Runs newest first: name, uid, status, times, duration, tags, config summary, latest metric values."""
     return JSONResponse(await call(_runs, store, experiment, tenant, _keys(metrics), limit, offset))
@@ -126,8 +127,8 @@ async def get_metrics(
     tenant: TenantDep,
     settings: SettingsDep,
     keys: KeysQuery = None,
-    step_min: int | None = None,
-    step_max: int | None = None,
+    step_min: StepMin = None,
+    step_max: StepMax = None,
     format: Annotated[str | None, Query(pattern="^(json|parquet|arrow)$",
                                         description="default: json, or what `Accept` names")] = None,
     layout: Annotated[str, Query(pattern="^(wide|series)$",

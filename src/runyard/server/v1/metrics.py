@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from runyard.errors import InvalidInputError, PayloadTooLargeError
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
 from runyard.server.msgpack_stream import msgpack_response, series_chunks
+from runyard.server.params import INT64_MAX, INT64_MIN, StepMax, StepMin
 from runyard.server.responses import JSONResponse, json_float
 from runyard.server.series_encoding import (
     FORMATS,
@@ -92,8 +93,8 @@ async def metric_history(
     tenant: TenantDep,
     settings: SettingsDep,
     keys: Annotated[str | None, Query(description="comma-separated keys; all keys when omitted")] = None,
-    step_min: int | None = None,
-    step_max: int | None = None,
+    step_min: StepMin = None,
+    step_max: StepMax = None,
     format: Annotated[str, Query(pattern="^(json|msgpack|arrow|parquet)$")] = "json",
 ) -> Response:
     """Every point (no sampling). `format`: json, msgpack (raw arrays), arrow (IPC stream) or parquet."""
@@ -110,8 +111,8 @@ async def metric_downsampled(
     tenant: TenantDep,
     keys: Annotated[str | None, Query(description="comma-separated keys; all keys when omitted")] = None,
     buckets: Annotated[int, Query(ge=1, le=MAX_BUCKETS)] = 1000,
-    step_min: int | None = None,
-    step_max: int | None = None,
+    step_min: StepMin = None,
+    step_max: StepMax = None,
 ) -> Response:
     """Per bucket: count, min (+step), max (+step), last (+step, timestamp); short series come back whole."""
     _check_range(step_min, step_max)
@@ -134,8 +135,8 @@ class MetricsQuery(BaseModel):
     run_ids: list[str | int] = Field(min_length=1, max_length=MAX_QUERY_RUNS)
     keys: list[str] = Field(min_length=1, max_length=100)
     buckets: int | None = Field(default=None, ge=1, le=MAX_BUCKETS)
-    step_min: int | None = None
-    step_max: int | None = None
+    step_min: int | None = Field(default=None, ge=INT64_MIN, le=INT64_MAX)
+    step_max: int | None = Field(default=None, ge=INT64_MIN, le=INT64_MAX)
     format: str = Field(default="json", pattern="^(json|msgpack)$")
 
 

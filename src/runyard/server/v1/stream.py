@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from runyard.events import RunEvent, follow_run, json_data, parse_last_event_id, sse_response
 from runyard.server.deps import FeedDep, StoreDep, TenantDep
+from runyard.server.params import AfterEvent
 from runyard.server.series_encoding import series_json
 from runyard.server.v1.access import load_run
 
@@ -41,7 +42,7 @@ async def run_stream(
     tenant: TenantDep,
     feed: FeedDep,
     last_event_id: Annotated[str | None, Header()] = None,
-    after: Annotated[int | None, Query(ge=0, description="resume after this event id (like Last-Event-ID)")] = None,
+    after: AfterEvent = None,
 ) -> EventSourceResponse:
     """`metrics`, `logs` and `status` events with ids; only data committed after connecting (or after the id)."""
     run, _project = await load_run(store, run_id, tenant)

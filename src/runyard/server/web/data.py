@@ -17,6 +17,7 @@ from runyard.errors import ForbiddenError, InvalidInputError
 from runyard.server.chart_points import READERS
 from runyard.server.deps import StoreDep, TenantDep, call
 from runyard.server.expman.artifacts import media_type
+from runyard.server.params import INT64_MAX, StepMax, StepMin
 from runyard.server.responses import json_float
 from runyard.server.v1.access import load_project, load_run
 from runyard.server.web.series import chart_series
@@ -76,7 +77,7 @@ def table_rows(store: Store, project_id: int, after_id: int = 0) -> dict[str, An
 @router.get("/projects/{project_id}/runs")
 async def project_runs(
     project_id: str, store: StoreDep, tenant: TenantDep,
-    after_id: Annotated[int, Query(ge=0, description="only runs created after this one (new-run check)")] = 0,
+    after_id: Annotated[int, Query(ge=0, le=INT64_MAX, description="only runs created after this one (new-run check)")] = 0,
 ) -> Response:
     """Rows of the runs table: status, times, params, tags, notes, latest metrics."""
     project = await load_project(store, project_id, tenant)
@@ -90,8 +91,8 @@ async def series(
     runs: Annotated[str, Query(description="comma-separated run ids")],
     keys: Annotated[str, Query(description="comma-separated metric keys")],
     buckets: Annotated[int, Query(ge=10, le=10_000)] = 1000,
-    step_min: int | None = None,
-    step_max: int | None = None,
+    step_min: StepMin = None,
+    step_max: StepMax = None,
     smoothing: Annotated[float, Query(ge=0, le=0.999)] = 0.0,
 ) -> Response:
     """Chart lines of several runs and keys: min/max/last per bucket, EMA first when smoothing."""

@@ -20,6 +20,7 @@ from runyard.errors import InvalidInputError
 from runyard.events import Opened, Resync, StreamItem, follow_runs, json_data, parse_last_event_id
 from runyard.events.sse import PING_SECONDS
 from runyard.server.deps import FeedDep, StoreDep, TenantDep, call
+from runyard.server.params import AfterEvent
 from runyard.server.v1.stream import render_v1
 from runyard.server.web.data import check_runs, id_list
 
@@ -49,7 +50,7 @@ async def stream(
     tenant: TenantDep,
     feed: FeedDep,
     runs: Annotated[str, Query(description="comma-separated run ids")],
-    after: Annotated[int | None, Query(ge=0, description="replay changes after this sequence")] = None,
+    after: AfterEvent = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> EventSourceResponse:
     """Metrics, logs and status of several runs, live; the browser's Last-Event-ID wins over `after`."""

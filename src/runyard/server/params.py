@@ -1,0 +1,23 @@
+"""Bounded query parameters shared by every dialect: integers the store can hold, finite times.
+
+SQLite stores 64-bit integers; a larger one (`after=2**63`, `step_min=-2**70`) raised
+OverflowError deep in the store, or broke a live stream after its 200 had been sent. Each
+bound here is checked by FastAPI before the route runs, so the answer is a 422 in the
+dialect's own error shape.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query
+
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
+
+StepMin = Annotated[int | None, Query(ge=INT64_MIN, le=INT64_MAX, description="first step (inclusive)")]
+StepMax = Annotated[int | None, Query(ge=INT64_MIN, le=INT64_MAX, description="last step (inclusive)")]
+Offset = Annotated[int, Query(ge=0, le=INT64_MAX, description="items to skip")]
+# A change sequence: the `id:` of an SSE event.
+AfterEvent = Annotated[int | None, Query(ge=0, le=INT64_MAX,
+                                         description="resume after this event id (like Last-Event-ID)")]
