@@ -51,6 +51,12 @@ class Settings:
     hub_types: tuple[str, ...] = ()
     hub_wait_s: float = 300.0
     hub_stop_grace_s: float = 5.0
+    # Hub work at once (worker processes; beyond: 429 + Retry-After) and rows/columns per data
+    # push, prediction input and training set (beyond: 413).
+    hub_max_jobs: int = 2
+    hub_max_jobs_per_tenant: int = 1
+    hub_max_rows: int = 1_000_000
+    hub_max_columns: int = 10_000
     default_project: str | None = None  # the project SwanLab's `GET /api/v1/project` shows
 
     @property

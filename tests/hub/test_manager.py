@@ -8,6 +8,7 @@ import pytest
 
 from runyard.errors import ConflictError, InvalidInputError, NotFoundError
 from runyard.hub import saved, views
+from runyard.hub.errors import UntrustedModelError
 from runyard.hub.manager import HubManager
 from runyard.store import Store
 from tests.hub.conftest import make_manager, rows
@@ -25,11 +26,11 @@ def wait_idle(manager: HubManager, name: str) -> dict[str, object]:
 
 
 def test_create_trains_on_queued_data_then_predicts(manager: HubManager, store: Store) -> None:
-    manager.queue.publish("e", [rows(5), b"not data", rows(5, start=5)])
+    manager.queue.publish(T, "e", [rows(5), b"not data", rows(5, start=5)])
     manager.create(T, "e", "toy", {"target": "y"}, ())
     state = wait_idle(manager, "e")
     assert state["status"] == "trained", state
-    assert manager.queue.size("e") == 0  # consumed; the message that is not data was dropped
+    assert manager.queue.size(T, "e") == 0  # consumed; the message that is not data was dropped
     run = store.get_run_by_uid(str(state["model_run"]))
     assert run.status == "finished" and run.params["hub.rows"] == 10
     assert store.metric_summaries([run.id])[run.id]["mse"].count == 3
@@ -59,7 +60,7 @@ def test_bad_type_config_name_and_duplicates(manager: HubManager) -> None:
         manager.create(T, "x", "toy", {"target": "y", "steps": 0}, ())
     with pytest.raises(InvalidInputError, match="reserved"):
         manager.create(T, "health", "toy", {"target": "y"}, ())
-    manager.queue.publish("x", [rows()])
+    manager.queue.publish(T, "x", [rows()])
     manager.create(T, "x", "toy", {"target": "y"}, ())
     with pytest.raises(ConflictError, match="already exists"):
         manager.create(T, "x", "toy", {"target": "y"}, ())
@@ -69,7 +70,7 @@ def test_bad_type_config_name_and_duplicates(manager: HubManager) -> None:
 
 
 def test_stop_mid_training_kills_the_run(manager: HubManager, store: Store) -> None:
-    manager.queue.publish("slow", [rows()])
+    manager.queue.publish(T, "slow", [rows()])
     manager.create(T, "slow", "toy", {"target": "y", "steps": 10_000, "sleep": 0.05}, ())
     exp = manager.get(T, "slow")
     run_uid = str(exp.state["run"])
@@ -86,7 +87,7 @@ def test_stop_mid_training_kills_the_run(manager: HubManager, store: Store) -> N
 
 def test_stop_terminates_a_type_that_ignores_stop(tmp_path: Path, store: Store) -> None:
     manager = make_manager(tmp_path / "data", store, hub_stop_grace_s=0.5)
-    manager.queue.publish("deaf", [rows()])
+    manager.queue.publish(T, "deaf", [rows()])
     manager.create(T, "deaf", "toy", {"target": "y", "steps": 10_000, "sleep": 0.05, "ignore_stop": True}, ())
     run_uid = str(manager.get(T, "deaf").state["run"])
     _wait_for_metrics(store, run_uid)
@@ -109,7 +110,7 @@ def _wait_for_metrics(store: Store, run_uid: str) -> None:
 
 def test_restart_recovers_experiments_and_marks_cut_jobs(tmp_path: Path, store: Store) -> None:
     first = make_manager(tmp_path / "data", store)
-    first.queue.publish("keep", [rows()])
+    first.queue.publish(T, "keep", [rows()])
     first.create(T, "keep", "toy", {"target": "y"}, ())
     wait_idle(first, "keep")
     saved.save(first, T, "keep")
@@ -117,7 +118,7 @@ def test_restart_recovers_experiments_and_marks_cut_jobs(tmp_path: Path, store: 
     project = store.get_project_by_name("keep")
     cut = store.create_run(project.id, pid=0)
     state = {**first.get(T, "keep").state, "status": "training", "job": "retrain", "run": cut.uid}
-    store.hub_update_experiment("keep", state=state)
+    store.hub_update_experiment("keep", tenant=T, state=state)
 
     second = make_manager(tmp_path / "data", store)
     exp = second.get(T, "keep")
@@ -132,7 +133,7 @@ def test_restart_recovers_experiments_and_marks_cut_jobs(tmp_path: Path, store: 
 
 
 def test_load_a_run_into_a_new_experiment_and_retrain(manager: HubManager, store: Store) -> None:
-    manager.queue.publish("src", [rows(4)])
+    manager.queue.publish(T, "src", [rows(4)])
     manager.create(T, "src", "toy", {"target": "y", "horizon": 2}, ())
     uid = str(wait_idle(manager, "src")["model_run"])
     run_id = str(store.get_run_by_uid(uid).id)
@@ -140,25 +141,38 @@ def test_load_a_run_into_a_new_experiment_and_retrain(manager: HubManager, store
     copy = manager.get(T, "copy")
     assert copy.config["horizon"] == 2 and copy.state["model_run"] == uid
     assert views.train_data(manager, T, "copy") == views.train_data(manager, T, "src")
-    manager.queue.publish("copy", [rows(3, start=100)])
+    manager.queue.publish(T, "copy", [rows(3, start=100)])
     manager.retrain(T, "copy")
     state = wait_idle(manager, "copy")
     assert state["status"] == "trained"
     assert store.get_run_by_uid(str(state["model_run"])).params["hub.rows"] == 7  # 4 kept + 3 new
     with pytest.raises(NotFoundError):
         saved.load(manager, T, "copy", "run-unknown", ())
-    with pytest.raises(InvalidInputError, match="no hub model"):
+    with pytest.raises(UntrustedModelError, match="not made by the hub"):
         saved.load(manager, T, "copy", str(store.create_run(store.get_or_create_project("p").id).id), ())
 
 
 def test_delete_stops_and_forgets(manager: HubManager, store: Store) -> None:
-    manager.queue.publish("gone", [rows()])
+    manager.queue.publish(T, "gone", [rows()])
     manager.create(T, "gone", "toy", {"target": "y", "steps": 10_000, "sleep": 0.05}, ())
     run_uid = str(manager.get(T, "gone").state["run"])
     manager.delete(T, "gone")
     with pytest.raises(NotFoundError):
         manager.get(T, "gone")
     with pytest.raises(NotFoundError):
-        store.hub_get_experiment("gone")
+        store.hub_get_experiment("gone", tenant=T)
     assert store.get_run_by_uid(run_uid).status == "killed"  # the run stays, ended
-    assert not manager.workspace.folder("gone").exists()
+    assert not manager.workspace.folder(T, "gone").exists()
+
+
+def test_a_folder_of_the_per_name_layout_moves_to_its_tenant(tmp_path: Path, store: Store) -> None:
+    from runyard.hub import records
+
+    store.hub_create_experiment("old", tenant="acme", type="toy", config={"target": "y"},
+                                state={"status": "trained"})
+    legacy = tmp_path / "data" / "hub" / "old" / "data.json"
+    legacy.parent.mkdir(parents=True)
+    records.write_frame(records.decode(rows(3)), legacy)
+    manager = make_manager(tmp_path / "data", store)
+    assert not legacy.exists() and manager.workspace.data_path("acme", "old").is_file()
+    assert views.train_data(manager, "acme", "old").startswith(b'[{"y":0.0}')

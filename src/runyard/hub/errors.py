@@ -1,8 +1,8 @@
-"""Hub failures that are neither bad input nor a missing object; the server maps them to 5xx."""
+"""Hub failures that are neither bad input nor a missing object; the server maps them to 4xx/5xx."""
 
 from __future__ import annotations
 
-from runyard.errors import RunyardError
+from runyard.errors import ForbiddenError, RunyardError
 
 
 class DatastreamError(RunyardError):
@@ -15,3 +15,15 @@ class HubTimeoutError(RunyardError):
 
 class HubUnavailableError(RunyardError):
     """The hub's optional dependencies (pandas, ...) are not installed: 501."""
+
+
+class HubBusyError(RunyardError):
+    """As many hub jobs run as the server or the tenant may run at once: 429 with Retry-After."""
+
+    def __init__(self, message: str, retry_after_s: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class UntrustedModelError(ForbiddenError):
+    """A run's model was not written by a hub job, or changed since: never loaded (403)."""

@@ -1,11 +1,15 @@
-"""Hub experiment names: they are URL path segments and queue names, so they are checked hard."""
+"""Hub experiment names: they are URL path segments and queue names, so they are checked hard.
+
+Every name lives inside its tenant: queues and folders carry the tenant too (`tenant_tag`)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 
 from runyard.errors import InvalidInputError
+from runyard.store import DEFAULT_TENANT
 
 MAX_NAME = 100
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
@@ -40,3 +44,24 @@ def check_name(name: str, reserved: Iterable[str] = RESERVED) -> str:
     if name in RESERVED or name in set(reserved):
         raise InvalidInputError(f"experiment name {name!r} is reserved: it is a path of runyard's own routes")
     return name
+
+
+_PLAIN_TENANT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
+
+
+def tenant_tag(tenant: str) -> str:
+    """The tenant as a file name and queue-name prefix: itself when plain, else `~` + a hash.
+
+    Plain tags never contain `~` and hashed ones always start with it, so two tenants never
+    share a tag; neither can be `.`/`..` or a RabbitMQ-reserved `amq.` name.
+    """
+    if _PLAIN_TENANT.fullmatch(tenant) and not tenant.lower().startswith("amq."):
+        return tenant
+    return "~" + hashlib.sha256(tenant.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def broker_queue(tenant: str, name: str) -> str:
+    """The RabbitMQ queue of a tenant's experiment: the bare name for the default tenant (what
+    clients without tokens publish to), `<tenant tag>:<name>` for others. Names never contain
+    `:`, so no tenant's queue can be another's."""
+    return name if tenant == DEFAULT_TENANT else f"{tenant_tag(tenant)}:{name}"

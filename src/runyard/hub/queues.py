@@ -1,4 +1,7 @@
-"""The datastream plugin: one data queue per hub experiment, RabbitMQ or embedded in the store.
+"""The datastream plugin: one data queue per tenant's hub experiment, RabbitMQ or embedded in the store.
+
+Every operation names the tenant and the experiment: the embedded queue keeps the tenant
+beside each message, RabbitMQ gets a queue name that includes it (`names.broker_queue`).
 
 Consuming is at-least-once: `consume` hands over every waiting message and acknowledges
 them only when the caller's block ends without an exception (the data is kept by then);
@@ -14,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from runyard.hub.errors import DatastreamError
+from runyard.hub.names import broker_queue
 from runyard.store import Store
 
 log = logging.getLogger("runyard.hub")
@@ -25,20 +29,24 @@ class DataQueue(abc.ABC):
     backend: str
 
     @abc.abstractmethod
-    def publish(self, queue: str, payloads: Sequence[bytes]) -> int:
+    def publish(self, tenant: str, queue: str, payloads: Sequence[bytes]) -> int:
         """Append messages; returns how many."""
 
     @abc.abstractmethod
-    def consume(self, queue: str) -> contextlib.AbstractContextManager[list[bytes]]:
+    def consume(self, tenant: str, queue: str) -> contextlib.AbstractContextManager[list[bytes]]:
         """Every waiting message; acknowledged when the block ends cleanly."""
 
     @abc.abstractmethod
-    def purge(self, queue: str) -> int:
+    def purge(self, tenant: str, queue: str) -> int:
         """Drop every waiting message; returns how many."""
 
     @abc.abstractmethod
-    def size(self, queue: str) -> int:
+    def size(self, tenant: str, queue: str) -> int:
         """How many messages wait."""
+
+    def address(self, tenant: str, queue: str) -> str:
+        """The queue's name in the backend (what external publishers use)."""
+        return queue
 
     @abc.abstractmethod
     def health(self) -> dict[str, Any]:
@@ -53,25 +61,25 @@ class StoreQueue(DataQueue):
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def publish(self, queue: str, payloads: Sequence[bytes]) -> int:
+    def publish(self, tenant: str, queue: str, payloads: Sequence[bytes]) -> int:
         """Append in one transaction."""
-        return self.store.hub_queue_push(queue, payloads)
+        return self.store.hub_queue_push(queue, payloads, tenant=tenant)
 
     @contextlib.contextmanager
-    def consume(self, queue: str) -> Iterator[list[bytes]]:
+    def consume(self, tenant: str, queue: str) -> Iterator[list[bytes]]:
         """Read without removing; remove what was read once the block succeeds."""
-        waiting = self.store.hub_queue_read(queue)
+        waiting = self.store.hub_queue_read(queue, tenant=tenant)
         yield [message.payload for message in waiting]
         if waiting:
-            self.store.hub_queue_ack(queue, waiting[-1].id)
+            self.store.hub_queue_ack(queue, waiting[-1].id, tenant=tenant)
 
-    def purge(self, queue: str) -> int:
+    def purge(self, tenant: str, queue: str) -> int:
         """Delete the queue's messages."""
-        return self.store.hub_queue_purge(queue)
+        return self.store.hub_queue_purge(queue, tenant=tenant)
 
-    def size(self, queue: str) -> int:
+    def size(self, tenant: str, queue: str) -> int:
         """Count the queue's messages."""
-        return self.store.hub_queue_size(queue)
+        return self.store.hub_queue_size(queue, tenant=tenant)
 
     def health(self) -> dict[str, Any]:
         """Healthy whenever the store answers."""
@@ -84,7 +92,7 @@ class StoreQueue(DataQueue):
 
 
 class RabbitQueue(DataQueue):
-    """RabbitMQ through pika: one durable queue per experiment, named after it.
+    """RabbitMQ through pika: one durable queue per tenant's experiment (`names.broker_queue`).
 
     A connection per operation: pika's blocking connections are not thread-safe, and
     hub operations are rare next to the cost of a connect (a few ms on loopback).
@@ -130,10 +138,15 @@ class RabbitQueue(DataQueue):
             with contextlib.suppress(Exception):
                 connection.close()
 
-    def publish(self, queue: str, payloads: Sequence[bytes]) -> int:
+    def address(self, tenant: str, queue: str) -> str:
+        """`<tenant tag>:<name>`, or the bare name for the default tenant."""
+        return broker_queue(tenant, queue)
+
+    def publish(self, tenant: str, queue: str, payloads: Sequence[bytes]) -> int:
         """Persistent messages (delivery mode 2) to the default exchange, routed by queue name."""
         import pika
 
+        queue = self.address(tenant, queue)
         props = pika.BasicProperties(content_type="application/json", delivery_mode=2)
         with self._channel(queue) as (channel, _count):
             channel.confirm_delivery()  # publish returns once the broker has the message
@@ -142,8 +155,9 @@ class RabbitQueue(DataQueue):
         return len(payloads)
 
     @contextlib.contextmanager
-    def consume(self, queue: str) -> Iterator[list[bytes]]:
+    def consume(self, tenant: str, queue: str) -> Iterator[list[bytes]]:
         """basic_get what was waiting when asked; one multiple-ack at the end, or requeue all."""
+        queue = self.address(tenant, queue)
         with self._channel(queue) as (channel, count):
             bodies: list[bytes] = []
             last_tag = None
@@ -163,14 +177,15 @@ class RabbitQueue(DataQueue):
             if last_tag is not None:
                 channel.basic_ack(delivery_tag=last_tag, multiple=True)
 
-    def purge(self, queue: str) -> int:
+    def purge(self, tenant: str, queue: str) -> int:
         """queue.purge."""
+        queue = self.address(tenant, queue)
         with self._channel(queue) as (channel, _count):
             return int(channel.queue_purge(queue).method.message_count)
 
-    def size(self, queue: str) -> int:
+    def size(self, tenant: str, queue: str) -> int:
         """message_count of a passive declare."""
-        with self._channel(queue) as (_channel, count):
+        with self._channel(self.address(tenant, queue)) as (_channel, count):
             return count
 
     def health(self) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 A run made by a hub job carries `hub.json` (experiment, type, config), the `model/` folder,
 its training data and its figures. `load` points the experiment at such a run (its own
 last saved one, or any of the tenant's by uid or id), and can bring back an experiment
-that was deleted or never created on this server, from the run alone.
+that was deleted or never created on this server, from the run alone. Only runs whose model
+a hub job of the same tenant wrote, unchanged since, are accepted (`provenance.py`): a
+model is a pickle, and loading one is running its code.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 import orjson
 
 from runyard.errors import ConflictError, InvalidInputError, NotFoundError
-from runyard.hub.manager import HubExperiment, HubManager
+from runyard.hub import provenance
+from runyard.hub.manager import HubManager
 from runyard.hub.names import check_name
-from runyard.hub.worker import MANIFEST, TRAIN_DATA
+from runyard.hub.worker import TRAIN_DATA
 from runyard.store import Run
 
 
@@ -28,7 +31,7 @@ def find_run(manager: HubManager, tenant: str, ref: str) -> Run:
     run: Run | None = None
     with contextlib.suppress(NotFoundError):
         run = store.get_run_by_uid(ref)
-    if run is None and ref.isdigit() and len(ref) < 19:
+    if run is None and ref.isascii() and ref.isdigit() and len(ref) < 19:
         with contextlib.suppress(NotFoundError):
             run = store.get_run(int(ref))
     if run is None or store.get_project(run.project_id).tenant != tenant:
@@ -36,22 +39,17 @@ def find_run(manager: HubManager, tenant: str, ref: str) -> Run:
     return run
 
 
-def manifest(manager: HubManager, run: Run) -> dict[str, Any]:
-    """The run's hub manifest; 400 when the run holds no hub model."""
+def manifest(manager: HubManager, run: Run, tenant: str) -> dict[str, Any]:
+    """The run's hub manifest, its model files checked against what the hub wrote; 403 otherwise."""
     try:
-        found: dict[str, Any] = orjson.loads(manager.store.artifact_file(run.id, MANIFEST).read_bytes())
-    except (NotFoundError, OSError, orjson.JSONDecodeError):
-        raise InvalidInputError(f"run {run.uid} holds no hub model (no {MANIFEST} artifact): only "
-                                "finished hub trainings and predictions can be loaded") from None
-    return found
+        return provenance.check(manager.store, run, tenant)
+    except (OSError, orjson.JSONDecodeError):
+        raise InvalidInputError(f"run {run.uid} holds no readable hub model") from None
 
 
 def load(manager: HubManager, tenant: str, name: str, ref: str | None, reserved: Iterable[str]) -> str:
     """Restore the model, config and training data of a run; returns the run's uid."""
-    with manager._lock:
-        exp = manager._experiments.get(name)
-    if exp is not None and exp.tenant != tenant:
-        raise NotFoundError(f"experiment {name!r} not found")
+    exp = manager.find(tenant, name)
     if ref is None:
         if exp is None:
             raise NotFoundError(f"experiment {name!r} not found")
@@ -60,30 +58,24 @@ def load(manager: HubManager, tenant: str, name: str, ref: str | None, reserved:
             raise ConflictError(f"experiment {name!r} has nothing saved to load: train it first")
         ref = str(uid)
     run = find_run(manager, tenant, ref)
-    found = manifest(manager, run)
+    found = manifest(manager, run, tenant)
     type_name = str(found.get("type", ""))
     cls = manager.type_class(type_name)
     config = manager.validate(cls, found.get("config", {}))
     artifacts = {item.path for item in manager.store.list_artifacts(run.id)}
     with manager._lock:
-        current = manager._experiments.get(name)
-        if current is not exp:
+        if not manager.is_current(exp, tenant, name):
             raise ConflictError(f"experiment {name!r} changed meanwhile; try again")
         if exp is None:
             check_name(name, reserved)
-            manager._check_open()
-            manager.store.hub_create_experiment(name, tenant=tenant, type=type_name, config=config,
-                                                state={"status": "created"})
-            exp = HubExperiment(name, tenant, type_name, config, {"status": "created"})
-            manager._experiments[name] = exp
-            manager.workspace.remove(name)
+            exp = manager.register(tenant, name, type_name, config)
         else:
             manager._check_idle(exp)
             if exp.type != type_name:
                 raise InvalidInputError(f"run {run.uid} was made by type {type_name!r}; experiment "
                                         f"{name!r} is of type {exp.type!r}")
         if TRAIN_DATA in artifacts:
-            target = manager.workspace.data_path(name)
+            target = manager.workspace.data_path(tenant, name)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(manager.store.artifact_file(run.id, TRAIN_DATA), target)
         has_eda = any(path.startswith("eda/") for path in artifacts)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from runyard.errors import InvalidInputError, NotFoundError
 from runyard.hub import records
+from runyard.hub.limits import check_rows
 from runyard.hub.manager import HubExperiment, HubManager
 from runyard.hub.names import check_name
 
@@ -23,14 +25,37 @@ def _figure_names(manager: HubManager, exp: HubExperiment) -> tuple[list[str], l
     return ([], []) if cls is None else (list(cls.plots), list(cls.eda_plots))
 
 
+def _drawn(manager: HubManager, uid: Any, folder: str, names: list[str]) -> list[str]:
+    """The figures of `names` stored in run `uid`'s `folder/`, in the type's order."""
+    if not uid:
+        return []
+    try:
+        run = manager.store.get_run_by_uid(str(uid))
+    except NotFoundError:
+        return []
+    stored = {item.path for item in manager.store.list_artifacts(run.id)}
+    return [name for name in names if f"{folder}/{name}.json" in stored]
+
+
 def catalog(manager: HubManager, tenant: str) -> dict[str, list[list[str]]]:
-    """`{name: [plot names, EDA plot names]}` of the tenant's experiments."""
-    return {exp.name: list(_figure_names(manager, exp)) for exp in manager.experiments(tenant)}
+    """`{name: [plot names, EDA plot names]}` of the tenant's experiments: only figures that
+    GET /{name}/plot/... can answer now (a forecast plot, for one, needs a prediction first)."""
+    found = {}
+    for exp in manager.experiments(tenant):
+        plots, eda_plots = _figure_names(manager, exp)
+        found[exp.name] = [_drawn(manager, exp.state.get("plots_run"), "plots", plots),
+                           _drawn(manager, exp.state.get("eda_run"), "eda", eda_plots)]
+    return found
 
 
 def figure_path(manager: HubManager, tenant: str, name: str, plot: str, eda: bool) -> Path:
-    """The stored Plotly JSON of a figure; 404 for an unknown plot or one not drawn yet."""
+    """The stored Plotly JSON of a figure; 404 for an unknown plot or one not drawn yet.
+
+    Like predict, it first waits (up to `hub_wait_s`, then 504) for a training or prediction
+    in progress: the figure it will draw is the one asked for.
+    """
     exp = manager.get(tenant, name)
+    manager.wait_idle(exp, time.monotonic() + manager.settings.hub_wait_s)
     plots, eda_plots = _figure_names(manager, exp)
     known = eda_plots if eda else plots
     kind = "EDA plot" if eda else "plot"
@@ -61,7 +86,7 @@ def figure_path(manager: HubManager, tenant: str, name: str, plot: str, eda: boo
 def train_data(manager: HubManager, tenant: str, name: str) -> bytes:
     """The experiment's training data as a JSON list of records (`[]` before any)."""
     exp = manager.get(tenant, name)
-    path = manager.workspace.data_path(exp.name)
+    path = manager.workspace.data_path(exp.tenant, exp.name)
     if not path.exists():
         return b"[]"
     return records.to_records_json(records.read_frame(path))
@@ -73,7 +98,7 @@ def status(manager: HubManager, tenant: str, name: str) -> dict[str, Any]:
     state = dict(exp.state)
     keys = ("status", "job", "run", "model_run", "saved_run", "error", "metrics")
     return {"name": exp.name, "type": exp.type, **{key: state.get(key) for key in keys},
-            "waiting": manager.queue.size(exp.name)}
+            "waiting": manager.queue.size(exp.tenant, exp.name)}
 
 
 def ids(manager: HubManager, tenant: str, name: str) -> tuple[str, str]:
@@ -87,22 +112,22 @@ def ids(manager: HubManager, tenant: str, name: str) -> tuple[str, str]:
 
 
 def publish(manager: HubManager, tenant: str, name: str, payload: bytes, reserved: Iterable[str]) -> dict[str, Any]:
-    """Check the data, then queue it for the experiment's next training (it need not exist yet)."""
+    """Check the data, then queue it for the tenant's experiment's next training (it need not exist
+    yet); `queue` is the queue's name in the backend, where other publishers can send to."""
     check_name(name, reserved)
-    manager.check_free(tenant, name)
     frame = records.decode(payload)
     if not len(frame):
         raise InvalidInputError("data has no rows")
-    manager.queue.publish(name, [payload])
-    return {"queue": name, "backend": manager.queue.backend, "rows": len(frame),
-            "waiting": manager.queue.size(name)}
+    check_rows(len(frame), len(frame.columns), manager.settings, "the data")
+    manager.queue.publish(tenant, name, [payload])
+    return {"queue": manager.queue.address(tenant, name), "backend": manager.queue.backend, "rows": len(frame),
+            "waiting": manager.queue.size(tenant, name)}
 
 
 def flush(manager: HubManager, tenant: str, queue: str) -> int:
-    """Drop what waits in a queue; returns how many messages went."""
+    """Drop what waits in the tenant's queue of that name; returns how many messages went."""
     check_name(queue, ())
-    manager.check_free(tenant, queue)
-    return manager.queue.purge(queue)
+    return manager.queue.purge(tenant, queue)
 
 
 def mlops_health(manager: HubManager) -> dict[str, Any]:
@@ -115,6 +140,6 @@ def mlops_health(manager: HubManager) -> dict[str, Any]:
         return {"healthy": False, "details": {"status": "error", **details, "error": str(exc)}}
     with manager._lock:
         total = len(manager._experiments)
-        busy = sum(1 for exp in manager._experiments.values() if exp.active is not None)
+        busy = sum(1 for exp in manager._experiments.values() if exp.busy)
     return {"healthy": True, "details": {"status": "connected", **details, "experiments": total,
                                          "jobs_running": busy}}

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from runyard.hub.provenance import MANIFEST, MODEL_DIR
+
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Event
 
@@ -31,8 +33,6 @@ if TYPE_CHECKING:
     from runyard.sdk.run import Run
     from runyard.store import Store
 
-MANIFEST = "hub.json"  # artifact naming the experiment, type and config a run was made with
-MODEL_DIR = "model"
 TRAIN_DATA = "data/train.json"
 PREDICTION = "prediction.json"
 
@@ -124,6 +124,7 @@ def _open_run(job: Job) -> tuple[Run, Store]:
 
 
 def _run(job: Job, stop: Event) -> dict[str, Any]:
+    from runyard.hub.errors import UntrustedModelError
     from runyard.hub.types.base import ConfigError, DataError, NotTrainedError, TrainingStopped
 
     try:
@@ -139,7 +140,7 @@ def _run(job: Job, stop: Event) -> dict[str, Any]:
                 outcome = _train(job, run, store, stop, Path(scratch))
     except TrainingStopped:
         outcome = {"status": "killed", "error": "stopped on request"}
-    except (ConfigError, DataError, NotTrainedError) as exc:
+    except (ConfigError, DataError, NotTrainedError, UntrustedModelError) as exc:
         print(f"{job.kind} failed: {type(exc).__name__}: {exc}")
         outcome = {"status": "failed", "error": f"{type(exc).__name__}: {exc}",
                    "error_type": type(exc).__name__}
@@ -185,7 +186,11 @@ def _predict(job: Job, run: Run, store: Store, scratch: Path) -> dict[str, Any]:
 
     cls = load_type(job.type_ref)
     assert job.model_run is not None
-    folder = restore_model(store, job.model_run, scratch / "restored")
+    from runyard.hub import provenance
+
+    # Checked here again, on the copies the type is about to unpickle: the artifacts could have
+    # been overwritten since the manager checked them.
+    folder = provenance.restore(store, store.get_run_by_uid(job.model_run), job.tenant, scratch / "restored")
     model = cls.load(folder, job.config)
     data = read_frame(Path(job.data_path)) if job.data_path else None
     run.log_params({"hub.type": job.type_name, "hub.kind": "predict", "hub.model_run": job.model_run,
@@ -199,14 +204,20 @@ def _predict(job: Job, run: Run, store: Store, scratch: Path) -> dict[str, Any]:
 
 
 def _save_state(job: Job, run: Run, store: Store, model: ExperimentType, scratch: Path) -> list[str]:
-    """The model folder and manifest as artifacts (what `load` restores), then the model plots."""
+    """The model folder and manifest as artifacts (what `load` restores) with their provenance
+    record (the hashes of the bytes written here), then the model plots."""
+    from runyard.hub import provenance
+
     folder = scratch / MODEL_DIR
     folder.mkdir(parents=True, exist_ok=True)
     model.save(folder)
+    hashes = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        store.add_artifact(run.id, path, f"{MODEL_DIR}/{path.relative_to(folder).as_posix()}")
+        saved = store.add_artifact(run.id, path, f"{MODEL_DIR}/{path.relative_to(folder).as_posix()}")
+        hashes[saved.path] = saved.sha256
     manifest = {"experiment": job.experiment, "type": job.type_name, "config": job.config, "kind": job.kind}
-    store.add_artifact_bytes(run.id, MANIFEST, orjson.dumps(manifest))
+    hashes[MANIFEST] = store.add_artifact_bytes(run.id, MANIFEST, orjson.dumps(manifest)).sha256
+    provenance.record(store, run.id, job.tenant, job.experiment, hashes)
     return _figures(run, store, "plots", job.plots, model.plot)
 
 
@@ -222,19 +233,3 @@ def _figures(run: Run, store: Store, folder: str, names: tuple[str, ...], make: 
         store.add_artifact_bytes(run.id, f"{folder}/{name}.json", figure_json(figure))
         made.append(name)
     return made
-
-
-def restore_model(store: Store, run_uid: str, target: Path) -> Path:
-    """Copy the run's model/ artifacts into target/model; returns that folder."""
-    import shutil
-
-    run = store.get_run_by_uid(run_uid)
-    folder = target / MODEL_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    prefix = MODEL_DIR + "/"
-    for artifact in store.list_artifacts(run.id):
-        if artifact.path.startswith(prefix):
-            destination = folder / artifact.path[len(prefix):]
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(store.artifact_file(run.id, artifact.path), destination)
-    return folder

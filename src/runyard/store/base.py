@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from runyard.store.hub_records import HubExperimentRecord, QueuedMessage
+from runyard.store.hub_records import HubExperimentRecord, HubModelRecord, QueuedMessage
 from runyard.store.models import (
     Artifact,
     Change,
@@ -304,14 +304,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def hub_create_experiment(self, name: str, *, tenant: str, type: str, config: Mapping[str, Any],
                               state: Mapping[str, Any]) -> HubExperimentRecord:
-        """Persist a new hub experiment; `ConflictError` when the name is taken in any tenant."""
+        """Persist a new hub experiment; `ConflictError` when the tenant has one of that name."""
 
     @abc.abstractmethod
-    def hub_get_experiment(self, name: str) -> HubExperimentRecord:
-        """Hub experiment by name."""
+    def hub_get_experiment(self, name: str, *, tenant: str) -> HubExperimentRecord:
+        """The tenant's hub experiment of that name."""
 
     @abc.abstractmethod
-    def hub_update_experiment(self, name: str, *, config: Mapping[str, Any] | None = None,
+    def hub_update_experiment(self, name: str, *, tenant: str, config: Mapping[str, Any] | None = None,
                               state: Mapping[str, Any] | None = None) -> HubExperimentRecord:
         """Replace a hub experiment's config and/or state."""
 
@@ -320,25 +320,34 @@ class Store(abc.ABC):
         """Hub experiments (of one tenant, or all), oldest first."""
 
     @abc.abstractmethod
-    def hub_delete_experiment(self, name: str) -> None:
+    def hub_delete_experiment(self, name: str, *, tenant: str) -> None:
         """Forget a hub experiment; its project, runs and queue are kept."""
 
     @abc.abstractmethod
-    def hub_queue_push(self, queue: str, payloads: Sequence[bytes]) -> int:
-        """Append messages to an embedded hub queue, all or none; returns how many."""
+    def hub_queue_push(self, queue: str, payloads: Sequence[bytes], *, tenant: str) -> int:
+        """Append messages to the tenant's embedded hub queue, all or none; returns how many."""
 
     @abc.abstractmethod
-    def hub_queue_read(self, queue: str, *, limit: int | None = None) -> list[QueuedMessage]:
+    def hub_queue_read(self, queue: str, *, tenant: str, limit: int | None = None) -> list[QueuedMessage]:
         """Waiting messages, oldest first; they stay until `hub_queue_ack`."""
 
     @abc.abstractmethod
-    def hub_queue_ack(self, queue: str, up_to_id: int) -> int:
+    def hub_queue_ack(self, queue: str, up_to_id: int, *, tenant: str) -> int:
         """Remove the messages up to `up_to_id` (consumed); returns how many."""
 
     @abc.abstractmethod
-    def hub_queue_purge(self, queue: str) -> int:
-        """Remove every waiting message of a queue; returns how many."""
+    def hub_queue_purge(self, queue: str, *, tenant: str) -> int:
+        """Remove every waiting message of the tenant's queue; returns how many."""
 
     @abc.abstractmethod
-    def hub_queue_size(self, queue: str) -> int:
-        """How many messages wait in a queue."""
+    def hub_queue_size(self, queue: str, *, tenant: str) -> int:
+        """How many messages wait in the tenant's queue."""
+
+    @abc.abstractmethod
+    def hub_record_model(self, run_id: int, *, tenant: str, experiment: str,
+                         files: Mapping[str, str]) -> HubModelRecord:
+        """Record the sha256 of each file of the model a hub job saved in a run (hub jobs only)."""
+
+    @abc.abstractmethod
+    def hub_get_model(self, run_id: int) -> HubModelRecord:
+        """The provenance record of a run's hub model; `NotFoundError` when the hub saved none."""

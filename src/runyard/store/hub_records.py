@@ -1,4 +1,4 @@
-"""What the store keeps for ExperimentHub: hub experiments and the embedded data queue."""
+"""What the store keeps for ExperimentHub: hub experiments, the embedded data queue, model provenance."""
 
 from __future__ import annotations
 
@@ -27,3 +27,18 @@ class QueuedMessage:
     queue: str
     payload: bytes
     created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class HubModelRecord:
+    """Provenance of a model a hub job saved: written only by the hub, never by upload routes.
+
+    `files` maps each artifact path (`hub.json`, `model/...`) to the sha256 the hub wrote;
+    a model is loaded only while every one of them still has that hash.
+    """
+
+    run_id: int
+    tenant: str
+    experiment: str
+    files: dict[str, str] = field(default_factory=dict)
+    created_at: float = 0.0

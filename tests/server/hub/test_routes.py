@@ -47,7 +47,8 @@ async def test_available_experiments(client: httpx.AsyncClient) -> None:
 
 async def test_the_full_cycle(client: httpx.AsyncClient, idle: Idle, store: Store) -> None:
     await _trained(client, idle)
-    assert (await client.get("/experiments")).json() == {"exp": [["fit", "forecast"], ["hist"]]}
+    # Only figures that can be fetched are listed: `forecast` needs a prediction first.
+    assert (await client.get("/experiments")).json() == {"exp": [["fit"], ["hist"]]}
     assert (await client.get("/exp/cfg")).json() == {"target": "y", "steps": 3, "sleep": 0.0,
                                                    "ignore_stop": False, "horizon": 2}
     train_data = (await client.get("/exp/train_data")).json()
@@ -68,6 +69,7 @@ async def test_the_full_cycle(client: httpx.AsyncClient, idle: Idle, store: Stor
     assert predicted.status_code == 200 and predicted.json() == "Prediction called"
     assert predicted.headers["x-runyard-run"] == (await client.get("/exp/run_id")).json() != run_uid
     assert (await client.get("/exp/plot/forecast")).json()["data"][0]["y"] == [2.5, 2.5]
+    assert (await client.get("/experiments")).json() == {"exp": [["fit", "forecast"], ["hist"]]}
     with_input = await client.post("/exp/predict", content=rows(4))
     assert with_input.status_code == 200
     assert len((await client.get("/exp/plot/forecast")).json()["data"][0]["y"]) == 4
@@ -159,36 +161,11 @@ async def test_errors(client: httpx.AsyncClient, idle: Idle) -> None:
 async def test_flush(client: httpx.AsyncClient, app: FastAPI) -> None:
     await client.post("/q/data", content=rows())
     await client.post("/q/data", content=rows())
-    assert app.state.hub.queue.size("q") == 2
+    assert app.state.hub.queue.size("default", "q") == 2
     response = await client.post("/flush/q")
     assert response.status_code == 200 and response.json() == "Rabbit flushed"
-    assert app.state.hub.queue.size("q") == 0
+    assert app.state.hub.queue.size("default", "q") == 0
     assert (await client.post("/flush/bad name")).status_code == 400
-
-
-async def test_tenants_do_not_see_each_other(settings: Settings, store: Store, idle: Idle) -> None:
-    from runyard.server import create_app
-
-    app = create_app(settings.with_changes(auth=True), store=store)
-    _token, acme = store.create_token("acme")
-    _token, other = store.create_token("other")
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-        assert (await http.get("/experiments")).status_code == 401
-        assert (await http.get("/available_experiments")).status_code == 401
-        a = {"Authorization": f"Bearer {acme}"}
-        b = {"Authorization": f"Bearer {other}"}
-        await http.post("/t1/data", content=rows(), headers=a)
-        assert (await http.post("/create_experiment/t1/toy", json=CONFIG, headers=a)).status_code == 200
-        assert (await http.get("/t1/cfg", headers=b)).status_code == 404
-        assert (await http.get("/experiments", headers=b)).json() == {}
-        assert (await http.post("/create_experiment/t1/toy", json=CONFIG, headers=b)).status_code == 409
-        assert (await http.post("/t1/data", content=rows(), headers=b)).status_code == 404
-        exp = app.state.hub.get("acme", "t1")
-        assert exp.active is None or exp.active.done.wait(60)
-        project = store.get_project_by_name("t1", tenant="acme")
-        assert project.tenant == "acme"
-        app.state.hub.stop_all()
 
 
 async def test_restart_keeps_experiments(client: httpx.AsyncClient, idle: Idle, settings: Settings,
@@ -197,7 +174,7 @@ async def test_restart_keeps_experiments(client: httpx.AsyncClient, idle: Idle, 
     await client.post("/exp/save")
     second = restarted(settings, store)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=second), base_url="http://t") as http:
-        assert (await http.get("/experiments")).json() == {"exp": [["fit", "forecast"], ["hist"]]}
+        assert (await http.get("/experiments")).json() == {"exp": [["fit"], ["hist"]]}
         assert (await http.get("/exp/cfg")).json()["horizon"] == 2
         assert (await http.post("/exp/load")).json() == "Experiment loaded"
         assert (await http.post("/exp/predict")).status_code == 200
@@ -231,3 +208,34 @@ async def test_type_with_a_missing_dependency_answers_501(tmp_path: Path, store:
         assert "runyard_no_such_module" in response.json()["detail"]
         assert "pip install 'runyard[hub]'" in response.json()["detail"]
         assert (await http.get("/e/cfg")).status_code == 404  # nothing was created
+
+
+async def test_kill_with_a_name_outside_latin_1_is_a_404_not_a_500(client: httpx.AsyncClient,
+                                                                    idle: Idle) -> None:
+    for name in ("%C3%A9%E2%82%AC", "%F0%9F%98%80"):  # "é€", an emoji: not latin-1 header text
+        response = await client.post(f"/{name}/kill")
+        assert response.status_code == 404, response.text
+        assert "not found" in response.json()["detail"]
+    await _trained(client, idle, "ok.name-1")
+    killed = await client.post("/ok.name-1/kill")
+    assert killed.headers["link"] == '</ok.name-1/stop_training>; rel="successor-version"'
+
+
+async def test_plots_wait_for_a_training_like_predict_does(client: httpx.AsyncClient, idle: Idle) -> None:
+    await client.post("/slowplot/data", content=rows())
+    created = await client.post("/create_experiment/slowplot/toy", json={"target": "y", "steps": 20, "sleep": 0.05})
+    assert created.status_code == 200
+    plot = await client.get("/slowplot/plot/fit")  # asked while the training runs: answered once it ends
+    assert plot.status_code == 200, plot.text
+    assert plot.json()["layout"] == {"title": "fit"}
+    assert (await client.get("/slowplot/plot_eda/hist")).status_code == 200
+
+
+async def test_a_plot_wait_is_bounded(settings: Settings, store: Store) -> None:
+    app = create_app(settings.with_changes(hub_wait_s=0.5), store=store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        await http.post("/slow/data", content=rows())
+        await http.post("/create_experiment/slow/toy", json={"target": "y", "steps": 10_000, "sleep": 0.05})
+        response = await http.get("/slow/plot/fit")
+        assert response.status_code == 504 and "still training" in response.json()["detail"], response.text
+        app.state.hub.stop_all()

@@ -35,8 +35,18 @@ def text(values: Mapping[str, Any], key: str, field: str, *, required: bool = Tr
     return value
 
 
-def integer(values: Mapping[str, Any], key: str, field: str, *, minimum: int = 1) -> int | None:
-    """An optional integer field >= minimum."""
+# Upper bounds of size parameters: each is a loop count, an array length or a row count in a
+# worker, so an unbounded one (`horizon=10**12`) is a denial of service, not a config.
+MAX_STEPS = 100_000
+MAX_ITERATIONS = 10_000
+MAX_SEED = 2**32 - 1  # numpy's seed range
+MAX_ROWS = 1_000_000  # the default hub_max_rows
+MAX_COLUMNS = 10_000  # the default hub_max_columns
+
+
+def integer(values: Mapping[str, Any], key: str, field: str, *, minimum: int = 1,
+            maximum: int = MAX_STEPS) -> int | None:
+    """An optional integer field in [minimum, maximum]."""
     value = values.get(key)
     if value is None:
         return None
@@ -44,6 +54,8 @@ def integer(values: Mapping[str, Any], key: str, field: str, *, minimum: int = 1
         raise ConfigError(field, "must be an integer")
     if value < minimum:
         raise ConfigError(field, f"must be >= {minimum}")
+    if value > maximum:
+        raise ConfigError(field, f"must be <= {maximum}")
     return value
 
 

@@ -62,8 +62,8 @@ class Detector(ABC):
 
 
 def _max_samples(value: Any) -> str | None:
-    if isinstance(value, int) and value < 1:
-        return "must be >= 1 rows"
+    if isinstance(value, int) and not 1 <= value <= cfg.MAX_ROWS:
+        return f"must be between 1 and {cfg.MAX_ROWS} rows"
     if isinstance(value, float) and not 0 < value <= 1:
         return "must be a share in (0, 1]"
     return None
@@ -81,7 +81,7 @@ class IsolationForestDetector(Detector):
         "contamination": cfg.Param((str, float), "auto", choices=("auto",), minimum=1e-6, maximum=0.5),
         "max_features": cfg.Param((float,), 1.0, minimum=1e-6, maximum=1.0),
         "bootstrap": cfg.Param((bool,), False),
-        "random_state": cfg.Param((int,), 0),
+        "random_state": cfg.Param((int,), 0, minimum=0, maximum=cfg.MAX_SEED),
     }
 
     def fit_stages(self, x: np.ndarray, should_stop: ShouldStop) -> Iterator[tuple[int, bool]]:
@@ -124,7 +124,7 @@ class PcaDetector(Detector):
     aliases = ("pca_t2", "t2_spe", "mspc")
     spec: ClassVar[Mapping[str, cfg.Param]] = {
         # An integer count, or a float in (0, 1): the share of variance to keep.
-        "n_components": cfg.Param((int, float), 0.9, minimum=1e-6),
+        "n_components": cfg.Param((int, float), 0.9, minimum=1e-6, maximum=cfg.MAX_COLUMNS),
         "alpha": cfg.Param((float,), 0.01, minimum=1e-6, maximum=0.5),
         "limits": cfg.Param((str,), "theory", choices=("theory", "empirical")),
     }

@@ -34,11 +34,11 @@ class GradientBoostingForecaster(Forecaster):
         "learning_rate": cfg.Param((float,), 0.05, minimum=1e-6, maximum=1.0),
         "max_depth": cfg.Param((int,), 3, minimum=1, maximum=32),
         "subsample": cfg.Param((float,), 1.0, minimum=0.01, maximum=1.0),
-        "min_samples_leaf": cfg.Param((int,), 1, minimum=1),
+        "min_samples_leaf": cfg.Param((int,), 1, minimum=1, maximum=cfg.MAX_ROWS),
         # None: two seasons when a season length is known, else 10.
         "lags": cfg.Param((int,), None, minimum=1, maximum=1000),
         "detrend": cfg.Param((bool,), True),
-        "random_state": cfg.Param((int,), 0),
+        "random_state": cfg.Param((int,), 0, minimum=0, maximum=cfg.MAX_SEED),
     }
 
     def fit(self, history: pd.DataFrame, should_stop: ShouldStop) -> None:

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 # Two-sided level of every interval the models produce.
 INTERVAL_ALPHA = 0.05
+# Bounds of ARIMA orders and season lengths: past them a fit is hours of work, or never ends.
+MAX_ORDER = 50
+MAX_SEASON = 10_000
 
 
 @dataclass
@@ -133,8 +136,8 @@ class ExponentialSmoothingForecaster(Forecaster):
         "damped_trend": cfg.Param((bool,), False),
         # "auto": additive when a season length is known and two seasons fit in the data.
         "seasonal": cfg.Param((str,), "auto", choices=("auto", "add", "mul", None)),
-        "seasonal_periods": cfg.Param((int,), None, minimum=2),
-        "maxiter": cfg.Param((int,), 1000, minimum=1),
+        "seasonal_periods": cfg.Param((int,), None, minimum=2, maximum=MAX_SEASON),
+        "maxiter": cfg.Param((int,), 1000, minimum=1, maximum=cfg.MAX_ITERATIONS),
     }
 
     def fit(self, history: pd.DataFrame, should_stop: ShouldStop) -> None:
@@ -185,6 +188,9 @@ def _check_order(length: int) -> Any:
         if len(value) != length or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
                                            for v in value):
             return f"must be a list of {length} non-negative integers"
+        # (p, d, q) and (P, D, Q) are lag counts; a seasonal order's 4th entry is the season length.
+        if any(v > MAX_ORDER for v in value[:3]) or (length == 4 and value[3] > MAX_SEASON):
+            return f"orders must be <= {MAX_ORDER} (a season length <= {MAX_SEASON})"
         return None
     return check
 

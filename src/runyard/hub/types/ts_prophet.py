@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 PROPHET_FILE = "prophet.json"
+# Prophet's size arguments: each is a loop count or an array length in the worker.
+PROPHET_BOUNDS = {"n_changepoints": 1000, "uncertainty_samples": 10_000, "mcmc_samples": 5000}
 INSTALL_HINT = "the Prophet model needs the prophet package: pip install 'runyard[hub]' (or pip install prophet)"
 
 
@@ -72,6 +74,10 @@ class ProphetForecaster(Forecaster):
         for name in params:
             if name not in allowed:
                 raise ConfigError(f"create_model.params.{name}", f"unknown Prophet argument; one of {sorted(allowed)}")
+        for name, most in PROPHET_BOUNDS.items():
+            value = params.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value > most:
+                raise ConfigError(f"create_model.params.{name}", f"must be <= {most}")
         normalized = {"interval_width": 1 - INTERVAL_ALPHA, **params}
         try:
             prophet(**normalized)

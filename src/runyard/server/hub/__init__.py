@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 
-from runyard.hub.errors import DatastreamError, HubTimeoutError, HubUnavailableError
+from runyard.hub.errors import DatastreamError, HubBusyError, HubTimeoutError, HubUnavailableError
 from runyard.hub.manager import HubManager, TypeMap
 from runyard.hub.queues import open_queue
 from runyard.hub.views import mlops_health
@@ -18,7 +18,8 @@ from runyard.settings import Settings
 
 __all__ = ["install", "load_types"]
 log = logging.getLogger("runyard.hub")
-_STATUS: dict[type[Exception], int] = {DatastreamError: 503, HubTimeoutError: 504, HubUnavailableError: 501}
+_STATUS: dict[type[Exception], int] = {DatastreamError: 503, HubTimeoutError: 504, HubUnavailableError: 501,
+                                       HubBusyError: 429}
 
 
 def load_types(settings: Settings) -> TypeMap:
@@ -52,4 +53,5 @@ def install(app: FastAPI) -> None:
 
 async def _hub_error(request: Request, exc: Exception) -> JSONResponse:
     status = next(code for kind, code in _STATUS.items() if isinstance(exc, kind))
-    return error_response(request, status, str(exc))
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, HubBusyError) else None
+    return error_response(request, status, str(exc), headers=headers)

@@ -2,13 +2,15 @@
 
 Plain answers ("Experiment loaded", run ids) are JSON strings, as the FastAPI original
 returned them. Errors are `{"detail": ...}`: 400 bad type/config/name/data, 404 unknown
-experiment or plot, 409 taken name or busy experiment.
+experiment or plot, 409 taken name or busy experiment, 403 a model the hub did not make,
+413 too many rows, 429 too many jobs running (with Retry-After), 504 a wait past hub_wait_s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
@@ -142,9 +144,10 @@ async def stop_training(name: str, tenant: TenantDep, manager: ManagerDep) -> di
 @router.post("/{name}/kill", deprecated=True, summary="[DEPRECATED] Use /{name}/stop_training")
 async def kill(name: str, tenant: TenantDep, manager: ManagerDep, response: Response) -> dict[str, str]:
     """Legacy alias of stop_training."""
+    stopped = await call(manager.stop_training, tenant, name)  # 404 first: unknown names get no header
     response.headers["Deprecation"] = "true"
-    response.headers["Link"] = f'</{name}/stop_training>; rel="successor-version"'
-    stopped = await call(manager.stop_training, tenant, name)
+    # Header values are latin-1: the name goes in percent-encoded, as in any URL.
+    response.headers["Link"] = f'</{quote(name, safe="")}/stop_training>; rel="successor-version"'
     message = (f"Experiment {name} training stopped successfully" if stopped
                else f"Experiment {name} was not training")
     return {"status": "success", "message": message}

@@ -1,4 +1,4 @@
-"""SQL for ExperimentHub: hub experiments (name, type, config, state) and the embedded queue."""
+"""SQL for ExperimentHub: hub experiments, the embedded queue and model provenance, per tenant."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runyard.errors import ConflictError, NotFoundError
-from runyard.store.hub_records import HubExperimentRecord, QueuedMessage
+from runyard.store.hub_records import HubExperimentRecord, HubModelRecord, QueuedMessage
 from runyard.store.sqlite.rows import dumps, loads
 
 _COLUMNS = "name, tenant, type, config, state, created_at, updated_at"
+_KEY = "tenant = ? AND name = ?"
 
 
 def _record(row: tuple[Any, ...]) -> HubExperimentRecord:
@@ -20,7 +21,7 @@ def _record(row: tuple[Any, ...]) -> HubExperimentRecord:
 
 def create(conn: sqlite3.Connection, name: str, tenant: str, type_: str,
            config: Mapping[str, Any], state: Mapping[str, Any]) -> HubExperimentRecord:
-    """Insert a hub experiment; ConflictError when the name is taken (in any tenant)."""
+    """Insert a hub experiment; ConflictError when the tenant already has one of that name."""
     now = time.time()
     try:
         conn.execute(
@@ -30,71 +31,91 @@ def create(conn: sqlite3.Connection, name: str, tenant: str, type_: str,
         )
     except sqlite3.IntegrityError:
         raise ConflictError(f"experiment {name!r} already exists") from None
-    return get(conn, name)
+    return get(conn, tenant, name)
 
 
-def get(conn: sqlite3.Connection, name: str) -> HubExperimentRecord:
-    """Hub experiment by name."""
-    row = conn.execute(f"SELECT {_COLUMNS} FROM hub_experiments WHERE name = ?", (name,)).fetchone()
+def get(conn: sqlite3.Connection, tenant: str, name: str) -> HubExperimentRecord:
+    """The tenant's hub experiment of that name."""
+    row = conn.execute(f"SELECT {_COLUMNS} FROM hub_experiments WHERE {_KEY}", (tenant, name)).fetchone()
     if row is None:
         raise NotFoundError(f"experiment {name!r} not found")
     return _record(row)
 
 
-def update(conn: sqlite3.Connection, name: str, config: Mapping[str, Any] | None,
+def update(conn: sqlite3.Connection, tenant: str, name: str, config: Mapping[str, Any] | None,
            state: Mapping[str, Any] | None) -> HubExperimentRecord:
     """Replace config and/or state."""
-    get(conn, name)
+    get(conn, tenant, name)
+    key = (tenant, name)
     if config is not None:
-        conn.execute("UPDATE hub_experiments SET config = ? WHERE name = ?", (dumps(dict(config)), name))
+        conn.execute(f"UPDATE hub_experiments SET config = ? WHERE {_KEY}", (dumps(dict(config)), *key))
     if state is not None:
-        conn.execute("UPDATE hub_experiments SET state = ? WHERE name = ?", (dumps(dict(state)), name))
-    conn.execute("UPDATE hub_experiments SET updated_at = ? WHERE name = ?", (time.time(), name))
-    return get(conn, name)
+        conn.execute(f"UPDATE hub_experiments SET state = ? WHERE {_KEY}", (dumps(dict(state)), *key))
+    conn.execute(f"UPDATE hub_experiments SET updated_at = ? WHERE {_KEY}", (time.time(), *key))
+    return get(conn, tenant, name)
 
 
 def list_(conn: sqlite3.Connection, tenant: str | None) -> list[HubExperimentRecord]:
     """Hub experiments, oldest first."""
     if tenant is None:
-        rows = conn.execute(f"SELECT {_COLUMNS} FROM hub_experiments ORDER BY created_at, name").fetchall()
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM hub_experiments ORDER BY created_at, rowid").fetchall()
     else:
         rows = conn.execute(f"SELECT {_COLUMNS} FROM hub_experiments WHERE tenant = ?"
-                            " ORDER BY created_at, name", (tenant,)).fetchall()
+                            " ORDER BY created_at, rowid", (tenant,)).fetchall()
     return [_record(row) for row in rows]
 
 
-def delete(conn: sqlite3.Connection, name: str) -> None:
+def delete(conn: sqlite3.Connection, tenant: str, name: str) -> None:
     """Remove a hub experiment (its runyard project and runs stay)."""
-    get(conn, name)
-    conn.execute("DELETE FROM hub_experiments WHERE name = ?", (name,))
+    get(conn, tenant, name)
+    conn.execute(f"DELETE FROM hub_experiments WHERE {_KEY}", (tenant, name))
 
 
-def queue_push(conn: sqlite3.Connection, queue: str, payloads: Sequence[bytes]) -> int:
+def queue_push(conn: sqlite3.Connection, tenant: str, queue: str, payloads: Sequence[bytes]) -> int:
     """Append messages in order; returns how many."""
     now = time.time()
-    conn.executemany("INSERT INTO hub_queue (queue, payload, created_at) VALUES (?, ?, ?)",
-                     [(queue, bytes(payload), now) for payload in payloads])
+    conn.executemany("INSERT INTO hub_queue (tenant, queue, payload, created_at) VALUES (?, ?, ?, ?)",
+                     [(tenant, queue, bytes(payload), now) for payload in payloads])
     return len(payloads)
 
 
-def queue_read(conn: sqlite3.Connection, queue: str, limit: int | None) -> list[QueuedMessage]:
+def queue_read(conn: sqlite3.Connection, tenant: str, queue: str, limit: int | None) -> list[QueuedMessage]:
     """Waiting messages, oldest first (left in place until acknowledged)."""
-    rows = conn.execute("SELECT id, queue, payload, created_at FROM hub_queue WHERE queue = ?"
-                        " ORDER BY id LIMIT ?", (queue, -1 if limit is None else limit)).fetchall()
+    rows = conn.execute("SELECT id, queue, payload, created_at FROM hub_queue WHERE tenant = ? AND queue = ?"
+                        " ORDER BY id LIMIT ?", (tenant, queue, -1 if limit is None else limit)).fetchall()
     return [QueuedMessage(row[0], row[1], bytes(row[2]), row[3]) for row in rows]
 
 
-def queue_ack(conn: sqlite3.Connection, queue: str, up_to_id: int) -> int:
+def queue_ack(conn: sqlite3.Connection, tenant: str, queue: str, up_to_id: int) -> int:
     """Remove the messages up to and including `up_to_id`; returns how many."""
-    cursor = conn.execute("DELETE FROM hub_queue WHERE queue = ? AND id <= ?", (queue, up_to_id))
+    cursor = conn.execute("DELETE FROM hub_queue WHERE tenant = ? AND queue = ? AND id <= ?",
+                          (tenant, queue, up_to_id))
     return cursor.rowcount
 
 
-def queue_purge(conn: sqlite3.Connection, queue: str) -> int:
+def queue_purge(conn: sqlite3.Connection, tenant: str, queue: str) -> int:
     """Remove every waiting message; returns how many."""
-    return conn.execute("DELETE FROM hub_queue WHERE queue = ?", (queue,)).rowcount
+    return conn.execute("DELETE FROM hub_queue WHERE tenant = ? AND queue = ?", (tenant, queue)).rowcount
 
 
-def queue_size(conn: sqlite3.Connection, queue: str) -> int:
+def queue_size(conn: sqlite3.Connection, tenant: str, queue: str) -> int:
     """How many messages wait."""
-    return int(conn.execute("SELECT count(*) FROM hub_queue WHERE queue = ?", (queue,)).fetchone()[0])
+    return int(conn.execute("SELECT count(*) FROM hub_queue WHERE tenant = ? AND queue = ?",
+                            (tenant, queue)).fetchone()[0])
+
+
+def record_model(conn: sqlite3.Connection, run_id: int, tenant: str, experiment: str,
+                 files: Mapping[str, str]) -> HubModelRecord:
+    """Record (or replace) the files a hub job saved as the model of a run."""
+    conn.execute("INSERT OR REPLACE INTO hub_models (run_id, tenant, experiment, files, created_at)"
+                 " VALUES (?, ?, ?, ?, ?)", (run_id, tenant, experiment, dumps(dict(files)), time.time()))
+    return get_model(conn, run_id)
+
+
+def get_model(conn: sqlite3.Connection, run_id: int) -> HubModelRecord:
+    """The provenance record of a run's hub model."""
+    row = conn.execute("SELECT run_id, tenant, experiment, files, created_at FROM hub_models WHERE run_id = ?",
+                       (run_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"run {run_id} holds no model saved by the hub")
+    return HubModelRecord(row[0], row[1], row[2], loads(row[3]), row[4])

@@ -145,7 +145,40 @@ CREATE TABLE hub_queue (
 CREATE INDEX hub_queue_name ON hub_queue (queue, id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# ExperimentHub per tenant (issue 11): experiments keyed by (tenant, name), queued messages
+# carry their tenant (rows go to the tenant of the experiment of their name; rows of a name
+# nobody owned stay with the default tenant), and `hub_models` records the sha256 of every
+# file of each model a hub job saved: only those, unchanged, may ever be loaded.
+_HUB_TENANTS = """
+CREATE TABLE hub_experiments_by_tenant (
+    tenant TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    config TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (tenant, name)
+);
+INSERT INTO hub_experiments_by_tenant (tenant, name, type, config, state, created_at, updated_at)
+    SELECT tenant, name, type, config, state, created_at, updated_at FROM hub_experiments ORDER BY rowid;
+ALTER TABLE hub_queue ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
+UPDATE hub_queue SET tenant = coalesce(
+    (SELECT e.tenant FROM hub_experiments e WHERE e.name = hub_queue.queue), 'default');
+DROP TABLE hub_experiments;
+ALTER TABLE hub_experiments_by_tenant RENAME TO hub_experiments;
+DROP INDEX hub_queue_name;
+CREATE INDEX hub_queue_name ON hub_queue (tenant, queue, id);
+CREATE TABLE hub_models (
+    run_id INTEGER PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    experiment TEXT NOT NULL,
+    files TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _HUB_TENANTS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
