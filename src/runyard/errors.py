@@ -35,5 +35,9 @@ class StoreError(RunyardError):
     """The store cannot be opened or written (bad data dir, disk full, ...)."""
 
 
+class InsufficientStorageError(StoreError):
+    """The disk (or a file size limit) has no room for what was sent."""
+
+
 class SchemaTooNewError(StoreError):
     """The data dir was written by a newer runyard than this one."""

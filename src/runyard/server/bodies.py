@@ -57,6 +57,8 @@ def decode(body: bytes, content_type: str) -> Any:
     except orjson.JSONDecodeError:
         try:
             return json.loads(body)
+        except RecursionError:
+            raise InvalidInputError("body is nested too deeply") from None
         except (ValueError, UnicodeDecodeError):
             raise InvalidInputError("body is not valid JSON") from None
 

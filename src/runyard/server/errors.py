@@ -15,6 +15,7 @@ from runyard.errors import (
     AuthError,
     ConflictError,
     ForbiddenError,
+    InsufficientStorageError,
     InvalidInputError,
     NotFoundError,
     PayloadTooLargeError,
@@ -58,6 +59,8 @@ def status_for(exc: RunyardError) -> int:
         return 401
     if isinstance(exc, ForbiddenError):
         return 403
+    if isinstance(exc, InsufficientStorageError):
+        return 507
     return 500
 
 

@@ -2,56 +2,77 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import os
 import shutil
 import sqlite3
 import tempfile
 import time
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO
 
-from runyard.errors import InvalidInputError, NotFoundError, PayloadTooLargeError
+from runyard.errors import (
+    ConflictError,
+    InsufficientStorageError,
+    InvalidInputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RunyardError,
+    StoreError,
+)
 from runyard.store.models import Artifact
 from runyard.store.sqlite.rows import record_change
+from runyard.store.validate_paths import UPLOAD_PREFIX, clean_name, confined, run_folder
 
 _COPY_BLOCK = 1 << 20
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+log = logging.getLogger("runyard.store")
 
 
-def clean_name(name: str) -> str:
-    """A relative POSIX path with no `..`, no absolute part, no control characters."""
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidInputError("artifact name must be a non-empty string")
-    if "\x00" in name or "\\" in name or any(ord(ch) < 32 for ch in name):
-        raise InvalidInputError(f"artifact name {name!r} has forbidden characters")
-    pure = PurePosixPath(name)
-    if pure.is_absolute() or any(part in ("..", "") for part in pure.parts) or name.startswith("/"):
-        raise InvalidInputError(f"artifact name {name!r} must be a relative path without '..'")
-    parts = [part for part in pure.parts if part != "."]
-    if not parts:
-        raise InvalidInputError(f"artifact name {name!r} names no file")
-    return "/".join(parts)
+def _blocking_file(folder: Path, cleaned: str) -> str | None:
+    """The first folder part of `cleaned` that already exists as a file, if any."""
+    parts = cleaned.split("/")[:-1]
+    for end in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:end])
+        if (folder / prefix).exists() and not (folder / prefix).is_dir():
+            return prefix
+    return None
 
 
-def confined(run_dir: Path, name: str) -> Path:
-    """The file for `name` inside `run_dir`; refuses anything that resolves outside it."""
-    target = (run_dir / clean_name(name)).resolve()
-    root = run_dir.resolve()
-    if not target.is_relative_to(root):
-        raise InvalidInputError(f"artifact name {name!r} escapes the run's artifact directory")
-    return target
+def _os_error(exc: OSError, folder: Path, cleaned: str) -> RunyardError:
+    """What a file-system refusal means for the client: 409, 400 or 507 (500 only for the unexpected)."""
+    if exc.errno in _FULL:
+        return InsufficientStorageError(f"no room to store artifact {cleaned!r}: {exc.strerror}")
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        blocker = _blocking_file(folder, cleaned) or cleaned
+        return ConflictError(f"artifact {cleaned!r} needs a folder {blocker!r}, but {blocker!r} is a file")
+    if exc.errno in (errno.EISDIR, errno.ENOTEMPTY):
+        return ConflictError(f"artifact {cleaned!r} is a folder of other artifacts; choose another name")
+    if exc.errno == errno.ENAMETOOLONG:
+        return InvalidInputError(f"artifact name {cleaned[:60]!r}... is too long for the file system")
+    return StoreError(f"cannot write artifact {cleaned!r}: {exc.strerror}")
 
 
-def write_file(run_dir: Path, name: str, source: BinaryIO, max_bytes: int | None = None) -> tuple[str, int, str]:
-    """Copy a stream into place atomically; returns (clean name, size, sha256)."""
+def write_file(root: Path, uid: str, name: str, source: BinaryIO,
+               max_bytes: int | None = None) -> tuple[str, int, str]:
+    """Copy a stream into `<root>/<uid>/<name>` atomically; returns (clean name, size, sha256)."""
     cleaned = clean_name(name)
-    target = confined(run_dir, cleaned)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    confined(run_dir, cleaned)  # re-check: a symlinked parent may have appeared
+    folder = run_folder(root, uid)
+    target = confined(folder, cleaned)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _os_error(exc, folder, cleaned) from None
+    confined(run_folder(root, uid), cleaned)  # re-check: a symlinked parent may have appeared
+    if target.is_dir():
+        raise ConflictError(f"artifact {cleaned!r} is a folder of other artifacts; choose another name")
     digest = hashlib.sha256()
     size = 0
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    temp_name = ""
     try:
+        fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=UPLOAD_PREFIX)
         with os.fdopen(fd, "wb") as out:
             while block := source.read(_COPY_BLOCK):
                 size += len(block)
@@ -60,8 +81,11 @@ def write_file(run_dir: Path, name: str, source: BinaryIO, max_bytes: int | None
                 digest.update(block)
                 out.write(block)
         os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
+    except BaseException as exc:
+        if temp_name:
+            Path(temp_name).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _os_error(exc, folder, cleaned) from None
         raise
     return cleaned, size, digest.hexdigest()
 
@@ -96,6 +120,14 @@ def list_(conn: sqlite3.Connection, run_id: int) -> list[Artifact]:
     return [Artifact(*row) for row in rows]
 
 
-def remove_tree(run_dir: Path) -> None:
-    """Delete a run's artifact directory, if any."""
-    shutil.rmtree(run_dir, ignore_errors=True)
+def remove_run_folder(root: Path, uid: str) -> None:
+    """Delete a run's artifact folder, if any; never the root, anything above it or a symlink's target."""
+    try:
+        folder = run_folder(root, uid)
+    except InvalidInputError:
+        if uid and "/" not in uid and uid not in (".", "..") and (root / uid).is_symlink():
+            (root / uid).unlink()  # a link planted as a run folder: drop the link, not its target
+            return
+        log.warning("not deleting the artifact folder of run uid %r: it is not inside %s", uid, root)
+        return
+    shutil.rmtree(folder, ignore_errors=True)

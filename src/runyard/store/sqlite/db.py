@@ -1,4 +1,4 @@
-"""SQLite connections: one writer thread with group commit, one reader connection per thread."""
+"""SQLite connections: one writer thread with group commit, a bounded pool of reader connections."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-from runyard.errors import RunyardError, StoreError
+from runyard.errors import InsufficientStorageError, InvalidInputError, RunyardError, StoreError
+from runyard.store.sqlite.pool import ReaderPool
 from runyard.store.sqlite.schema import migrate
 
 T = TypeVar("T")
@@ -36,10 +37,15 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _as_store_error(exc: sqlite3.Error | OSError, path: Path) -> RunyardError:
+def _as_store_error(exc: sqlite3.Error | OSError | UnicodeEncodeError | OverflowError, path: Path) -> RunyardError:
+    # Values no check upstream caught still must not be a 500: text SQLite cannot encode, ints past int64.
+    if isinstance(exc, UnicodeEncodeError):
+        return InvalidInputError("text with a lone surrogate cannot be stored (not valid Unicode)")
+    if isinstance(exc, OverflowError):
+        return InvalidInputError(f"a number is out of the store's range (int64): {exc}")
     text = str(exc)
-    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in text:
-        return StoreError(f"disk full while writing {path}")
+    if (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or "disk is full" in text:
+        return InsufficientStorageError("disk full while writing the database")
     if "not a database" in text or "malformed" in text:
         return StoreError(f"{path} is not a runyard database (or is damaged): {text}")
     return StoreError(f"database error on {path}: {text}")
@@ -72,39 +78,29 @@ class Database:
         self._writer_conn = first
         self._idle_hook = idle_hook
         self._ops: queue.Queue[tuple[WriteOp, Future[Any]] | None] = queue.Queue()
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
+        self._readers = ReaderPool(lambda: _connect(path))
         self._closed = False
         self._listeners: list[Callable[[], None]] = []
         self._writer = threading.Thread(target=self._write_loop, name="runyard-store-writer", daemon=True)
         self._writer.start()
 
     # -- reads -----------------------------------------------------------------------
-    def reader(self) -> sqlite3.Connection:
-        """This thread's read connection (created on first use)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            if self._closed:
-                raise StoreError("store is closed")
-            conn = _connect(self.path)
-            conn.execute("PRAGMA query_only = 1")
-            self._local.conn = conn
-            with self._readers_lock:
-                self._readers.append(conn)
-        return conn
-
     def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` in one read transaction so it sees a single snapshot."""
-        conn = self.reader()
+        try:
+            conn = self._readers.acquire()
+        except sqlite3.Error as exc:
+            raise _as_store_error(exc, self.path) from exc
         try:
             conn.execute("BEGIN")
             try:
                 return fn(conn)
             finally:
                 conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, UnicodeEncodeError, OverflowError) as exc:
             raise _as_store_error(exc, self.path) from exc
+        finally:
+            self._readers.release(conn)
 
     # -- writes ----------------------------------------------------------------------
     def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -162,7 +158,7 @@ class Database:
                 except BaseException as exc:  # one bad op must not sink its neighbours
                     conn.execute(f"ROLLBACK TO op{index}")
                     conn.execute(f"RELEASE op{index}")
-                    if isinstance(exc, sqlite3.Error | OSError):
+                    if isinstance(exc, sqlite3.Error | OSError | UnicodeEncodeError | OverflowError):
                         exc = _as_store_error(exc, self.path)
                     outcomes.append((False, exc))
             conn.execute("COMMIT")
@@ -221,8 +217,4 @@ class Database:
         self._ops.put(None)
         self._writer.join()
         self._writer_conn.close()
-        with self._readers_lock:
-            for conn in self._readers:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
-            self._readers.clear()
+        self._readers.close()

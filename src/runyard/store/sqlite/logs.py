@@ -8,25 +8,26 @@ from collections.abc import Sequence
 from runyard.errors import InvalidInputError, NotFoundError
 from runyard.store.models import LogLine
 from runyard.store.sqlite.rows import record_change
+from runyard.store.validate import printable_text
+from runyard.store.validate_numbers import check_time
 
 MAX_LINE = 16_384
 STREAMS = ("stdout", "stderr", "log")
 
 
 def check_lines(lines: Sequence[tuple[float, str, str]]) -> list[tuple[float, str, str]]:
-    """Validate (time, stream, text); overlong lines are cut, not refused."""
+    """Validate (time, stream, text); overlong lines are cut and undecodable characters replaced, not refused."""
     checked = []
     for entry in lines:
         try:
             when, stream, text = entry
-            when = float(when)
         except (TypeError, ValueError):
-            raise InvalidInputError(f"log line must be (time, stream, text), not {entry!r}") from None
+            raise InvalidInputError(f"log line must be (time, stream, text), not {entry!r:.80}") from None
         if stream not in STREAMS:
-            raise InvalidInputError(f"log stream must be one of {STREAMS}, not {stream!r}")
+            raise InvalidInputError(f"log stream must be one of {STREAMS}, not {stream!r:.40}")
         if not isinstance(text, str):
             raise InvalidInputError("log text must be a string")
-        checked.append((when, stream, text[:MAX_LINE]))
+        checked.append((check_time(when, "log line time"), stream, printable_text(text[:MAX_LINE])))
     return checked
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from runyard.errors import InvalidInputError, NotFoundError
+from runyard.errors import NotFoundError
 from runyard.store.codec import (
     EncodedChunk,
     decode_steps,
@@ -23,6 +23,8 @@ from runyard.store.codec import (
 from runyard.store.models import MetricColumns, MetricSummary
 from runyard.store.series import merge_chunks
 from runyard.store.sqlite.rows import record_change
+from runyard.store.validate import check_label
+from runyard.store.validate_numbers import check_columns
 
 MAX_KEY_LENGTH = 255
 SMALL_CHUNK = 16_384
@@ -65,12 +67,8 @@ class ChunkRow:
 
 
 def check_key(key: object) -> str:
-    """Metric keys are non-empty strings of bounded length."""
-    if not isinstance(key, str) or not key:
-        raise InvalidInputError(f"metric key must be a non-empty string, not {key!r}")
-    if len(key) > MAX_KEY_LENGTH:
-        raise InvalidInputError(f"metric key {key[:30]!r}... is longer than {MAX_KEY_LENGTH} characters")
-    return key
+    """Metric keys are non-empty, encodable strings of bounded length without bidi overrides."""
+    return check_label(key, "metric key", MAX_KEY_LENGTH)
 
 
 def _null_nan(value: float) -> float | None:
@@ -283,20 +281,10 @@ def prepare(batch: Mapping[str, MetricColumns]) -> list[PreparedKey]:
     """Validate and encode a batch (runs in the caller's thread, not the writer's)."""
     prepared = []
     for key, columns in batch.items():
-        check_key(key)
-        try:
-            steps = np.asarray(columns.steps, dtype=np.int64)
-            values = np.asarray(columns.values, dtype=np.float64)
-            times = np.asarray(columns.times, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInputError(f"metric {key!r}: {exc}") from None
-        if steps.ndim != 1 or values.shape != steps.shape or times.shape != steps.shape:
-            raise InvalidInputError(f"metric {key!r}: steps, values and times must be 1-D and aligned")
-        if len(steps) == 0:
+        checked = check_columns(check_key(key), columns)
+        if len(checked) == 0:
             continue
-        if bool((steps < 0).any()):
-            raise InvalidInputError(f"metric {key!r}: steps must be >= 0")
-        clean = sort_dedupe(MetricColumns(steps, values, times))
+        clean = sort_dedupe(checked)
         # Bounded chunks: reads decode them in parallel and a zoom decodes only its edges.
         for start in range(0, len(clean), TARGET_CHUNK):
             part = MetricColumns(clean.steps[start:start + TARGET_CHUNK], clean.values[start:start + TARGET_CHUNK],

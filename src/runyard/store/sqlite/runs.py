@@ -16,7 +16,13 @@ import psutil
 from runyard.errors import ConflictError, InvalidInputError, NotFoundError
 from runyard.store.models import RUN_STATUSES, TERMINAL_STATUSES, Run
 from runyard.store.sqlite.rows import RUN_COLUMNS, dumps, loads, record_change, run_from_row
-from runyard.store.validate import check_name, check_tags, check_text
+from runyard.store.validate import check_encodable, check_name, check_tags, check_text, check_uid
+from runyard.store.validate_numbers import (
+    check_document,
+    check_document_size,
+    check_process,
+    check_time,
+)
 
 _ADJECTIVES = ("brisk", "calm", "eager", "fuzzy", "gentle", "lucky", "proud", "quiet", "rapid", "sunny", "vivid", "witty")
 _NOUNS = ("otter", "falcon", "maple", "comet", "river", "ember", "lynx", "cedar", "orbit", "pixel", "tiger", "willow")
@@ -26,6 +32,11 @@ def new_uid(now: float) -> str:
     """`run-YYYYMMDD_HHMMSS-xxxxxxxx`, sortable by start time."""
     stamp = time.strftime("%Y%m%d_%H%M%S", time.gmtime(now))
     return f"run-{stamp}-{uuid.uuid4().hex[:8]}"
+
+
+def _document(value: Any, what: str) -> str:
+    """A JSON object field as stored text: bounded nesting and size."""
+    return check_document_size(dumps(check_document(value, what)), what)
 
 
 def get(conn: sqlite3.Connection, run_id: int) -> Run:
@@ -73,33 +84,31 @@ def create(conn: sqlite3.Connection, project_id: int, fields: dict[str, Any]) ->
     if status not in RUN_STATUSES:
         raise InvalidInputError(f"status must be one of {RUN_STATUSES}")
     uid = fields.get("uid")
-    if uid is not None and (not isinstance(uid, str) or not uid or len(uid) > 64
-                            or not all(ch.isalnum() or ch in "-_." for ch in uid)):
-        raise InvalidInputError("run uid must be 1-64 letters, digits, '-', '_' or '.'")
+    uid = new_uid(time.time()) if uid is None else check_uid(uid)
     name = fields.get("name")
     name = _fresh_name(conn, project_id) if name is None else check_name(name, "run")
     now = time.time()
-    start = now if fields.get("start_time") is None else float(fields["start_time"])
+    start = now if fields.get("start_time") is None else check_time(fields["start_time"], "start_time")
     try:
         cursor = conn.execute(
             "INSERT INTO runs (uid, project_id, name, status, description, notes, tags, config,"
             " params, system, start_time, end_time, heartbeat_at, updated_at, host, pid, pid_started_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                fields.get("uid") or new_uid(now), project_id, name, status,
+                uid, project_id, name, status,
                 check_text(fields.get("description", ""), "description"),
                 check_text(fields.get("notes", ""), "notes"),
                 dumps(check_tags(fields.get("tags", ()))),
-                dumps(dict(fields.get("config") or {})),
-                dumps(dict(fields.get("params") or {})),
-                dumps(dict(fields.get("system") or {})),
+                _document(fields.get("config") or {}, "config"),
+                _document(fields.get("params") or {}, "params"),
+                _document(fields.get("system") or {}, "system"),
                 start, now if status in TERMINAL_STATUSES else None, now, now,
-                fields.get("host", ""), int(fields.get("pid", 0)), float(fields.get("pid_started_at", 0.0)),
+                *check_process(fields.get("host", ""), fields.get("pid", 0), fields.get("pid_started_at", 0.0)),
             ),
         )
     except sqlite3.IntegrityError as exc:
         if "uid" in str(exc):
-            raise ConflictError(f"run uid {fields.get('uid')!r} already exists") from None
+            raise ConflictError(f"run uid {uid!r} already exists") from None
         raise ConflictError(f"run {name!r} already exists in this project") from None
     run_id = int(cursor.lastrowid or 0)
     record_change(conn, run_id, "run_created", {"project_id": project_id, "status": status})
@@ -119,9 +128,7 @@ def update(conn: sqlite3.Connection, run_id: int, fields: Mapping[str, Any]) -> 
         values["tags"] = dumps(check_tags(fields["tags"]))
     for json_field in ("config", "system"):
         if fields.get(json_field) is not None:
-            if not isinstance(fields[json_field], Mapping):
-                raise InvalidInputError(f"{json_field} must be an object")
-            values[json_field] = dumps(dict(fields[json_field]))
+            values[json_field] = _document(fields[json_field], json_field)
     if not values:
         return get(conn, run_id)
     values["updated_at"] = time.time()
@@ -139,10 +146,10 @@ def log_params(conn: sqlite3.Connection, run_id: int, params: Mapping[str, Any])
     current = get(conn, run_id)
     if not isinstance(params, Mapping) or any(not isinstance(k, str) or not k for k in params):
         raise InvalidInputError("params must be an object with non-empty string keys")
-    merged = {**current.params, **params}
-    conn.execute(
-        "UPDATE runs SET params = ?, updated_at = ? WHERE id = ?", (dumps(merged), time.time(), run_id)
-    )
+    for key in params:
+        check_encodable(key, "param name")
+    merged = _document({**current.params, **check_document(params, "params")}, "params")
+    conn.execute("UPDATE runs SET params = ?, updated_at = ? WHERE id = ?", (merged, time.time(), run_id))
     record_change(conn, run_id, "params", {"keys": sorted(params)})
     return get(conn, run_id)
 
@@ -151,6 +158,8 @@ def set_status(conn: sqlite3.Connection, run_id: int, status: str, end_time: flo
     """Set status; terminal ones close the run."""
     if status not in RUN_STATUSES:
         raise InvalidInputError(f"status must be one of {RUN_STATUSES}")
+    if end_time is not None:
+        end_time = check_time(end_time, "end_time")
     get(conn, run_id)
     now = time.time()
     end = (end_time or now) if status in TERMINAL_STATUSES else None
@@ -164,12 +173,13 @@ def set_status(conn: sqlite3.Connection, run_id: int, status: str, end_time: flo
 
 def resume(conn: sqlite3.Connection, run_id: int, host: str, pid: int, pid_started_at: float) -> Run:
     """Running again, owned by a new process."""
+    owner = check_process(host, pid, pid_started_at)
     get(conn, run_id)
     now = time.time()
     conn.execute(
         "UPDATE runs SET status = 'running', end_time = NULL, heartbeat_at = ?, updated_at = ?,"
         " host = ?, pid = ?, pid_started_at = ? WHERE id = ?",
-        (now, now, host, pid, pid_started_at, run_id),
+        (now, now, *owner, run_id),
     )
     record_change(conn, run_id, "status", {"status": "running", "resumed": True})
     return get(conn, run_id)

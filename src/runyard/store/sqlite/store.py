@@ -32,6 +32,7 @@ from runyard.store.sqlite import artifacts, hub, logs, metrics, projects, runs, 
 from runyard.store.sqlite.db import Database
 from runyard.store.sqlite.rows import loads
 from runyard.store.sqlite.series_cache import Assembler, Assembly, LoadedSeries, SeriesCache
+from runyard.store.validate_paths import clean_name, confined, run_folder
 
 COMPACT_MIN_AGE_S = 10.0
 
@@ -110,7 +111,7 @@ class SQLiteStore(Store):
             return uids
 
         for uid in self._db.write(op):
-            artifacts.remove_tree(self.artifacts_dir / uid)
+            artifacts.remove_run_folder(self.artifacts_dir, uid)
         self._series_cache.clear()
 
     # -- runs ----------------------------------------------------------------------
@@ -166,7 +167,7 @@ class SQLiteStore(Store):
 
     def delete_run(self, run_id: int) -> None:
         uid = self._db.write(lambda c: runs.delete_rows(c, run_id))
-        artifacts.remove_tree(self.artifacts_dir / uid)
+        artifacts.remove_run_folder(self.artifacts_dir, uid)
         self._series_cache.clear()
 
     # -- metrics -------------------------------------------------------------------
@@ -261,7 +262,7 @@ class SQLiteStore(Store):
     # -- artifacts -----------------------------------------------------------------
     def _store_artifact(self, run_id: int, name: str, stream: BinaryIO, max_bytes: int | None = None) -> Artifact:
         run = self.get_run(run_id)
-        cleaned, size, digest = artifacts.write_file(self.artifacts_dir / run.uid, name, stream, max_bytes)
+        cleaned, size, digest = artifacts.write_file(self.artifacts_dir, run.uid, name, stream, max_bytes)
         return self._db.write(lambda c: artifacts.record(c, run_id, cleaned, size, digest))
 
     def add_artifact(self, run_id: int, source: Path, name: str | None = None) -> Artifact:
@@ -283,9 +284,9 @@ class SQLiteStore(Store):
 
     def artifact_file(self, run_id: int, name: str) -> Path:
         run = self.get_run(run_id)
-        cleaned = artifacts.clean_name(name)
+        cleaned = clean_name(name)
         known = {item.path for item in self.list_artifacts(run_id)}
-        path = artifacts.confined(self.artifacts_dir / run.uid, cleaned)
+        path = confined(run_folder(self.artifacts_dir, run.uid), cleaned)
         if cleaned not in known or not path.is_file():
             raise NotFoundError(f"artifact {name!r} not found in run {run.uid}")
         return path
