@@ -164,6 +164,16 @@ def generate(
     return made
 
 
+def ensure_demo(store: Store) -> bool:
+    """Create the demo project unless it exists (its runs and the user's edits are kept); True if created."""
+    try:
+        store.get_project_by_name(DEMO_PROJECT)
+    except NotFoundError:
+        generate(store)
+        return True
+    return False
+
+
 def stop_live_children(runs: Sequence[Run], timeout_s: float = 5.0) -> None:
     """Terminate the live demo processes of these runs (only ours: checked by command line)."""
     import psutil
@@ -189,12 +199,18 @@ def live_log_path(name: str) -> Path:
     return Path(tempfile.gettempdir()) / f"runyard-demo-{name}.log"
 
 
-def start_live(data_dir: Path, minutes: float, name: str) -> subprocess.Popen[bytes]:
-    """Start the detached live run child; it logs for `minutes`, then finishes."""
+def start_live(data_dir: Path, minutes: float, name: str, parent_pid: int | None = None) -> subprocess.Popen[bytes]:
+    """Start the detached live run child; it logs for `minutes`, then finishes.
+
+    With `parent_pid` (the server's), it also stops as soon as that process is gone, even
+    when the server dies without a chance to stop it (SIGKILL).
+    """
     command = [
         sys.executable, "-m", "runyard.demo", "--live", "--dir", str(data_dir),
         "--minutes", str(minutes), "--name", name,
     ]
+    if parent_pid is not None:
+        command += ["--parent-pid", str(parent_pid)]
     # The child's stdout/stderr go to a file so a failure in it can be diagnosed.
     with open(live_log_path(name), "wb") as log:
         return subprocess.Popen(
@@ -203,8 +219,13 @@ def start_live(data_dir: Path, minutes: float, name: str) -> subprocess.Popen[by
         )
 
 
-def live(data_dir: Path, minutes: float, name: str) -> None:
-    """The live run: log a step every 0.25 s through the SDK, finish after `minutes`."""
+def _alive(pid: int | None) -> bool:
+    """False once `pid` is gone: this child was re-parented, the server is over."""
+    return pid is None or os.getppid() == pid
+
+
+def live(data_dir: Path, minutes: float, name: str, parent_pid: int | None = None) -> None:
+    """The live run: log a step every 0.25 s through the SDK, finish after `minutes` (or with its parent)."""
     import runyard
 
     spec = DemoRun(name, "adam", 3e-3, 1_000_000)
@@ -219,6 +240,9 @@ def live(data_dir: Path, minutes: float, name: str) -> None:
     deadline = time.monotonic() + minutes * 60.0
     step = 0
     while time.monotonic() < deadline and not stopping:
+        if not _alive(parent_pid):
+            stopping.append("killed")
+            break
         decay = math.exp(-step / 600.0)
         noise = float(rng.normal())
         values = {
@@ -241,10 +265,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--dir", required=True, type=Path)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--name", default="live")
+    parser.add_argument("--parent-pid", type=int, default=None, help="stop when this process is gone")
     args = parser.parse_args(argv)
     if not args.live:
         parser.error("only --live is supported; use `runyard demo` for the demo data")
-    live(args.dir, args.minutes, args.name)
+    live(args.dir, args.minutes, args.name, args.parent_pid)
 
 
 if __name__ == "__main__":

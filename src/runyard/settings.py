@@ -24,6 +24,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def split_hosts(text: str) -> tuple[str, ...]:
+    """`a.example, b.example` -> ("a.example", "b.example")."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the server reads; nothing is taken from the environment behind its back."""
@@ -32,6 +37,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     auth: bool | None = None
+    # Host names (beyond the bind address and localhost) this server answers to; a leading
+    # dot allows subdomains; "*" allows any (unsafe: DNS rebinding, see docs/configuration.md).
+    allowed_hosts: tuple[str, ...] = ()
     demo: bool = False
     max_body_bytes: int = 64 * MIB
     max_artifact_bytes: int = 2048 * MIB
@@ -41,7 +49,7 @@ class Settings:
     max_points_per_request: int = 5_000_000
     stale_after_s: float = 120.0
     reap_interval_s: float = 1.0  # cheap (~2 ms for 1,000 live runs): a killed run shows crashed within ~1 s
-    jupyter_enabled: bool | None = None
+    jupyter_enabled: bool = False
     jupyter_max_servers: int = 8
     jupyter_start_timeout_s: float = 60.0
     # ExperimentHub (runyard.hub): RabbitMQ URL for the datastream plugin (None: the embedded
@@ -66,8 +74,8 @@ class Settings:
 
     @property
     def jupyter_allowed(self) -> bool:
-        """Spawning Jupyter (code running as this server's user) is on by default only without tokens."""
-        return self.jupyter_enabled if self.jupyter_enabled is not None else not self.auth_required
+        """Spawning Jupyter runs code as this server's user: only when enabled explicitly."""
+        return self.jupyter_enabled
 
     def with_changes(self, **changes: Any) -> Settings:
         """A copy with some fields replaced."""
@@ -84,6 +92,8 @@ class Settings:
             values["port"] = int(env["RUNYARD_PORT"])
         if env.get("RUNYARD_AUTH", "").lower() in ("1", "true", "yes"):
             values["auth"] = True
+        if env.get("RUNYARD_ALLOWED_HOSTS", "").strip():
+            values["allowed_hosts"] = split_hosts(env["RUNYARD_ALLOWED_HOSTS"])
         if "RUNYARD_JUPYTER" in env:
             values["jupyter_enabled"] = env["RUNYARD_JUPYTER"].lower() in ("1", "true", "yes")
         if env.get("RUNYARD_PROJECT"):

@@ -15,6 +15,7 @@ from runyard.hub.queues import StoreQueue
 from runyard.settings import Settings
 from runyard.store import Store, open_store
 from tests.hub.toy import ToyExperiment
+from tests.server.conftest import TEST_HOSTS
 
 RABBIT_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
@@ -43,7 +44,7 @@ def need_rabbit() -> None:
 
 def make_manager(data_dir: Path, store: Store, **changes: object) -> HubManager:
     """A recovered manager on the embedded queue with only the toy type."""
-    settings = Settings(data_dir=data_dir, hub_stop_grace_s=2.0, hub_wait_s=60.0).with_changes(**changes)
+    settings = Settings(data_dir=data_dir, allowed_hosts=TEST_HOSTS, hub_stop_grace_s=2.0, hub_wait_s=60.0).with_changes(**changes)
     manager = HubManager(settings, store, StoreQueue(store), lambda: {"toy": ToyExperiment})
     manager.recover()
     return manager

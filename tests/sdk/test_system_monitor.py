@@ -23,6 +23,7 @@ from runyard.server import create_app
 from runyard.settings import Settings
 from runyard.store import MetricColumns, Store, open_store
 from tests.live_server import LiveServer
+from tests.server.conftest import TEST_HOSTS
 
 HOST_KEYS = {"system/cpu_percent", "system/memory_percent", "system/memory_used_mb", "system/process_rss_mb",
              "system/process_cpu_percent", "system/disk_used_percent", "system/net_sent_mb", "system/net_recv_mb"}
@@ -246,7 +247,7 @@ async def test_local_run_charts_in_swanlab_system_namespace(data_dir: Path, monk
     runyard.finish()
     store = open_store(data_dir)
     try:
-        app = create_app(Settings(data_dir=data_dir), store=store)
+        app = create_app(Settings(data_dir=data_dir, allowed_hosts=TEST_HOSTS), store=store)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             namespaces = await _swanlab_chart(client, run.id)
             assert namespaces["train"] == ["train/loss"]
@@ -305,7 +306,7 @@ async def test_real_gpu_when_present(data_dir: Path) -> None:
             assert bool((store.read_metric(run.id, f"system/gpu.{index}.memory_used_mb").values > 0).all())
             temp = store.read_metric(run.id, f"system/gpu.{index}.temperature_c").values
             assert bool(((temp > 0) & (temp < 120)).all())
-        app = create_app(Settings(data_dir=data_dir), store=store)
+        app = create_app(Settings(data_dir=data_dir, allowed_hosts=TEST_HOSTS), store=store)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             nvidia = (await client.get(f"/api/v1/experiment/{run.id}")).json()["data"]["system"]["gpu"]["nvidia"]
         assert len(nvidia["type"]) == count and all(name for name in nvidia["type"])

@@ -13,6 +13,9 @@ from runyard.server import create_app
 from runyard.settings import Settings
 from runyard.store import Store, open_store
 
+# Host names of the in-process test clients: the server refuses names it does not go by.
+TEST_HOSTS = ("runyard.test", "t")
+
 
 @pytest.fixture
 def anyio_backend() -> str:
@@ -30,7 +33,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data")
+    return Settings(data_dir=tmp_path / "data", allowed_hosts=TEST_HOSTS)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 from typing import Annotated
@@ -9,15 +10,20 @@ from typing import Annotated
 import typer
 
 from runyard.commands.common import DirOption, data_dir
-from runyard.settings import Settings, is_loopback
+from runyard.settings import Settings, is_loopback, split_hosts
+
+HOSTS_HELP = ("Extra host names the server answers to, comma-separated (.example.com: subdomains too; '*': any, "
+              "unsafe: allows DNS rebinding). Default: $RUNYARD_ALLOWED_HOSTS; the bind address and localhost always.")
 
 
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option("--host", help="Address to bind (loopback unless told otherwise).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port to bind.")] = 8000,
+    host: Annotated[str | None, typer.Option("--host", help="Address to bind (default: $RUNYARD_HOST, else 127.0.0.1).", show_default=False)] = None,
+    port: Annotated[int | None, typer.Option("--port", "-p", min=0, max=65535, help="Port to bind (default: $RUNYARD_PORT, else 8000).", show_default=False)] = None,
     auth: Annotated[bool | None, typer.Option("--auth/--no-auth", help="Require bearer tokens (always on off loopback).", show_default=False)] = None,
-    demo: Annotated[bool, typer.Option("--demo", help="Create the demo project (with a live run) first.")] = False,
+    allowed_hosts: Annotated[str | None, typer.Option("--allowed-hosts", help=HOSTS_HELP, show_default=False)] = None,
+    jupyter: Annotated[bool | None, typer.Option("--jupyter/--no-jupyter", help="Allow POST /api/jupyter/spawn (notebooks run code as this user; default: $RUNYARD_JUPYTER, else off).", show_default=False)] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Create the demo project if missing, and start a live run that stops with the server.")] = False,
     live_minutes: Annotated[float, typer.Option("--live-minutes", min=0.0, help="With --demo: how long the live run logs.")] = 30.0,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
     project: Annotated[str | None, typer.Option("--project", help="Project SwanLab's GET /api/v1/project shows (default: RUNYARD_PROJECT, else the most recently active).", show_default=False)] = None,
@@ -28,27 +34,63 @@ def serve(
     import uvicorn
 
     from runyard.server import create_app
+    from runyard.server.listen import PortUnavailableError, bind
 
     target: Path = data_dir(ctx, dir)
-    if auth is False and not is_loopback(host):
+    settings = Settings.from_env(
+        data_dir=target, host=host, port=port, auth=auth, demo=demo, default_project=project,
+        datastream_url=datastream, jupyter_enabled=jupyter,
+        allowed_hosts=split_hosts(allowed_hosts) if allowed_hosts is not None else None,
+    )
+    if settings.auth is False and not is_loopback(settings.host):
         raise typer.BadParameter("--no-auth is refused off loopback: tokens protect a reachable server")
-    settings = Settings.from_env(data_dir=target, host=host, port=port, auth=auth, demo=demo,
-                                 default_project=project, datastream_url=datastream)
-    if demo:
-        _make_demo(target, live_minutes)
+    try:
+        # Before the demo: a busy port must not leave a live demo process behind.
+        listener = bind(settings.host, settings.port)
+    except PortUnavailableError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     app = create_app(settings)
+    if demo:
+        child = _make_demo(target, live_minutes)
+        if child is not None:
+            app.state.shutdown_hooks.append(lambda: _stop(child))
     mode = "tokens required" if settings.auth_required else "no auth (loopback)"
-    typer.echo(f"runyard serving {target} on http://{host}:{port} ({mode}); docs at /docs", err=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=10)
+    shown = f"[{settings.host}]" if ":" in settings.host else settings.host
+    typer.echo(f"runyard serving {target} on http://{shown}:{settings.port} ({mode}); docs at /docs", err=True)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
+                            timeout_graceful_shutdown=10)
+    uvicorn.Server(config).run(sockets=[listener])
 
 
-def _make_demo(target: Path, live_minutes: float) -> None:
-    from runyard.demo import DEMO_PROJECT, generate, start_live
+def _make_demo(target: Path, live_minutes: float) -> subprocess.Popen[bytes] | None:
+    """The demo project when missing (edits to an existing one are kept) and a live run owned by this server."""
+    import os
+
+    from runyard.demo import DEMO_PROJECT, ensure_demo, start_live
     from runyard.store import open_store
 
     with open_store(target) as store:
-        generate(store)
-    if live_minutes > 0:
-        name = time.strftime("live-%Y%m%d-%H%M%S")
-        start_live(target, live_minutes, name)
-        typer.echo(f"demo project {DEMO_PROJECT!r} ready; live run {name!r} logs for {live_minutes:g} min", err=True)
+        created = ensure_demo(store)
+    state = "created" if created else "kept as it is"
+    if live_minutes <= 0:
+        typer.echo(f"demo project {DEMO_PROJECT!r} {state}", err=True)
+        return None
+    name = time.strftime("live-%Y%m%d-%H%M%S")
+    child = start_live(target, live_minutes, name, parent_pid=os.getpid())
+    typer.echo(f"demo project {DEMO_PROJECT!r} {state}; live run {name!r} logs for {live_minutes:g} min "
+               "(it stops with the server)", err=True)
+    return child
+
+
+def _stop(child: subprocess.Popen[bytes], timeout_s: float = 5.0) -> None:
+    """Stop the live demo run (it finishes as killed) when the server stops."""
+    if child.poll() is not None:
+        return
+    child.terminate()
+    try:
+        child.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+

@@ -16,10 +16,13 @@ from runyard import __version__
 from runyard.events import ChangeFeed
 from runyard.server import docs, health
 from runyard.server.body_middleware import BodyMiddleware
-from runyard.server.deps import call
+from runyard.server.deps import call, check_token_before_body
 from runyard.server.dialects import DIALECTS, RAW_BODY_PREFIXES, include_routers
 from runyard.server.errors import install_error_handlers
+from runyard.server.hosts import HostMiddleware, HostRule
 from runyard.server.responses import JSONResponse
+from runyard.server.security_headers import SecurityHeadersMiddleware
+from runyard.server.uploads import is_upload_path, upload_limit
 from runyard.settings import Settings
 from runyard.store import Store, open_store
 
@@ -77,11 +80,17 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.health_probes = health_probes  # plugins add `name -> probe` (ExperimentHub shape)
     app.state.shutdown_hooks = shutdown_hooks
     install_error_handlers(app)
+    # Outermost last: security headers on every answer, then the Host check, then bodies.
     app.add_middleware(
         BodyMiddleware,
         limit=settings.max_body_bytes,
         is_raw_path=lambda path: path.startswith(RAW_BODY_PREFIXES),
+        upload_limit=upload_limit(settings),
+        is_upload_path=is_upload_path,
+        gate=check_token_before_body if settings.auth_required else None,
     )
+    app.add_middleware(HostMiddleware, rule=HostRule.from_settings(settings))
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
     app.include_router(docs.router)
     # Mounted before the routers: ExperimentHub's root-level `/{name}/...` routes must not see /static.

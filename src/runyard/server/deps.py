@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from runyard.errors import AuthError, ForbiddenError
 from runyard.events import ChangeFeed
+from runyard.server.hosts import checked_host
 from runyard.settings import Settings
 from runyard.store import DEFAULT_TENANT, Project, Store
 
@@ -87,17 +88,33 @@ def _origin(url: str) -> tuple[str, str, int] | None:
     return scheme, parts.hostname.lower(), port or DEFAULT_PORTS[scheme]
 
 
+def own_origin(request: Request) -> tuple[str, str, int] | None:
+    """This server's origin as the request reached it: the Host that `HostMiddleware` checked.
+
+    Never rebuilt from an unchecked Host: a rebound name would otherwise count as "us".
+    """
+    checked = checked_host(request)
+    if checked is None:
+        return _origin(str(request.base_url))
+    scheme = request.url.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        return None
+    name, port = checked
+    return scheme, name, port or DEFAULT_PORTS[scheme]
+
+
 def same_origin(request: Request) -> bool:
     """True when the browser says the request comes from this server's own pages.
 
     Both headers are set by the browser and cannot be forged by a page. `Sec-Fetch-Site`
     also holds behind a TLS-terminating proxy that hides the scheme; `Origin` covers plain
-    http to a non-local host, where browsers send no `Sec-Fetch-*`.
+    http to a non-local host, where browsers send no `Sec-Fetch-*`. A rebound host name is
+    refused before this (`runyard.server.hosts`), so "same origin" means one of our names.
     """
     if request.headers.get("sec-fetch-site", "").lower() == "same-origin":
         return True
     origin = _origin(request.headers.get("origin", ""))
-    return origin is not None and origin == _origin(str(request.base_url))
+    return origin is not None and origin == own_origin(request)
 
 
 def check_csrf(request: Request, found: Credentials) -> None:
@@ -121,20 +138,53 @@ def cross_site_browser_write(request: Request) -> bool:
     return "origin" in request.headers and not same_origin(request)
 
 
+AUTH_REQUIRED = "authentication required: send 'Authorization: Bearer <token>' (browsers: sign in at /login)"
+TOKEN_STATE_KEY = "runyard_token"  # scope["state"]: (secret, tenant or None), looked up once a request
+# Routes that take a body without a token: signing in sends the token in the form.
+PUBLIC_BODY_PATHS = frozenset({"/login", "/logout"})
+
+
+async def token_tenant(request: Request, secret: str) -> str | None:
+    """The tenant of a token secret (None: unknown or revoked), looked up at most once per request."""
+    state = request.scope.setdefault("state", {})
+    cached = state.get(TOKEN_STATE_KEY)
+    if isinstance(cached, tuple) and cached[0] == secret:
+        return cached[1]  # type: ignore[no-any-return]
+    tenant = await call(get_store(request).tenant_for_token, secret)
+    state[TOKEN_STATE_KEY] = (secret, tenant)
+    return tenant
+
+
+async def check_token_before_body(request: Request) -> None:
+    """AuthError/ForbiddenError unless the request carries a valid token (`BodyMiddleware`, auth on).
+
+    Runs before a byte of the body is read, so an anonymous caller cannot make the server
+    buffer anything; the same credentials and look-up as `get_tenant`, which reuses it.
+    """
+    if request.url.path in PUBLIC_BODY_PATHS:
+        return
+    found = credentials(request)
+    if found is None:
+        raise AuthError(AUTH_REQUIRED)
+    check_csrf(request, found)
+    if await token_tenant(request, found.secret) is None:
+        raise AuthError("invalid or revoked token")
+
+
 async def get_tenant(request: Request) -> str:
     """The caller's tenant: from its token; `default` without one when auth is off."""
     found = credentials(request)
     settings = get_settings(request)
     if found is None:
         if settings.auth_required:
-            raise AuthError("authentication required: send 'Authorization: Bearer <token>' (browsers: sign in at /login)")
+            raise AuthError(AUTH_REQUIRED)
         # Without tokens, any web page the user visits could otherwise POST a form here (a
         # "simple" request needs no CORS preflight) and start trainings or Jupyter servers.
         if cross_site_browser_write(request):
             raise ForbiddenError("cross-site request refused: writes from another site's pages are not allowed")
         return DEFAULT_TENANT
     check_csrf(request, found)
-    tenant = await call(get_store(request).tenant_for_token, found.secret)
+    tenant = await token_tenant(request, found.secret)
     if tenant is None:
         raise AuthError("invalid or revoked token")
     return tenant

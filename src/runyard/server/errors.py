@@ -20,6 +20,7 @@ from runyard.errors import (
     NotFoundError,
     PayloadTooLargeError,
     RunyardError,
+    StoreError,
 )
 from runyard.server.responses import JSONResponse
 
@@ -80,6 +81,16 @@ def error_response(request: Request, status: int, message: str, extra: Any = Non
     return JSONResponse(shape(status, message, extra), status_code=status, headers=headers)
 
 
+def _public_message(request: Request, exc: RunyardError) -> str:
+    """The error text for the caller: store failures name files, so with tokens required they are logged only."""
+    if isinstance(exc, StoreError) and request.app.state.settings.auth_required:
+        log.error("store error on %s %s: %s", request.method, request.url.path, exc)
+        if status_for(exc) == 507:
+            return "the server has no room to store this (details in the server log)"
+        return "the server could not store or read this (details in the server log)"
+    return str(exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every failure onto a dialect-shaped 4xx/5xx, never a bare traceback."""
 
@@ -89,7 +100,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if status == 500:
             log.error("store failure on %s %s: %s", request.method, request.url.path, exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return error_response(request, status, str(exc), headers=headers)
+        return error_response(request, status, _public_message(request, exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

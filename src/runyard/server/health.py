@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,16 +12,21 @@ from runyard.server.responses import JSONResponse
 from runyard.store.sqlite.schema import SCHEMA_VERSION
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("runyard.server")
 
 
-def _store_health(store: Any, data_dir: str) -> dict[str, Any]:
+def _store_health(store: Any, data_dir: str | None) -> dict[str, Any]:
+    """`data_dir` None: tokens are required, so neither the path nor error texts (which name it) show."""
+    where = {"data_dir": data_dir} if data_dir is not None else {}
     try:
         seq = store.last_change_seq()
     except Exception as exc:  # health must answer, whatever broke
-        return {"healthy": False, "details": {"status": "error", "error": str(exc), "data_dir": data_dir}}
+        log.error("store health check failed: %s", exc)
+        error = str(exc) if data_dir is not None else "store unavailable (details in the server log)"
+        return {"healthy": False, "details": {"status": "error", "error": error, **where}}
     return {
         "healthy": True,
-        "details": {"status": "connected", "backend": "sqlite", "data_dir": data_dir,
+        "details": {"status": "connected", "backend": "sqlite", **where,
                     "schema_version": SCHEMA_VERSION, "last_change": seq},
     }
 
@@ -28,7 +34,10 @@ def _store_health(store: Any, data_dir: str) -> dict[str, Any]:
 @router.get("/health", summary="Health of the store and of every plugin")
 async def health(request: Request, store: StoreDep) -> JSONResponse:
     """One entry per component; 503 when any is unhealthy."""
-    report = {"store": await call(_store_health, store, str(request.app.state.settings.data_dir))}
+    settings = request.app.state.settings
+    # Open to anyone: with tokens required it must not tell where the data lives.
+    data_dir = None if settings.auth_required else str(settings.data_dir)
+    report = {"store": await call(_store_health, store, data_dir)}
     for name, probe in request.app.state.health_probes.items():
         report[name] = await call(probe)
     healthy = all(entry["healthy"] for entry in report.values())

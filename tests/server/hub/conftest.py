@@ -14,11 +14,12 @@ from runyard.server import create_app
 from runyard.settings import Settings
 from runyard.store import Store
 from tests.hub.toy import TOY_REF
+from tests.server.conftest import TEST_HOSTS
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", hub_types=(TOY_REF,), hub_stop_grace_s=2.0, hub_wait_s=60.0)
+    return Settings(data_dir=tmp_path / "data", allowed_hosts=TEST_HOSTS, hub_types=(TOY_REF,), hub_stop_grace_s=2.0, hub_wait_s=60.0)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from runyard.settings import Settings
 from runyard.store import Store
 from tests.hub.conftest import rows
 from tests.hub.toy import NEEDS_MISSING_REF
+from tests.server.conftest import TEST_HOSTS
 from tests.server.hub.conftest import restarted
 
 pytestmark = pytest.mark.anyio
@@ -200,7 +201,7 @@ async def test_hub_can_be_switched_off(settings: Settings, store: Store) -> None
 
 
 async def test_type_with_a_missing_dependency_answers_501(tmp_path: Path, store: Store) -> None:
-    settings = Settings(data_dir=tmp_path / "data", hub_types=(NEEDS_MISSING_REF,))
+    settings = Settings(data_dir=tmp_path / "data", allowed_hosts=TEST_HOSTS, hub_types=(NEEDS_MISSING_REF,))
     app = create_app(settings, store=store)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://runyard.test") as http:
         response = await http.post("/create_experiment/e/needy", json=CONFIG)

@@ -14,7 +14,9 @@ import pytest
 from fastapi import FastAPI
 
 from runyard.server.jupyter import JupyterManager, launch
+from runyard.settings import Settings
 from runyard.store import DEFAULT_TENANT, MetricColumns, Run, Store
+from tests.server.conftest import TEST_HOSTS
 
 FAKE = Path(__file__).with_name("fake_jupyter.py")
 
@@ -55,6 +57,12 @@ def stray_children() -> list[psutil.Process]:
         except psutil.NoSuchProcess:
             continue
     return found
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Spawning is off unless enabled explicitly (test_default_off.py): these tests enable it."""
+    return Settings(data_dir=tmp_path / "data", allowed_hosts=TEST_HOSTS, jupyter_enabled=True)
 
 
 @pytest.fixture

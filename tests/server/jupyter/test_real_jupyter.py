@@ -82,7 +82,7 @@ def test_a_killed_runyard_leaves_no_jupyter_behind(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     with open_store(data_dir) as store:
         uid = make_run(store).uid
-    server = LiveServer(data_dir).start()
+    server = LiveServer(data_dir, extra=["--jupyter"]).start()
     pid = 0
     try:
         response = httpx.post(f"{server.url}/api/jupyter/spawn", json={"run": uid}, timeout=90,

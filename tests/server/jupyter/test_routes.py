@@ -208,7 +208,7 @@ async def test_tenants_see_and_stop_only_their_own(settings: Settings, store: St
 
 async def test_off_by_default_when_tokens_are_required(settings: Settings, store: Store,
                                                        run: Run) -> None:
-    app = auth_app(settings, store)
+    app = auth_app(settings.with_changes(jupyter_enabled=False), store)
     headers = {"Authorization": f"Bearer {store.create_token('default')[1]}"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         response = await http.post(SPAWN, json={"run": run.uid}, headers=headers)

@@ -64,8 +64,12 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any],
 
 @pytest.fixture(scope="module")
 def browser_context_args() -> dict[str, Any]:
-    """A wide viewport, so charts sit side by side as on a desktop."""
-    return {"viewport": {"width": 1400, "height": 1000}}
+    """A wide viewport, so charts sit side by side as on a desktop.
+
+    `bypass_csp`: Playwright's `wait_for_function` polls its string predicate through eval,
+    which the pages' CSP rightly forbids; test_csp_browser.py loads the pages under the CSP.
+    """
+    return {"viewport": {"width": 1400, "height": 1000}, "bypass_csp": True}
 
 
 # pytest-playwright keeps one Playwright for the whole session, and its sync API leaves an

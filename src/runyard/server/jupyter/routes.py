@@ -91,8 +91,8 @@ async def spawn(body: SpawnRequest, response: Response, store: StoreDep, setting
     """
     if not settings.jupyter_allowed:
         raise HTTPException(403, "spawning Jupyter is off on this server: a notebook runs code as "
-                                 "the server's user, so with tokens required it needs "
-                                 "RUNYARD_JUPYTER=1 (Settings.jupyter_enabled)")
+                                 "the server's user, so it must be enabled explicitly: "
+                                 "`runyard serve --jupyter` or RUNYARD_JUPYTER=1 (Settings.jupyter_enabled)")
     missing = launch.missing_modules()
     if missing:
         raise HTTPException(501, f"Jupyter is not installed: {launch.INSTALL_HINT} "

@@ -33,7 +33,8 @@ def _detail(store: Store, experiment_id: int, tenant: str, logdir: str) -> dict[
 async def get_experiment(experiment_id: ExperimentId, store: StoreDep, settings: SettingsDep,
                          tenant: TenantDep) -> JSONResponse:
     """The run's fields, its config and the machine it ran on (CPU, GPUs, OS, Python, command)."""
-    return JSONResponse(await call(_detail, store, experiment_id, tenant, str(settings.data_dir)))
+    logdir = "" if settings.auth_required else str(settings.data_dir)  # no server paths under auth
+    return JSONResponse(await call(_detail, store, experiment_id, tenant, logdir))
 
 
 def _charts(store: Store, project: Project, run: Run, summaries: dict[str, MetricSummary]) -> dict[str, Any]:

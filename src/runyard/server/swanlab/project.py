@@ -22,7 +22,9 @@ def _project(store: Store, settings: Settings, requested: str | None, tenant: st
     summaries = store.metric_summaries([run.id for run in runs]) if runs else {}
     experiments = [shapes.experiment_entry(run, shapes.update_time(run, summaries.get(run.id, {}))) for run in runs]
     charts = len({key for per_run in summaries.values() for key in per_run})
-    return shapes.envelope(shapes.project_json(project, experiments, charts, str(settings.data_dir)))
+    # With tokens required, callers learn nothing of the server's file system.
+    logdir = "" if settings.auth_required else str(settings.data_dir)
+    return shapes.envelope(shapes.project_json(project, experiments, charts, logdir))
 
 
 @router.get("", summary="The project being viewed, with its experiments")
