@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+from runyard import access
 from runyard.hub.errors import HubBusyError
 from runyard.settings import Settings
 
@@ -30,7 +31,7 @@ def check_capacity(experiments: Iterable[_Busy], tenant: str, settings: Settings
     if len(running) >= settings.hub_max_jobs:
         raise HubBusyError(f"{len(running)} hub jobs are running, as many as this server runs at once "
                            f"(hub_max_jobs = {settings.hub_max_jobs}); try again later", RETRY_AFTER_S)
-    mine = sum(1 for exp in running if exp.tenant == tenant)
+    mine = len(access.visible(running, tenant))
     if mine >= settings.hub_max_jobs_per_tenant:
         raise HubBusyError(f"{mine} of your hub jobs are running, as many as one tenant may run at once "
                            f"(hub_max_jobs_per_tenant = {settings.hub_max_jobs_per_tenant}); wait for one to "

@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from runyard.errors import ConflictError, InvalidInputError, NotFoundError, RunyardError
+from runyard import access
+from runyard.errors import ConflictError, InvalidInputError, RunyardError
 from runyard.hub import records
 from runyard.hub.errors import HubTimeoutError, HubUnavailableError, UntrustedModelError
 from runyard.hub.experiment import BUSY, JOB_STATUS, HubExperiment
@@ -94,13 +95,13 @@ class HubManager(JobRunner):
         """The caller's experiment; 404 for unknown names (other tenants' names are unknown)."""
         exp = self.find(tenant, name)
         if exp is None:
-            raise NotFoundError(f"experiment {name!r} not found")
+            raise access.missing(access.Kind.HUB_EXPERIMENT, name)
         return exp
 
     def experiments(self, tenant: str) -> list[HubExperiment]:
         """The tenant's experiments, in creation order."""
         with self._lock:
-            return [exp for exp in self._experiments.values() if exp.tenant == tenant]
+            return access.visible(self._experiments.values(), tenant)
 
     def register(self, tenant: str, name: str, type_name: str, config: dict[str, Any]) -> HubExperiment:
         """Record a new experiment (lock held by the caller); 409 when the tenant has that name."""
@@ -161,7 +162,7 @@ class HubManager(JobRunner):
             self.wait_idle(exp, deadline)
             with self._lock:
                 if self._experiments.get(exp.key) is not exp:
-                    raise NotFoundError(f"experiment {name!r} not found")
+                    raise access.missing(access.Kind.HUB_EXPERIMENT, name)
                 if exp.active is None:
                     self._require_model(exp)
                     self._check_trusted(exp)
@@ -203,7 +204,7 @@ class HubManager(JobRunner):
             self._stop(active)
         with self._lock:
             if self._experiments.get(exp.key) is not exp:
-                raise NotFoundError(f"experiment {name!r} not found")
+                raise access.missing(access.Kind.HUB_EXPERIMENT, name)
             self.store.hub_delete_experiment(name, tenant=tenant)
             del self._experiments[exp.key]
             self.workspace.remove(tenant, name)

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from runyard import access
 from runyard.errors import NotFoundError
 from runyard.hub.errors import UntrustedModelError
 from runyard.store import Run, Store
@@ -43,7 +44,7 @@ def trusted_files(store: Store, run: Run, tenant: str) -> dict[str, str]:
         found = store.hub_get_model(run.id)
     except NotFoundError:
         raise _refuse(run, "no hub job saved a model in it") from None
-    if found.tenant != tenant or MANIFEST not in found.files:
+    if not access.owns(tenant, found) or MANIFEST not in found.files:
         raise _refuse(run, "no hub job of this tenant saved a model in it")
     return dict(found.files)
 

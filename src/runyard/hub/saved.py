@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from runyard import access
 from runyard.errors import ConflictError, InvalidInputError, NotFoundError
 from runyard.hub import provenance
 from runyard.hub.manager import HubManager
@@ -34,7 +35,7 @@ def find_run(manager: HubManager, tenant: str, ref: str) -> Run:
     if run is None and ref.isascii() and ref.isdigit() and len(ref) < 19:
         with contextlib.suppress(NotFoundError):
             run = store.get_run(int(ref))
-    if run is None or store.get_project(run.project_id).tenant != tenant:
+    if run is None or not access.owns(tenant, store.get_project(run.project_id)):
         raise NotFoundError(f"run {ref!r} not found")
     return run
 
@@ -52,7 +53,7 @@ def load(manager: HubManager, tenant: str, name: str, ref: str | None, reserved:
     exp = manager.find(tenant, name)
     if ref is None:
         if exp is None:
-            raise NotFoundError(f"experiment {name!r} not found")
+            raise access.missing(access.Kind.HUB_EXPERIMENT, name)
         uid = exp.state.get("saved_run") or exp.state.get("model_run")
         if not uid:
             raise ConflictError(f"experiment {name!r} has nothing saved to load: train it first")

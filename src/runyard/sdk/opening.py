@@ -12,7 +12,8 @@ from __future__ import annotations
 import socket
 import time
 
-from runyard.errors import ConflictError, ForbiddenError, NotFoundError
+from runyard import access
+from runyard.errors import ConflictError, NotFoundError
 from runyard.sdk.sink import RunHandle, RunSpec
 from runyard.sdk.system_info import process_alive
 from runyard.sdk.system_monitor import PREFIX as MONITOR_PREFIX
@@ -69,8 +70,7 @@ def _existing(store: Store, spec: RunSpec, tenant: str) -> RunHandle | None:
     except NotFoundError:
         return None
     owner = store.get_project(run.project_id)
-    if owner.tenant != tenant:
-        raise ForbiddenError("Tenant access denied")
+    access.require(owner, tenant, access.Kind.RUN)
     if owner.name != spec.project:
         raise ConflictError(f"run uid {spec.uid!r} is taken by a run of project {owner.name!r}")
     return _handle(store, run, owner, resumed=False)
@@ -151,8 +151,7 @@ def _find(store: Store, project_name: str, tenant: str, target: str) -> tuple[Ru
                 f"(and no run with that uid); drop resume= to start a new run"
             ) from None
     owner = store.get_project(run.project_id)
-    if owner.tenant != tenant:
-        raise ForbiddenError("Tenant access denied")
+    access.require(owner, tenant, access.Kind.RUN)
     if project is None or run.project_id != project.id:
         raise ConflictError(f"run {target!r} belongs to another project than {project_name!r}")
     return run, owner

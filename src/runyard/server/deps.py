@@ -14,6 +14,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from runyard import access
 from runyard.errors import AuthError, ForbiddenError
 from runyard.events import ChangeFeed
 from runyard.server.hosts import checked_host
@@ -204,7 +205,5 @@ TenantDep = Annotated[str, Depends(get_tenant)]
 
 
 def check_tenant(project: Project, tenant: str) -> Project:
-    """403 when the project belongs to another tenant."""
-    if project.tenant != tenant:
-        raise ForbiddenError("Tenant access denied")
-    return project
+    """The project when the caller's tenant owns it; the rule lives in `runyard.access`."""
+    return access.require(project, tenant, access.Kind.PROJECT)

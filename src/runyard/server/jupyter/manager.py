@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runyard.errors import NotFoundError
+from runyard import access
 from runyard.server.jupyter import launch
 from runyard.server.jupyter.launch import HOST, JupyterStartError
 from runyard.server.jupyter.notebook import RunTarget
@@ -89,7 +89,7 @@ class JupyterManager:
             if self._closed:
                 raise ShuttingDownError("runyard is shutting down")
             for existing in self._servers.values():
-                if existing.tenant == tenant and existing.run.id == run.id:
+                if access.owns(tenant, existing) and existing.run.id == run.id:
                     if existing.status == "running":
                         return existing, False
                     raise AlreadyStartingError(f"a Jupyter server for run {run.uid} is starting")
@@ -149,15 +149,16 @@ class JupyterManager:
     def servers(self, tenant: str) -> list[JupyterServer]:
         """The tenant's live servers, oldest first."""
         with self._lock:
-            found = [s for s in self._servers.values() if s.tenant == tenant]
+            found = access.visible(self._servers.values(), tenant)
         return sorted(found, key=lambda s: s.started_at)
 
     def stop(self, server_id: str, tenant: str) -> JupyterServer:
         """Stop one of the tenant's servers and its kernels; 404 for any other id."""
         with self._lock:
             server = self._servers.get(server_id)
-            if server is None or server.tenant != tenant:
-                raise NotFoundError(f"no Jupyter server {server_id!r}")
+            if server is None:
+                raise access.missing(access.Kind.JUPYTER_SERVER, server_id)
+            access.require(server, tenant, access.Kind.JUPYTER_SERVER, server_id)
         self._discard(server)
         server.status = "stopped"
         return server

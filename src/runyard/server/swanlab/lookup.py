@@ -9,6 +9,7 @@ it exists.
 
 from __future__ import annotations
 
+from runyard import access
 from runyard.errors import NotFoundError
 from runyard.store import Project, Run, RunQuery, SortKey, Store
 
@@ -50,7 +51,7 @@ def experiment(store: Store, experiment_id: int, tenant: str) -> tuple[Project, 
         project = store.get_project(run.project_id)
     except NotFoundError:
         raise missing from None
-    if project.tenant != tenant or project.lifecycle != "active":
+    if not access.owns(tenant, project) or project.lifecycle != "active":
         raise missing
     return project, run
 

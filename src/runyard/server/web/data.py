@@ -13,7 +13,8 @@ import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response
 
-from runyard.errors import ForbiddenError, InvalidInputError
+from runyard import access
+from runyard.errors import InvalidInputError
 from runyard.server.chart_points import READERS
 from runyard.server.deps import StoreDep, TenantDep, call
 from runyard.server.expman.artifacts import media_type
@@ -46,8 +47,7 @@ def check_runs(store: Store, run_ids: list[int], tenant: str) -> None:
         project_id = store.get_run(run_id).project_id
         if project_id not in tenants:
             tenants[project_id] = store.get_project(project_id).tenant
-        if tenants[project_id] != tenant:
-            raise ForbiddenError("Tenant access denied")
+        access.require_tenant(tenants[project_id], tenant, access.Kind.RUN)
 
 
 def _json(payload: dict[str, Any]) -> Response:
