@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -17,7 +16,8 @@ from runyard.events import ChangeFeed
 from runyard.server import docs, health
 from runyard.server.body_middleware import BodyMiddleware
 from runyard.server.deps import call, check_token_before_body
-from runyard.server.dialects import DIALECTS, RAW_BODY_PREFIXES, include_routers
+from runyard.server.dialect import HealthProbe
+from runyard.server.dialects import DIALECTS, RAW_BODY_PREFIXES
 from runyard.server.errors import install_error_handlers
 from runyard.server.hosts import HostMiddleware, HostRule
 from runyard.server.responses import JSONResponse
@@ -74,10 +74,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = opened
     app.state.feed = ChangeFeed(opened)  # started by the first stream that needs it
-    app.state.dialects = list(DIALECTS)
-    health_probes: dict[str, Callable[[], dict[str, Any]]] = {}
-    shutdown_hooks: list[Callable[[], None]] = []
-    app.state.health_probes = health_probes  # plugins add `name -> probe` (ExperimentHub shape)
+    app.state.dialects = list(DIALECTS)  # error shapes and /docs pages: every dialect, mounted or not
+    health_probes: dict[str, HealthProbe] = {}  # `name -> probe`, one /health entry each
+    shutdown_hooks: list[Callable[[], None]] = []  # blocking, run in order when the server stops
+    app.state.health_probes = health_probes
     app.state.shutdown_hooks = shutdown_hooks
     install_error_handlers(app)
     # Outermost last: security headers on every answer, then the Host check, then bodies.
@@ -95,5 +95,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(docs.router)
     # Mounted before the routers: ExperimentHub's root-level `/{name}/...` routes must not see /static.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    include_routers(app)
+    for dialect in DIALECTS:  # in routing order (see runyard.server.dialects)
+        if dialect.enabled(settings):
+            started = dialect.install(app)
+            health_probes.update(started.probes)
+            if started.shutdown is not None:
+                shutdown_hooks.append(started.shutdown)
     return app

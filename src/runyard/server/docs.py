@@ -14,17 +14,22 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from runyard.errors import NotFoundError
-from runyard.server.errors import Dialect
+from runyard.server.dialect import Dialect
 from runyard.server.responses import JSONResponse
 
 router = APIRouter(include_in_schema=False)
 STATIC = "/static/vendor/swagger-ui"
 
 
+def _documented(request: Request) -> list[Dialect]:
+    """The dialects with a Swagger page of their own (the web pages and Jupyter have none)."""
+    return [dialect for dialect in request.app.state.dialects if dialect.swagger]
+
+
 def _dialect(request: Request, name: str) -> Dialect:
-    for dialect in request.app.state.dialects:
+    for dialect in _documented(request):
         if dialect.name == name:
-            return dialect  # type: ignore[no-any-return]
+            return dialect
     raise NotFoundError(f"no API documentation named {name!r}")
 
 
@@ -48,7 +53,7 @@ async def docs_index(request: Request) -> HTMLResponse:
     items = "".join(
         f'<li><a href="/docs/{html.escape(d.name)}">{html.escape(d.title)}</a>'
         f" <small>({html.escape(', '.join(d.prefixes))})</small><br>{html.escape(d.description)}</li>"
-        for d in request.app.state.dialects
+        for d in _documented(request)
     )
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>runyard API documentation</title>"

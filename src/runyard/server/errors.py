@@ -1,10 +1,9 @@
-"""One error hierarchy, shaped per dialect: each dialect registers a path prefix and a shape."""
+"""One error hierarchy, shaped per dialect: each `Dialect` (server/dialect.py) names its path prefixes and shape."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -32,18 +31,6 @@ ErrorShape = Callable[[int, str, Any], dict[str, Any]]
 def detail_shape(status: int, message: str, extra: Any = None) -> dict[str, Any]:
     """FastAPI's own shape, `{"detail": ...}`: Experiments API v1 and ExperimentHub."""
     return {"detail": extra if extra is not None else message}
-
-
-@dataclass(frozen=True, slots=True)
-class Dialect:
-    """A REST dialect: where it lives, its docs page, and how its errors look."""
-
-    name: str
-    title: str
-    prefixes: tuple[str, ...]
-    tag: str
-    shape: ErrorShape = detail_shape
-    description: str = ""
 
 
 def status_for(exc: RunyardError) -> int:

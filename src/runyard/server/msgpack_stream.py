@@ -19,7 +19,8 @@ from runyard.store import MetricColumns
 Chunk = bytes | memoryview
 
 
-def _map_header(size: int) -> bytes:
+def map_header(size: int) -> bytes:
+    """The msgpack header of a map of `size` entries (the entries follow it)."""
     if size < 16:
         return bytes([0x80 | size])
     if size < 1 << 16:
@@ -27,22 +28,23 @@ def _map_header(size: int) -> bytes:
     return b"\xdf" + size.to_bytes(4, "big")
 
 
-def _bin(array: np.ndarray, dtype: str) -> list[Chunk]:
+def bin_chunks(array: np.ndarray, dtype: str) -> list[Chunk]:
+    """An array as one msgpack `bin 32`: its header, then the array's own memory (no copy)."""
     data = np.ascontiguousarray(array, dtype=dtype)
     return [b"\xc6" + data.nbytes.to_bytes(4, "big"), data.data.cast("B")]
 
 
 def series_chunks(fields: Mapping[str, Any], series_by_key: Mapping[str, MetricColumns]) -> list[Chunk]:
     """`{**fields, "metrics": {key: {"steps": <i8, "values": <f8, "times": <f8 epoch s}}}` as chunks."""
-    chunks: list[Chunk] = [_map_header(len(fields) + 1)]
+    chunks: list[Chunk] = [map_header(len(fields) + 1)]
     for name, value in fields.items():
         chunks += [ormsgpack.packb(name), ormsgpack.packb(value)]
-    chunks += [ormsgpack.packb("metrics"), _map_header(len(series_by_key))]
+    chunks += [ormsgpack.packb("metrics"), map_header(len(series_by_key))]
     for key, series in series_by_key.items():
-        chunks += [ormsgpack.packb(key), _map_header(3)]
-        chunks += [ormsgpack.packb("steps"), *_bin(series.steps, "<i8")]
-        chunks += [ormsgpack.packb("values"), *_bin(series.values, "<f8")]
-        chunks += [ormsgpack.packb("times"), *_bin(series.times, "<f8")]
+        chunks += [ormsgpack.packb(key), map_header(3)]
+        chunks += [ormsgpack.packb("steps"), *bin_chunks(series.steps, "<i8")]
+        chunks += [ormsgpack.packb("values"), *bin_chunks(series.values, "<f8")]
+        chunks += [ormsgpack.packb("times"), *bin_chunks(series.times, "<f8")]
     return chunks
 
 

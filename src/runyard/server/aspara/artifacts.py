@@ -21,7 +21,7 @@ from fastapi import APIRouter
 from starlette.responses import StreamingResponse
 
 from runyard.server.aspara import PREFIX, TAG, lookup
-from runyard.server.aspara.names import ProjectName, RunName
+from runyard.server.aspara.path_params import ProjectName, RunName
 from runyard.server.deps import StoreDep, TenantDep, call
 from runyard.store import Store
 

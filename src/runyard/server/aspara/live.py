@@ -27,7 +27,7 @@ from runyard.events import (
 from runyard.events.sse import Renderer
 from runyard.server.aspara import PREFIX, TAG, lookup
 from runyard.server.aspara.metrics import MAX_RUNS, split_names
-from runyard.server.aspara.names import ProjectName, RunName
+from runyard.server.aspara.path_params import ProjectName, RunName
 from runyard.server.aspara.shapes import status_fields
 from runyard.server.deps import FeedDep, StoreDep, TenantDep, call
 from runyard.server.params import AfterEvent

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from runyard.errors import InvalidInputError
 from runyard.server.aspara import PREFIX, TAG, lookup
-from runyard.server.aspara.names import ProjectName, RunName
+from runyard.server.aspara.path_params import ProjectName, RunName
 from runyard.server.aspara.series import (
     MAX_POINTS_LIMIT,
     Selection,

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from runyard.server.aspara import PREFIX, TAG, lookup, shapes
 from runyard.server.aspara.metadata import MetadataUpdate
-from runyard.server.aspara.names import ProjectName, RunName
+from runyard.server.aspara.path_params import ProjectName, RunName
 from runyard.server.deps import StoreDep, TenantDep, call
 from runyard.server.responses import JSONResponse
 from runyard.store import RunQuery, SortKey, Store

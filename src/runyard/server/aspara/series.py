@@ -23,8 +23,8 @@ from runyard.errors import PayloadTooLargeError
 from runyard.server.chart_points import READERS, bucket_points
 from runyard.server.msgpack_stream import (  # the v1 history's zero-copy framing, reused
     Chunk,
-    _bin,
-    _map_header,
+    bin_chunks,
+    map_header,
     msgpack_response,
 )
 from runyard.server.series_encoding import MEDIA_TYPES, series_json
@@ -109,13 +109,13 @@ def _nest(tree: Mapping[str, Any], leaf: Any) -> Any:
 def _binary_chunks(value: Any) -> list[Chunk]:
     """msgpack of nested maps whose leaves may be numpy arrays, sent as raw `bin` without copying."""
     if isinstance(value, Mapping):
-        chunks: list[Chunk] = [_map_header(len(value))]
+        chunks: list[Chunk] = [map_header(len(value))]
         for name, item in value.items():
             chunks.append(ormsgpack.packb(name))
             chunks += _binary_chunks(item)
         return chunks
     if isinstance(value, np.ndarray):
-        return _bin(value, "<i8" if value.dtype.kind in "iu" else "<f8")
+        return bin_chunks(value, "<i8" if value.dtype.kind in "iu" else "<f8")
     return [ormsgpack.packb(value)]
 
 

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
 
+from runyard.server.dialect import NOTHING_STARTED, Dialect, Installed, error_message_shape
+
 PREFIX = "/api/experiments"
+TAG = "expman"
 
 
-def error_shape(status: int, message: str, extra: Any = None) -> dict[str, Any]:
-    """expman-rs (Axum) error shape: `{"error": message}`."""
-    return {"error": message}
-
-
-def install(app: FastAPI) -> None:
+def install(app: FastAPI) -> Installed:
     """Mount the expman routes and keep percent-encoded names (`a%2Fb`) in one path segment."""
     from runyard.server.expman import artifacts, live, routes
-    from runyard.server.expman.names import RawPathMiddleware
+    from runyard.server.raw_paths import RawPathMiddleware
 
     app.add_middleware(RawPathMiddleware, prefix=PREFIX)
     for router in (routes.router, artifacts.router, live.router):
         app.include_router(router)
+    return NOTHING_STARTED
+
+
+DIALECT = Dialect(
+    name="expman",
+    title="expman API",
+    prefixes=(PREFIX,),
+    tag=TAG,
+    install=install,
+    doc_page="docs/api-expman.md",
+    shape=error_message_shape,  # expman-rs (Axum): {"error": message}
+    description="expman-rs's REST API: experiments and runs by name, metrics (JSON rows or Parquet), "
+                "artifacts, live SSE. Errors: {\"error\": message}.",
+)

@@ -9,7 +9,6 @@ included (400).
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
@@ -18,8 +17,10 @@ from fastapi.responses import FileResponse
 
 from runyard.errors import InvalidInputError
 from runyard.server.deps import StoreDep, TenantDep, call
+from runyard.server.downloads import media_type
 from runyard.server.expman import PREFIX, lookup, shapes
-from runyard.server.expman.names import ExperimentName, RunName, decode
+from runyard.server.expman.path_params import ExperimentName, RunName
+from runyard.server.raw_paths import decode
 from runyard.server.responses import JSONResponse
 from runyard.store import Store
 
@@ -50,12 +51,6 @@ async def list_artifacts(request: Request, experiment: ExperimentName, run: RunN
 def _file(store: Store, experiment: str, name: str, path: str, tenant: str) -> FilePath:
     _project, run = lookup.run(store, experiment, name, tenant)
     return store.artifact_file(run.id, path)
-
-
-def media_type(path: str) -> str:
-    """Content type from the file name; unknown types download as bytes."""
-    guessed, _encoding = mimetypes.guess_type(path, strict=False)
-    return guessed or "application/octet-stream"
 
 
 @router.get("/{experiment}/runs/{run}/artifacts/{path:path}", summary="Download an artifact file",

@@ -16,7 +16,7 @@ from runyard.events import RunEvent, follow_run, json_data, parse_last_event_id,
 from runyard.events.sse import Renderer
 from runyard.server.deps import FeedDep, StoreDep, TenantDep, call
 from runyard.server.expman import PREFIX, lookup
-from runyard.server.expman.names import ExperimentName, RunName
+from runyard.server.expman.path_params import ExperimentName, RunName
 from runyard.server.expman.shapes import iso
 from runyard.server.params import AfterEvent
 from runyard.server.series_encoding import series_json

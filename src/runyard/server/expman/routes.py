@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from runyard.errors import InvalidInputError, NotFoundError, PayloadTooLargeError
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
 from runyard.server.expman import PREFIX, lookup, shapes, wide
-from runyard.server.expman.names import ExperimentName, RunName
+from runyard.server.expman.path_params import ExperimentName, RunName
 from runyard.server.params import Offset, StepMax, StepMin
 from runyard.server.responses import JSONResponse
 from runyard.server.series_encoding import MEDIA_TYPES, frame_bytes, long_frame, series_json

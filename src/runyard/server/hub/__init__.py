@@ -11,12 +11,13 @@ from runyard.hub.manager import HubManager, TypeMap
 from runyard.hub.queues import open_queue
 from runyard.hub.views import mlops_health
 from runyard.hub.worker import load_type
-from runyard.server.errors import error_response
+from runyard.server.dialect import Dialect, Installed
+from runyard.server.errors import detail_shape, error_response
 from runyard.server.hub.routes import router
 from runyard.server.responses import JSONResponse
 from runyard.settings import Settings
 
-__all__ = ["install", "load_types"]
+__all__ = ["DIALECT", "install", "load_types"]
 log = logging.getLogger("runyard.hub")
 _STATUS: dict[type[Exception], int] = {DatastreamError: 503, HubTimeoutError: 504, HubUnavailableError: 501,
                                        HubBusyError: 429}
@@ -36,22 +37,42 @@ def load_types(settings: Settings) -> TypeMap:
     return found
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI) -> Installed:
     """The hub's routes (last: they live at the root), its manager, /health entries and shutdown hook."""
     settings: Settings = app.state.settings
     queue = open_queue(settings.datastream_url, app.state.store)
     manager = HubManager(settings, app.state.store, queue, lambda: load_types(settings))
     manager.recover()
     app.state.hub = manager
-    app.state.health_probes["mlops"] = lambda: mlops_health(manager)
-    app.state.health_probes["datastream"] = queue.health
-    app.state.shutdown_hooks.append(manager.stop_all)
     for exc_type in _STATUS:
         app.add_exception_handler(exc_type, _hub_error)
     app.include_router(router)
+    return Installed(probes={"mlops": lambda: mlops_health(manager), "datastream": queue.health},
+                     shutdown=manager.stop_all)
+
+
+def hub_enabled(settings: Settings) -> bool:
+    """Whether this server mounts ExperimentHub (`hub_enabled`; `RUNYARD_HUB=0` turns it off)."""
+    return settings.hub_enabled
 
 
 async def _hub_error(request: Request, exc: Exception) -> JSONResponse:
     status = next(code for kind, code in _STATUS.items() if isinstance(exc, kind))
     headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, HubBusyError) else None
     return error_response(request, status, str(exc), headers=headers)
+
+
+DIALECT = Dialect(
+    name="hub",
+    title="ExperimentHub API",
+    # Its routes live at the root (`/{name}/train`, ...): errors there fall back to {"detail": ...}.
+    prefixes=("/available_experiments", "/create_experiment", "/experiments", "/flush"),
+    tag="experimenthub",
+    install=install,
+    doc_page="docs/hub.md",
+    shape=detail_shape,
+    description="ExperimentHub: experiments of registered types trained in worker processes, each "
+                "training and prediction a runyard run; data from RabbitMQ or the embedded queue; "
+                "Plotly figures. Errors: {\"detail\": ...}.",
+    enabled=hub_enabled,
+)

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from runyard.server.dialect import Dialect, Installed, error_message_shape
 from runyard.server.jupyter.manager import JupyterManager, JupyterServer
-from runyard.server.jupyter.routes import router
 
-__all__ = ["JupyterManager", "JupyterServer", "install"]
+__all__ = ["DIALECT", "JupyterManager", "JupyterServer", "install"]
 
 
-def install(app: FastAPI) -> None:
-    """Add the `/api/jupyter` routes, a manager, its /health entry and its shutdown hook."""
+def install(app: FastAPI) -> Installed:
+    """Add the `/api/jupyter` routes and a manager (`app.state.jupyter`), its /health entry and shutdown hook."""
+    from runyard.server.jupyter.routes import router
+
     manager = JupyterManager(app.state.settings)
     app.state.jupyter = manager
-    app.state.health_probes["jupyter"] = manager.health
-    app.state.shutdown_hooks.append(manager.stop_all)
     app.include_router(router)
+    return Installed(probes={"jupyter": manager.health}, shutdown=manager.stop_all)
+
+
+DIALECT = Dialect(
+    name="jupyter",
+    title="Jupyter notebooks",
+    prefixes=("/api/jupyter",),
+    tag="expman",  # expman's Jupyter routes: documented on expman's Swagger page
+    install=install,
+    doc_page="docs/jupyter.md",
+    shape=error_message_shape,  # as expman: {"error": message}
+    description="A token-protected Jupyter notebook per run, spawned on demand (off unless --jupyter).",
+    swagger=False,
+)

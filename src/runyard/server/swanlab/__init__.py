@@ -7,7 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-PREFIXES = ("/api/v1/project", "/api/v1/experiment")
+from runyard.server.dialect import NOTHING_STARTED, Dialect, Installed
+
+PREFIXES = ("/api/v1/project", "/api/v1/experiment")  # singular: distinct from v1's /api/v1/experiments
 TAG = "swanlab"
 ERROR_CODE_BASE = 3000  # SwanLab's error codes: 3404 not found, 3422 invalid input, 3500 ...
 
@@ -17,9 +19,23 @@ def error_shape(status: int, message: str, extra: Any = None) -> dict[str, Any]:
     return {"code": ERROR_CODE_BASE + status, "message": message, "data": None}
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI) -> Installed:
     """Mount the SwanLab routes."""
     from runyard.server.swanlab import experiment, project, tags
 
     for router in (project.router, tags.router, experiment.router):
         app.include_router(router)
+    return NOTHING_STARTED
+
+
+DIALECT = Dialect(
+    name="swanlab",
+    title="SwanLab offline dashboard API",
+    prefixes=PREFIXES,
+    tag=TAG,
+    install=install,
+    doc_page="docs/api-swanlab.md",
+    shape=error_shape,
+    description="SwanLab's offline dashboard API: the project, experiments (runs) by integer id, charts, "
+                "metric series, logs, status, summaries; every answer in {\"code\", \"message\", \"data\"}.",
+)

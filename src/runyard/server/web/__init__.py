@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from runyard.server.dialect import NOTHING_STARTED, Dialect, Installed
 
-def install(app: FastAPI) -> None:
+
+def install(app: FastAPI) -> Installed:
     """Mount the pages, `/login` and `/web/api` (before any catch-all root routes)."""
-    from runyard.server.expman.names import RawPathMiddleware
+    from runyard.server.raw_paths import RawPathMiddleware
     from runyard.server.web import data, live, login, pages
 
     # `/projects/team%2Fvision`: a name with '/' stays one path segment.
@@ -17,3 +19,16 @@ def install(app: FastAPI) -> None:
     app.include_router(live.router)
     app.include_router(data.router)
     app.include_router(pages.router)
+    return NOTHING_STARTED
+
+
+DIALECT = Dialect(
+    name="web",
+    title="Web dashboard",
+    prefixes=("/web/api", "/projects", "/login", "/logout"),
+    tag="web",  # its routes are pages and the pages' own reads: not in the OpenAPI document
+    install=install,
+    doc_page="docs/dashboard.md",
+    description="runyard's own dashboard: project and run pages, charts, live updates.",
+    swagger=False,
+)

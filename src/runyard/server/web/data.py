@@ -17,7 +17,7 @@ from runyard import access
 from runyard.errors import InvalidInputError
 from runyard.server.chart_points import READERS
 from runyard.server.deps import StoreDep, TenantDep, call
-from runyard.server.expman.artifacts import media_type
+from runyard.server.downloads import media_type
 from runyard.server.params import INT64_MAX, StepMax, StepMin
 from runyard.server.responses import json_float
 from runyard.server.v1.access import load_project, load_run

@@ -1,4 +1,7 @@
-"""Project and run names as path parameters, each percent-decoded exactly once."""
+"""Aspara's path parameters (`{project}`, `{run}`), each percent-decoded exactly once.
+
+Routing on the encoded path (so `a%2Fb` stays one segment) is `runyard.server.raw_paths`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from runyard.server.expman.names import RunName, decode
+from runyard.server.raw_paths import RunName, decode
 
 __all__ = ["ProjectName", "RunName"]
 

@@ -1,9 +1,9 @@
-"""Experiment and run names are URL path segments: `%2F` inside a name must not split it.
+"""Names as URL path segments: `%2F` inside a name must not split it.
 
-ASGI servers hand routers a percent-decoded `path`, so `/api/experiments/a%2Fb/runs`
-would route as experiment `a` followed by `b/runs`. For expman paths the middleware below
-routes on the raw (still encoded) path instead, and the dependencies decode each
-segment exactly once.
+ASGI servers hand routers a percent-decoded `path`, so `/api/experiments/a%2Fb/runs` would
+route as experiment `a` followed by `b/runs`. Under the prefixes a dialect names (expman,
+Aspara, the web pages) `RawPathMiddleware` routes on the raw (still encoded) path instead,
+and `decode` turns each path parameter back into the name the client meant, exactly once.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from fastapi import Depends, Path, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-RAW_FLAG = "runyard.expman.raw_path"
+RAW_FLAG = "runyard.raw_path"
 
 
 class RawPathMiddleware:
@@ -40,21 +40,12 @@ def decode(request: Request, value: str) -> str:
     return unquote(value, errors="replace") if request.scope.get(RAW_FLAG) else value
 
 
-async def experiment_name(
-    request: Request,
-    experiment: Annotated[str, Path(description="Experiment (project) name; percent-encode `/`, spaces and `%`.")],
-) -> str:
-    """The experiment name of the path."""
-    return decode(request, experiment)
-
-
 async def run_name(
     request: Request,
     run: Annotated[str, Path(description="Run name; percent-encode `/`, spaces and `%`.")],
 ) -> str:
-    """The run name of the path."""
+    """The run name of the path (`{run}`)."""
     return decode(request, run)
 
 
-ExperimentName = Annotated[str, Depends(experiment_name)]
 RunName = Annotated[str, Depends(run_name)]
