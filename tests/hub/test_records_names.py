@@ -9,7 +9,7 @@ import pytest
 
 from runyard.errors import InvalidInputError
 from runyard.hub import records
-from runyard.hub.names import check_name, first_segments
+from runyard.hub.name_rules import check_name, first_segments
 
 
 @pytest.mark.parametrize("orient", ["columns", "split", "table", "records"])

@@ -22,7 +22,7 @@ from runyard.hub import records
 from runyard.hub.errors import HubTimeoutError, HubUnavailableError, UntrustedModelError
 from runyard.hub.experiment import BUSY, JOB_STATUS, HubExperiment
 from runyard.hub.limits import check_capacity, check_rows
-from runyard.hub.names import check_name
+from runyard.hub.name_rules import check_name
 from runyard.hub.queues import DataQueue
 from runyard.hub.running import JobRunner
 from runyard.hub.types.base import ConfigError, ExperimentType

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from runyard.hub.errors import DatastreamError
-from runyard.hub.names import broker_queue
+from runyard.hub.name_rules import broker_queue
 from runyard.store import Store
 
 log = logging.getLogger("runyard.hub")

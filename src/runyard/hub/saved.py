@@ -21,7 +21,7 @@ from runyard import access
 from runyard.errors import ConflictError, InvalidInputError, NotFoundError
 from runyard.hub import provenance
 from runyard.hub.manager import HubManager
-from runyard.hub.names import check_name
+from runyard.hub.name_rules import check_name
 from runyard.hub.worker import TRAIN_DATA
 from runyard.store import Run
 

@@ -11,7 +11,7 @@ from runyard.errors import InvalidInputError, NotFoundError
 from runyard.hub import records
 from runyard.hub.limits import check_rows
 from runyard.hub.manager import HubExperiment, HubManager
-from runyard.hub.names import check_name
+from runyard.hub.name_rules import check_name
 
 
 def available(manager: HubManager) -> dict[str, dict[str, Any]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from runyard.hub.names import tenant_tag
+from runyard.hub.name_rules import tenant_tag
 
 HUB_DIR_NAME = "hub"
 

@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse
 from runyard.errors import InvalidInputError
 from runyard.hub import saved, views
 from runyard.hub.manager import HubManager
-from runyard.hub.names import RESERVED, first_segments
+from runyard.hub.name_rules import RESERVED, first_segments
 from runyard.server.deps import TenantDep, call
 
 router = APIRouter(tags=["experimenthub"])
