@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from runyard.events.feed import ChangeFeed, Subscription
 from runyard.events.model import RunEvent, materialize
-from runyard.events.multi import follow_runs
-from runyard.events.sse import json_data, sse_response
-from runyard.events.stream import Opened, Resync, StreamItem, follow_run, parse_last_event_id
+from runyard.events.multi import follow_run, follow_runs
+from runyard.events.sse import json_data, resume_id, sse_response
+from runyard.events.stream import Opened, Resync, StreamItem, parse_last_event_id
 
 __all__ = [
     "ChangeFeed",
@@ -20,5 +20,6 @@ __all__ = [
     "json_data",
     "materialize",
     "parse_last_event_id",
+    "resume_id",
     "sse_response",
 ]

@@ -1,10 +1,11 @@
-"""Following several runs as one async stream, in change-log order, with exact resume.
+"""Following runs (one or several) as one async stream, in change-log order, with exact resume.
 
 One subscription queue serves all the runs, and the feed offers events in sequence
 order, so the merged stream's ids only ever grow: a client that reconnects with the
 last id it saw gets exactly what it missed, whichever run it belonged to. The order of
-operations is the one of `follow_run`: subscribe, replay after the client's id, then
-hand out live events that the replay did not cover. The stream ends once every
+operations makes resume exact: subscribe first (so nothing committed from now on is
+missed), replay what the change log holds after the client's id, then hand out live
+events that the replay did not cover. The stream ends once every
 followed run has ended (a run resumed later is followed again).
 """
 
@@ -17,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from runyard.errors import NotFoundError
 from runyard.events.feed import ChangeFeed
 from runyard.events.model import RunEvent, materialize
-from runyard.events.stream import Opened, Resync, StreamItem, _next, resume_point
+from runyard.events.stream import Opened, Resync, StreamItem, next_event, resume_point
 from runyard.store import Store
 from runyard.store.models import TERMINAL_STATUSES
 
@@ -86,6 +87,8 @@ async def follow_runs(
     ended = _Ended()
     try:
         now = await run_in_threadpool(store.last_change_seq)
+        # Read with `now`, before the first yield: a status that changes later arrives live.
+        statuses = await run_in_threadpool(_statuses, store, ordered)
         sent = now if last_event_id is None else last_event_id
         yield Opened(sent)
         if last_event_id is not None:
@@ -93,8 +96,9 @@ async def follow_runs(
                 sent = max(sent, event.seq)
                 if ended.note(event):
                     yield event
+            statuses = await run_in_threadpool(_statuses, store, ordered)
         # Runs that had ended before this stream (or its replay) began: say so once each.
-        for run_id, status in (await run_in_threadpool(_statuses, store, ordered)).items():
+        for run_id, status in statuses.items():
             if status is None:
                 ended.status[run_id] = "deleted"
             elif status in TERMINAL_STATUSES and run_id not in ended.status:
@@ -105,7 +109,7 @@ async def follow_runs(
             if subscription.lagging and subscription.queue.empty():
                 yield Resync(sent)
                 return
-            live = await _next(subscription.queue, subscription.lagging_signal)
+            live = await next_event(subscription.queue, subscription.lagging_signal)
             if live is None or live.seq <= sent:
                 continue
             sent = live.seq
@@ -113,3 +117,10 @@ async def follow_runs(
                 yield live
     finally:
         feed.unsubscribe(subscription)
+
+
+def follow_run(
+    store: Store, feed: ChangeFeed, run_id: int, *, last_event_id: int | None = None
+) -> AsyncIterator[StreamItem]:
+    """Events of one run: `follow_runs` of that run alone."""
+    return follow_runs(store, feed, [run_id], last_event_id=last_event_id)

@@ -1,24 +1,15 @@
-"""Following one run as an async stream of events, with resume from a Last-Event-ID.
+"""What a followed stream yields, where it resumes, and waiting for its next live event.
 
-The order of operations makes resume exact: subscribe first (so nothing committed from
-now on is missed), then replay what the change log holds after the client's last id,
-then hand out live events, skipping any the replay already covered.
+`runyard.events.multi` follows runs with these; the SSE layer renders them.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from starlette.concurrency import run_in_threadpool
+from runyard.events.model import RunEvent
 
-from runyard.events.feed import ChangeFeed
-from runyard.events.model import RunEvent, materialize
-from runyard.store import Store
-from runyard.store.models import TERMINAL_STATUSES
-
-REPLAY_BATCH = 500
 # Change sequences are SQLite integers: a client's resume id past this (`after=2**63`) would
 # overflow the replay query after the stream's 200 was sent. Every id from here on means the
 # same thing ("after everything"), so such ids are clamped.
@@ -55,58 +46,7 @@ def resume_point(last_event_id: int | None) -> int | None:
     return None if last_event_id is None else min(max(last_event_id, 0), MAX_SEQ)
 
 
-async def _replay(store: Store, run_id: int, after: int) -> AsyncIterator[RunEvent]:
-    cursor = after
-    while True:
-        changes = await run_in_threadpool(store.changes_since, cursor, limit=REPLAY_BATCH, run_id=run_id)
-        for change in changes:
-            cursor = change.seq
-            event = await run_in_threadpool(materialize, store, change)
-            if event is not None:
-                yield event
-        if len(changes) < REPLAY_BATCH:
-            return
-
-
-async def follow_run(
-    store: Store, feed: ChangeFeed, run_id: int, *, last_event_id: int | None = None
-) -> AsyncIterator[StreamItem]:
-    """Events of a run: replayed after `last_event_id` (when given), then live; ends with the run."""
-    last_event_id = resume_point(last_event_id)
-    subscription = feed.subscribe(run_id)
-    try:
-        now = await run_in_threadpool(store.last_change_seq)
-        run = await run_in_threadpool(store.get_run, run_id)
-        sent = now if last_event_id is None else last_event_id
-        yield Opened(sent)
-        if last_event_id is not None:
-            async for event in _replay(store, run_id, last_event_id):
-                sent = max(sent, event.seq)
-                yield event
-                if event.final:
-                    return
-        if last_event_id is not None:
-            run = await run_in_threadpool(store.get_run, run_id)
-        if run.status in TERMINAL_STATUSES:
-            # Following a run that already ended: say so once, then close.
-            yield RunEvent(max(now, sent), run_id, "status", status=run.status)
-            return
-        while True:
-            if subscription.lagging and subscription.queue.empty():
-                yield Resync(sent)
-                return
-            live = await _next(subscription.queue, subscription.lagging_signal)
-            if live is None or live.seq <= sent:
-                continue
-            sent = live.seq
-            yield live
-            if live.final:
-                return
-    finally:
-        feed.unsubscribe(subscription)
-
-
-async def _next(queue: asyncio.Queue[RunEvent], lagging: asyncio.Event) -> RunEvent | None:
+async def next_event(queue: asyncio.Queue[RunEvent], lagging: asyncio.Event) -> RunEvent | None:
     """The next queued event, or None when the subscriber was just marked lagging."""
     if not queue.empty():
         return queue.get_nowait()

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
+from runyard import jsonenc
 from runyard.hub.provenance import MANIFEST, MODEL_DIR
 
 if TYPE_CHECKING:
@@ -62,8 +61,7 @@ def figure_json(figure: Any) -> bytes:
     """A Plotly figure (dict, or a plotly object) as JSON; numpy and timestamps encoded."""
     if hasattr(figure, "to_plotly_json"):
         figure = figure.to_plotly_json()
-    return orjson.dumps(figure, default=_jsonable,
-                        option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    return jsonenc.dumps(figure, default=_jsonable)
 
 
 def _jsonable(value: Any) -> Any:
@@ -90,7 +88,7 @@ def main(job: Job, stop: Event) -> None:
     threading.Thread(target=_watch_parent, args=(job, stop), name="runyard-hub-parent", daemon=True).start()
     outcome = _run(job, stop)
     tmp = Path(job.result_path + ".tmp")
-    tmp.write_bytes(orjson.dumps(outcome, option=orjson.OPT_SERIALIZE_NUMPY))
+    tmp.write_bytes(jsonenc.dumps(outcome))
     os.replace(tmp, job.result_path)
 
 
@@ -216,7 +214,7 @@ def _save_state(job: Job, run: Run, store: Store, model: ExperimentType, scratch
         saved = store.add_artifact(run.id, path, f"{MODEL_DIR}/{path.relative_to(folder).as_posix()}")
         hashes[saved.path] = saved.sha256
     manifest = {"experiment": job.experiment, "type": job.type_name, "config": job.config, "kind": job.kind}
-    hashes[MANIFEST] = store.add_artifact_bytes(run.id, MANIFEST, orjson.dumps(manifest)).sha256
+    hashes[MANIFEST] = store.add_artifact_bytes(run.id, MANIFEST, jsonenc.dumps(manifest)).sha256
     provenance.record(store, run.id, job.tenant, job.experiment, hashes)
     return _figures(run, store, "plots", job.plots, model.plot)
 

@@ -21,6 +21,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runyard.errors import InvalidInputError, PayloadTooLargeError, RunyardError
+from runyard.jsonenc import json_safe
 from runyard.server.bodies import MSGPACK_TYPES, decode
 from runyard.server.errors import error_response, status_for
 
@@ -70,7 +71,9 @@ class BodyMiddleware:
                 body = await self._read(receive)
                 new_headers, body = self._convert(scope, headers, body, content_type, encoding)
         except RunyardError as exc:
-            await error_response(request, status_for(exc), str(exc), headers=exc.headers or None)(scope, receive, send)
+            status = status_for(exc)
+            extra = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            await error_response(request, status, str(exc), headers=extra)(scope, receive, send)
             return
         if not has_body or upload:
             # Uploads stream: counted as they arrive, stopped (413) at the artifact limit.
@@ -138,7 +141,8 @@ class BodyMiddleware:
             raise InvalidInputError(f"unsupported Content-Encoding {encoding!r}")
         new_type = headers.get("content-type", "application/json")
         if content_type in MSGPACK_TYPES and not self.is_raw_path(scope["path"]):
-            data: Any = _explicit_non_finite(decode(body, content_type))
+            # JSON has no NaN/Inf: carry them as the strings the JSON routes accept.
+            data: Any = json_safe(decode(body, content_type))
             try:
                 body = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
             except TypeError:
@@ -148,18 +152,3 @@ class BodyMiddleware:
                 if k.lower() not in (b"content-length", b"content-encoding", b"content-type")]
         kept += [(b"content-length", str(len(body)).encode()), (b"content-type", new_type.encode())]
         return kept, body
-
-
-def _explicit_non_finite(value: Any) -> Any:
-    """JSON has no NaN/Inf: carry them as the strings the JSON routes accept."""
-    if isinstance(value, float):
-        if value != value:
-            return "NaN"
-        if value in (float("inf"), float("-inf")):
-            return "Infinity" if value > 0 else "-Infinity"
-        return value
-    if isinstance(value, dict):
-        return {key: _explicit_non_finite(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_explicit_non_finite(item) for item in value]
-    return value

@@ -1,4 +1,4 @@
-"""Bounded query parameters shared by every dialect: integers the store can hold, finite times.
+"""Bounded query parameters shared by every dialect: integers the store can hold, step ranges.
 
 SQLite stores 64-bit integers; a larger one (`after=2**63`, `step_min=-2**70`) raised
 OverflowError deep in the store, or broke a live stream after its 200 had been sent. Each
@@ -12,6 +12,8 @@ from typing import Annotated
 
 from fastapi import Query
 
+from runyard.errors import InvalidInputError
+
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
 
@@ -21,3 +23,9 @@ Offset = Annotated[int, Query(ge=0, le=INT64_MAX, description="items to skip")]
 # A change sequence: the `id:` of an SSE event.
 AfterEvent = Annotated[int | None, Query(ge=0, le=INT64_MAX,
                                          description="resume after this event id (like Last-Event-ID)")]
+
+
+def check_step_range(step_min: int | None, step_max: int | None) -> None:
+    """400 when both ends are given and the range is empty."""
+    if step_min is not None and step_max is not None and step_min > step_max:
+        raise InvalidInputError("step_min must not be greater than step_max")

@@ -12,10 +12,8 @@ import io
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from runyard.jsonenc import json_floats
 from runyard.store import Downsampled, MetricColumns
-from runyard.store.models import FloatArray
 
 if TYPE_CHECKING:  # polars costs ~0.15 s to import: only the routes that build frames pay it
     import polars as pl
@@ -27,18 +25,6 @@ MEDIA_TYPES = {
     "arrow": "application/vnd.apache.arrow.stream",
     "parquet": "application/vnd.apache.parquet",
 }
-
-
-def json_floats(values: FloatArray) -> Any:
-    """A numpy array when all finite (orjson writes it fast), else a list with spelled-out specials."""
-    finite = np.isfinite(values)
-    if bool(finite.all()):
-        return values
-    out: list[Any] = values.tolist()
-    for index in np.flatnonzero(~finite).tolist():
-        value = out[index]
-        out[index] = "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
-    return out
 
 
 def series_json(series: MetricColumns, time_scale: float = 1000.0) -> dict[str, Any]:

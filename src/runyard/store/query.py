@@ -48,6 +48,10 @@ class SortKey:
         if self.kind == "attributes" and self.name not in ATTRIBUTES:
             raise InvalidInputError(f"unknown attribute {self.name!r}; use one of {ATTRIBUTES}")
 
+# Latest-started runs first, ties by id (several dialects list runs, or find the newest, this way).
+NEWEST_FIRST = (SortKey("attributes", "start_time", descending=True), SortKey("attributes", "id", descending=True))
+
+
 
 @dataclass(frozen=True, slots=True)
 class RunQuery:

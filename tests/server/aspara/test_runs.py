@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from runyard.errors import NotFoundError
+from runyard.jsonenc import json_safe as clean
 from runyard.server.aspara.runs import run_detail_json
-from runyard.server.aspara.shapes import clean
 from runyard.settings import Settings
 from runyard.store import Store
 from tests.server.aspara.conftest import PROJECT, RUN, Seeded, project_url, run_url

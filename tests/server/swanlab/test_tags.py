@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 import pytest
 
-from runyard.server.swanlab.points import thin
+from runyard.server.chart_points import thin
 from runyard.store import MetricColumns, Store
 from tests.server.swanlab.conftest import STEPS, Seeded, columns, data
 

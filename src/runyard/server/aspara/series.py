@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import orjson
 import ormsgpack
 from starlette.responses import Response
 
-from runyard.errors import PayloadTooLargeError
+from runyard.jsonenc import dumps
+from runyard.server import budget
 from runyard.server.chart_points import READERS, bucket_points
 from runyard.server.msgpack_stream import (  # the v1 history's zero-copy framing, reused
     Chunk,
@@ -31,7 +31,6 @@ from runyard.server.series_encoding import MEDIA_TYPES, series_json
 from runyard.store import MetricColumns, MetricSummary, Run, Store
 
 MAX_POINTS_LIMIT = 1_000_000
-JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 BINARY_ENCODING = {"steps": "<i8", "values": "<f8", "timestamps": "<f8 epoch milliseconds"}
 
 
@@ -57,17 +56,12 @@ def _keys_of(summaries: Mapping[str, MetricSummary], selection: Selection) -> li
     return [key for key in selection.keys if key in summaries]
 
 
-def check_budget(summaries: Mapping[int, Mapping[str, MetricSummary]], selection: Selection, budget: int) -> None:
-    """413 before reading anything when whole series would exceed the per-request point budget."""
-    total = 0
-    for per_run in summaries.values():
-        for key in _keys_of(per_run, selection):
-            count = per_run[key].count
-            total += count if selection.max_points is None else min(count, selection.max_points)
-    if total > budget:
-        raise PayloadTooLargeError(
-            f"{total} points requested, more than {budget} per request: set max_points "
-            "(points per series), ask for fewer metrics, or fewer runs")
+def check_budget(summaries: Mapping[int, Mapping[str, MetricSummary]], selection: Selection, limit: int) -> None:
+    """413 before reading anything when the series (each at most `max_points`) exceed the point budget."""
+    chosen = [per_run[key] for per_run in summaries.values() for key in _keys_of(per_run, selection)]
+    budget.check(chosen, limit, lambda total: f"{total} points requested, more than {limit} per request: set "
+                 "max_points (points per series), ask for fewer metrics, or fewer runs",
+                 max_points=selection.max_points)
 
 
 def read_run(store: Store, run: Run, summaries: Mapping[str, MetricSummary],
@@ -85,10 +79,10 @@ def read_run(store: Store, run: Run, summaries: Mapping[str, MetricSummary],
 
 
 def read_runs(store: Store, runs: Sequence[Run], selection: Selection,
-              budget: int) -> dict[str, dict[str, MetricColumns]]:
+              limit: int) -> dict[str, dict[str, MetricColumns]]:
     """`{key: {run name: series}}` for several runs (blocking), keys sorted, runs in given order."""
     summaries = store.metric_summaries([run.id for run in runs]) if runs else {}
-    check_budget(summaries, selection, budget)
+    check_budget(summaries, selection, limit)
     read = [READERS.submit(read_run, store, run, summaries.get(run.id, {}), selection) for run in runs]
     by_key: dict[str, dict[str, MetricColumns]] = {}
     for run, future in zip(runs, read, strict=True):
@@ -126,7 +120,7 @@ def encode(fields: dict[str, Any], metrics: Mapping[str, Any], fmt: str, arrays:
     """
     if fmt == "json":
         payload = {**fields, "metrics": _nest(metrics, series_json)}
-        return Response(orjson.dumps(payload, option=JSON_OPTIONS), media_type=MEDIA_TYPES["json"])
+        return Response(dumps(payload), media_type=MEDIA_TYPES["json"])
     tree = _nest(metrics, _plain)
     if arrays == "binary":
         return msgpack_response(_binary_chunks({**fields, "encoding": BINARY_ENCODING, "metrics": tree}))

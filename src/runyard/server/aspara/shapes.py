@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from runyard.server.responses import json_float
+from runyard.jsonenc import json_float, json_safe
+from runyard.server.summaries import summary_json as common_summary
+from runyard.server.times import iso
 from runyard.store import Artifact, MetricSummary, Project, Run
 
 # runyard status -> (Aspara status, is_finished, exit_code)
@@ -28,33 +29,15 @@ STATUSES: dict[str, tuple[str, bool, int | None]] = {
 }
 
 
-def iso(seconds: float | None) -> str | None:
-    """Epoch seconds as an ISO 8601 UTC string; None (or a non-finite time) gives None."""
-    if seconds is None or not math.isfinite(seconds):
-        return None
-    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def status_fields(status: str) -> dict[str, Any]:
     """`status`, `is_finished` and `exit_code` of a runyard status, in Aspara's terms."""
     word, finished, code = STATUSES.get(status, ("maybe_failed", True, None))
     return {"status": word, "is_finished": finished, "exit_code": code}
 
 
-def clean(value: Any) -> Any:
-    """A JSON-safe copy: non-finite floats spelled out, at any depth."""
-    if isinstance(value, float):
-        return json_float(value)
-    if isinstance(value, Mapping):
-        return {str(key): clean(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean(item) for item in value]
-    return value
-
-
 def params(run: Run) -> dict[str, Any]:
     """What Aspara calls a run's params: its config, with explicitly logged params on top."""
-    merged: dict[str, Any] = clean({**run.config, **run.params})
+    merged: dict[str, Any] = json_safe({**run.config, **run.params})
     return merged
 
 
@@ -84,15 +67,7 @@ def run_summary(run: Run, summaries: Mapping[str, MetricSummary], artifact_count
 
 def summary_json(summary: MetricSummary) -> dict[str, Any]:
     """Count, min, max, first/last step, last value and its timestamp (ms) of one key."""
-    return {
-        "count": summary.count,
-        "min": json_float(summary.min),
-        "max": json_float(summary.max),
-        "first_step": summary.first_step,
-        "last_step": summary.last_step,
-        "last_value": json_float(summary.last_value),
-        "last_timestamp": summary.last_time * 1000 if math.isfinite(summary.last_time) else None,
-    }
+    return common_summary(summary)
 
 
 def artifact_json(artifact: Artifact) -> dict[str, Any]:
@@ -117,8 +92,8 @@ def run_detail(project: Project, run: Run, summaries: Mapping[str, MetricSummary
         "description": run.description,
         "params": params(run),
         # runyard extras for the run page: the config as logged (params above merge it) and system info.
-        "config": clean(run.config),
-        "system": clean(run.system),
+        "config": json_safe(run.config),
+        "system": json_safe(run.system),
         "latest_metrics": {key: json_float(s.last_value) for key, s in sorted(summaries.items())},
         "metrics": {key: summary_json(s) for key, s in sorted(summaries.items())},
         "artifacts": [artifact_json(artifact) for artifact in artifacts],

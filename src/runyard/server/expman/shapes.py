@@ -8,24 +8,17 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from runyard.server.responses import json_float
+from runyard.jsonenc import json_float
+from runyard.server.summaries import summary_json as common_summary
+from runyard.server.times import iso
 from runyard.store import Artifact, MetricSummary, Project, Run
 
 CONFIG_SUMMARY_ITEMS = 32
 CONFIG_SUMMARY_TEXT = 200
-
-
-def iso(seconds: float | None) -> str | None:
-    """Epoch seconds as an RFC 3339 UTC string; None stays None."""
-    if seconds is None:
-        return None
-    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def experiment_json(project: Project, runs_count: int, last_run_start: float | None) -> dict[str, Any]:
@@ -94,16 +87,8 @@ def run_json(run: Run, experiment: str, metrics: dict[str, Any]) -> dict[str, An
 
 
 def summary_json(summary: MetricSummary) -> dict[str, Any]:
-    """Count, min, max, first/last step, last value and time of one key."""
-    return {
-        "count": summary.count,
-        "min": json_float(summary.min),
-        "max": json_float(summary.max),
-        "first_step": summary.first_step,
-        "last_step": summary.last_step,
-        "last_value": json_float(summary.last_value),
-        "last_time": iso(summary.last_time) if math.isfinite(summary.last_time) else None,
-    }
+    """Count, min, max, first/last step, last value and time (RFC 3339) of one key."""
+    return common_summary(summary, "last_time", iso)
 
 
 def run_detail_json(run: Run, experiment: str, summaries: Mapping[str, MetricSummary]) -> dict[str, Any]:

@@ -14,27 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from runyard.server.series_encoding import json_floats
+from runyard.jsonenc import json_floats
+from runyard.server.chart_points import thin
 from runyard.server.swanlab.times import iso_array
 from runyard.store import MetricColumns
-from runyard.store.models import FloatArray, IntArray
-from runyard.store.series import downsample
+from runyard.store.models import FloatArray
 
 MIN_MAX_POINTS = 10  # below this a min/max/last thinning cannot keep its promise
-
-
-def thin(series: MetricColumns, max_points: int) -> IntArray:
-    """Indices (sorted) of at most `max_points` points keeping each bucket's min, max and last."""
-    n = len(series)
-    if n <= max_points:
-        return np.arange(n, dtype=np.int64)
-    # 3 points per bucket plus the first point of the series stay within max_points.
-    buckets = max(1, (max_points - 1) // 3)
-    down = downsample("", series, buckets)
-    picked_steps = np.concatenate([down.min_step, down.max_step, down.last_step, series.steps[:1]])
-    # Steps of a stored series are unique and sorted, so a step maps back to one index.
-    index: IntArray = np.unique(np.searchsorted(series.steps, picked_steps)).astype(np.int64)
-    return index
 
 
 def _bound(values: FloatArray, pick_max: bool) -> float | None:

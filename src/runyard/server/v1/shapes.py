@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runyard.errors import InvalidInputError
-from runyard.server.responses import json_float
+from runyard.jsonenc import json_float
 from runyard.store import MetricSummary, Project, Run
 from runyard.store.validate import check_tags
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from runyard.jsonenc import json_floats
 from runyard.server.chart_points import bucket_points
-from runyard.server.series_encoding import json_floats
 from runyard.store import MetricColumns, Store
 from runyard.store.models import FloatArray
 from runyard.store.series import downsample
