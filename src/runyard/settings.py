@@ -31,7 +31,11 @@ def split_hosts(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything the server reads; nothing is taken from the environment behind its back."""
+    """Everything the server reads; nothing is taken from the environment behind its back.
+
+    Each field, with its CLI option and `RUNYARD_*` variable, is one row of
+    docs/configuration.md (tests/test_docs.py fails on a field missing there).
+    """
 
     data_dir: Path = field(default_factory=lambda: resolve_data_dir(None))
     host: str = "127.0.0.1"
@@ -40,7 +44,7 @@ class Settings:
     # Host names (beyond the bind address and localhost) this server answers to; a leading
     # dot allows subdomains; "*" allows any (unsafe: DNS rebinding, see docs/configuration.md).
     allowed_hosts: tuple[str, ...] = ()
-    demo: bool = False
+    demo: bool = False  # `serve --demo`: the demo project and a live run that stops with the server
     max_body_bytes: int = 64 * MIB
     max_artifact_bytes: int = 2048 * MIB
     max_batch_metrics: int = 10_000
