@@ -219,7 +219,7 @@ def test_default_dir_comes_from_env(sample: Sample, monkeypatch: pytest.MonkeyPa
 def test_missing_dir_and_url(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no runyard data dir"):
         Api(tmp_path / "missing")
-    with pytest.raises(RunyardError, match="remote read arrives with the runyard server") as info:
+    with pytest.raises(RunyardError, match="reads a local data dir only") as info:
         Api("http://localhost:8080")
     assert isinstance(info.value, NotImplementedError)
     assert not (tmp_path / "missing").exists()

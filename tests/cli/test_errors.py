@@ -97,11 +97,13 @@ def test_disk_full_during_export(cli: Invoke, tmp_path: Path, monkeypatch: pytes
 
 
 def test_disk_full_in_store(cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from runyard.store.sqlite.store import SQLiteStore
+    # SQLite's own error, raised inside the store's write transaction: the store converts it,
+    # so the CLI knows no backend's exceptions.
+    from runyard.store.sqlite.db import Database
 
     def full(*_args: object, **_kw: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(SQLiteStore, "append_metrics", full)
+    monkeypatch.setattr(Database, "_begin", full)
     line = assert_one_line_error(cli("demo", "--live-minutes", "0", dir=tmp_path / "demo"))
     assert "disk full" in line

@@ -22,6 +22,15 @@ async def test_health(client: httpx.AsyncClient) -> None:
     assert body["store"]["healthy"] is True and body["store"]["details"]["backend"] == "sqlite"
 
 
+async def test_health_store_entry_is_described_by_the_store(client: httpx.AsyncClient, store: Store) -> None:
+    details = (await client.get("/health")).json()["store"]["details"]
+    # The same JSON as ever, key order included; the backend's name and schema come from the store.
+    assert list(details) == ["status", "backend", "data_dir", "schema_version", "last_change"]
+    info = store.describe()
+    assert (details["backend"], details["schema_version"]) == (info.backend, info.schema_version)
+    assert details["status"] == "connected" and details["last_change"] == store.last_change_seq()
+
+
 async def test_docs_pages(client: httpx.AsyncClient) -> None:
     index = await client.get("/docs")
     assert index.status_code == 200 and "/docs/v1" in index.text

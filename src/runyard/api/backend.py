@@ -1,4 +1,4 @@
-"""Where the read API gets its data: a local data dir now, a server URL later."""
+"""Where the read API gets its data: a local data dir (reading over HTTP is not implemented)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from runyard.store import Store, open_store
 
 
 class RemoteNotSupportedError(RunyardError, NotImplementedError):
-    """Reading from a runyard server URL is not available yet."""
+    """`runyard.Api` was given a server URL: it reads local data dirs only (501)."""
+
+    status = 501
 
 
 def is_url(target: str | os.PathLike[str] | None) -> bool:
@@ -20,15 +22,11 @@ def is_url(target: str | os.PathLike[str] | None) -> bool:
 
 
 def open_backend(target: str | os.PathLike[str] | None) -> tuple[Store, str]:
-    """Open the store behind `target`; returns it with a human-readable location.
-
-    A remote backend is meant to be a `Store` that speaks HTTP, so `Api` needs no change
-    when it arrives.
-    """
+    """Open the store behind `target`; returns it with a human-readable location."""
     if is_url(target):
         raise RemoteNotSupportedError(
-            f"cannot read from {target}: remote read arrives with the runyard server; "
-            "pass a local data dir for now"
+            f"cannot read from {target}: runyard.Api reads a local data dir only (reading from a "
+            "server over HTTP is not implemented); pass the data dir's path, or set RUNYARD_DIR"
         )
     data_dir = resolve_data_dir(target)
     return open_local(data_dir), str(data_dir)

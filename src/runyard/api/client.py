@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -162,7 +161,7 @@ class Api:
         """Mark running runs whose process is gone as crashed; returns their ids."""
         try:
             return self._store.mark_stale_runs_crashed(stale_after_s=STALE_AFTER_S)
-        except (StoreError, OSError, sqlite3.Error):
+        except (StoreError, OSError):
             # Reading must still work from a read-only or full data dir.
             return []
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import errno
-import sqlite3
 
 import typer
 
-from runyard.errors import RunyardError, SchemaTooNewError
+from runyard.errors import RunyardError
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -26,17 +25,12 @@ def describe(exc: BaseException) -> tuple[str, int] | None:
         return message, code
     if isinstance(exc, typer.Abort):
         return "aborted", EXIT_ERROR
-    if isinstance(exc, SchemaTooNewError):
-        return f"{exc} (upgrade runyard to read this data dir)", EXIT_ERROR
     if isinstance(exc, RunyardError):
-        return str(exc) or type(exc).__name__, EXIT_ERROR
+        # The class decides the exit code and any hint; the store turns its backend's errors into these.
+        message = str(exc) or type(exc).__name__
+        return (f"{message} ({exc.hint})" if exc.hint else message), exc.exit_code
     if isinstance(exc, OSError):
         return _os_message(exc), EXIT_ERROR
-    if isinstance(exc, sqlite3.Error):
-        text = str(exc)
-        if "full" in text:
-            return f"disk full: {text}", EXIT_ERROR
-        return f"database error: {text}", EXIT_ERROR
     return None
 
 

@@ -20,24 +20,17 @@ from typing import Any
 import httpx
 import orjson
 
-from runyard.errors import (
-    AuthError,
-    ConflictError,
-    ForbiddenError,
-    InvalidInputError,
-    NotFoundError,
-    PayloadTooLargeError,
-    RunyardError,
-)
+from runyard.errors import InvalidInputError, RunyardError, by_status
 from runyard.sdk.wire import OCTETS, Request
 
 BLOCK = 1 << 20
 RETRY_STATUSES = frozenset({408, 429})
 SERVER_WIDE = frozenset({429, 502, 503, 504})  # overload or a proxy without its server: any request fails
 UNREACHABLE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# A refusal raises the class that takes its status (runyard.errors); 422 is FastAPI's bad input.
 REFUSALS: dict[int, type[RunyardError]] = {
-    400: InvalidInputError, 401: AuthError, 403: ForbiddenError, 404: NotFoundError,
-    409: ConflictError, 413: PayloadTooLargeError, 422: InvalidInputError,
+    **{status: cls for status, cls in by_status().items() if 400 <= status < 500 and status not in RETRY_STATUSES},
+    422: InvalidInputError,
 }
 
 

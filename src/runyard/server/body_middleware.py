@@ -71,9 +71,7 @@ class BodyMiddleware:
                 body = await self._read(receive)
                 new_headers, body = self._convert(scope, headers, body, content_type, encoding)
         except RunyardError as exc:
-            status = status_for(exc)
-            extra = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            await error_response(request, status, str(exc), headers=extra)(scope, receive, send)
+            await error_response(request, status_for(exc), str(exc), headers=exc.headers or None)(scope, receive, send)
             return
         if not has_body or upload:
             # Uploads stream: counted as they arrive, stopped (413) at the artifact limit.

@@ -10,17 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from runyard.errors import (
-    AuthError,
-    ConflictError,
-    ForbiddenError,
-    InsufficientStorageError,
-    InvalidInputError,
-    NotFoundError,
-    PayloadTooLargeError,
-    RunyardError,
-    StoreError,
-)
+from runyard.errors import RunyardError, StoreError
 from runyard.server.responses import JSONResponse
 
 log = logging.getLogger("runyard.server")
@@ -34,22 +24,8 @@ def detail_shape(status: int, message: str, extra: Any = None) -> dict[str, Any]
 
 
 def status_for(exc: RunyardError) -> int:
-    """HTTP status of a runyard error."""
-    if isinstance(exc, PayloadTooLargeError):
-        return 413
-    if isinstance(exc, NotFoundError):
-        return 404
-    if isinstance(exc, ConflictError):
-        return 409
-    if isinstance(exc, InvalidInputError):
-        return 400
-    if isinstance(exc, AuthError):
-        return 401
-    if isinstance(exc, ForbiddenError):
-        return 403
-    if isinstance(exc, InsufficientStorageError):
-        return 507
-    return 500
+    """HTTP status of a runyard error: decided by its class (`RunyardError.status`)."""
+    return exc.status
 
 
 def _shape_for(app: FastAPI, path: str) -> ErrorShape:
@@ -86,8 +62,7 @@ def install_error_handlers(app: FastAPI) -> None:
         status = status_for(exc)
         if status == 500:
             log.error("store failure on %s %s: %s", request.method, request.url.path, exc)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return error_response(request, status, _public_message(request, exc), headers=headers)
+        return error_response(request, status, _public_message(request, exc), headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

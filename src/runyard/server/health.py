@@ -9,25 +9,26 @@ from fastapi import APIRouter, Request
 
 from runyard.server.deps import StoreDep, call
 from runyard.server.responses import JSONResponse
-from runyard.store.sqlite.schema import SCHEMA_VERSION
+from runyard.store import Store
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("runyard.server")
 
 
-def _store_health(store: Any, data_dir: str | None) -> dict[str, Any]:
+def _store_health(store: Store, data_dir: str | None) -> dict[str, Any]:
     """`data_dir` None: tokens are required, so neither the path nor error texts (which name it) show."""
     where = {"data_dir": data_dir} if data_dir is not None else {}
     try:
         seq = store.last_change_seq()
+        info = store.describe()  # which backend, at which schema: the store says, health does not know
     except Exception as exc:  # health must answer, whatever broke
         log.error("store health check failed: %s", exc)
         error = str(exc) if data_dir is not None else "store unavailable (details in the server log)"
         return {"healthy": False, "details": {"status": "error", "error": error, **where}}
     return {
         "healthy": True,
-        "details": {"status": "connected", "backend": "sqlite", **where,
-                    "schema_version": SCHEMA_VERSION, "last_change": seq},
+        "details": {"status": "connected", "backend": info.backend, **where,
+                    "schema_version": info.schema_version, "last_change": seq},
     }
 
 

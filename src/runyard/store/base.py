@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from runyard.store.hub_records import HubExperimentRecord, HubModelRecord, QueuedMessage
+from runyard.store.info import StoreInfo
 from runyard.store.models import (
     Artifact,
     Change,
@@ -42,6 +43,10 @@ class Store(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @abc.abstractmethod
+    def describe(self) -> StoreInfo:
+        """The backend's name and schema version: callers never need to know which backend this is."""
 
     # -- projects ------------------------------------------------------------------
     @abc.abstractmethod

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 
-from runyard.hub.errors import DatastreamError, HubBusyError, HubTimeoutError, HubUnavailableError
 from runyard.hub.manager import HubManager, TypeMap
 from runyard.hub.queues import open_queue
 from runyard.hub.views import mlops_health
 from runyard.hub.worker import load_type
 from runyard.server.dialect import Dialect, Installed
-from runyard.server.errors import detail_shape, error_response
+from runyard.server.errors import detail_shape
 from runyard.server.hub.routes import router
-from runyard.server.responses import JSONResponse
 from runyard.settings import Settings
 
 __all__ = ["DIALECT", "install", "load_types"]
 log = logging.getLogger("runyard.hub")
-_STATUS: dict[type[Exception], int] = {DatastreamError: 503, HubTimeoutError: 504, HubUnavailableError: 501,
-                                       HubBusyError: 429}
 
 
 def load_types(settings: Settings) -> TypeMap:
@@ -44,8 +40,6 @@ def install(app: FastAPI) -> Installed:
     manager = HubManager(settings, app.state.store, queue, lambda: load_types(settings))
     manager.recover()
     app.state.hub = manager
-    for exc_type in _STATUS:
-        app.add_exception_handler(exc_type, _hub_error)
     app.include_router(router)
     return Installed(probes={"mlops": lambda: mlops_health(manager), "datastream": queue.health},
                      shutdown=manager.stop_all)
@@ -54,12 +48,6 @@ def install(app: FastAPI) -> Installed:
 def hub_enabled(settings: Settings) -> bool:
     """Whether this server mounts ExperimentHub (`hub_enabled`; `RUNYARD_HUB=0` turns it off)."""
     return settings.hub_enabled
-
-
-async def _hub_error(request: Request, exc: Exception) -> JSONResponse:
-    status = next(code for kind, code in _STATUS.items() if isinstance(exc, kind))
-    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, HubBusyError) else None
-    return error_response(request, status, str(exc), headers=headers)
 
 
 DIALECT = Dialect(

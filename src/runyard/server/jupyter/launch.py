@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 import psutil
 
+from runyard.errors import RunyardError
+
 HOST = "127.0.0.1"
 REQUIRED_MODULES = ("jupyter_server", "ipykernel")
 INSTALL_HINT = "pip install 'runyard[jupyter]'"
@@ -44,15 +46,17 @@ finally:
 """
 
 
-class JupyterStartError(Exception):
-    """Jupyter exited, did not answer in time, or answered without its token."""
+class JupyterStartError(RunyardError):
+    """Jupyter exited, did not answer in time, or answered without its token: 502 (a bad gateway)."""
+
+    status = 502
 
     def __init__(self, message: str, log_tail: str = "") -> None:
         super().__init__(message)
         self.log_tail = log_tail
 
     def __str__(self) -> str:
-        text = super().__str__()
+        text = f"Jupyter did not start: {super().__str__()}"
         return f"{text}; last lines of its log:\n{self.log_tail}" if self.log_tail else text
 
 

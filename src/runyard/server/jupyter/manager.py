@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from runyard import access
+from runyard.errors import ConflictError, ServiceUnavailableError, TooManyRequestsError
 from runyard.server.jupyter import launch
 from runyard.server.jupyter.launch import HOST, JupyterStartError
 from runyard.server.jupyter.notebook import RunTarget
@@ -24,16 +25,16 @@ log = logging.getLogger("runyard.server.jupyter")
 ArgvFactory = Callable[[int, Path], list[str]]
 
 
-class LimitReachedError(Exception):
-    """As many servers run as the settings allow."""
+class LimitReachedError(TooManyRequestsError):
+    """As many servers run as the settings allow: 429."""
 
 
-class AlreadyStartingError(Exception):
-    """A server for this run is starting right now."""
+class AlreadyStartingError(ConflictError):
+    """A server for this run is starting right now: 409."""
 
 
-class ShuttingDownError(Exception):
-    """runyard is stopping: nothing new is spawned."""
+class ShuttingDownError(ServiceUnavailableError):
+    """runyard is stopping: nothing new is spawned (503)."""
 
 
 @dataclass(eq=False)

@@ -7,18 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
-from starlette.exceptions import HTTPException
 
-from runyard.errors import NotFoundError
+from runyard.errors import DependencyMissingError, ForbiddenError, NotFoundError
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call, check_tenant
 from runyard.server.jupyter import launch
-from runyard.server.jupyter.launch import JupyterStartError
-from runyard.server.jupyter.manager import (
-    AlreadyStartingError,
-    JupyterManager,
-    LimitReachedError,
-    ShuttingDownError,
-)
+from runyard.server.jupyter.manager import JupyterManager
 from runyard.server.jupyter.notebook import RunTarget, write_notebook
 from runyard.server.v1.access import is_id
 from runyard.store import Run, Store
@@ -90,25 +83,17 @@ async def spawn(body: SpawnRequest, response: Response, store: StoreDep, setting
     502 when it fails to start (with its log tail), 503 while runyard shuts down.
     """
     if not settings.jupyter_allowed:
-        raise HTTPException(403, "spawning Jupyter is off on this server: a notebook runs code as "
-                                 "the server's user, so it must be enabled explicitly: "
-                                 "`runyard serve --jupyter` or RUNYARD_JUPYTER=1 (Settings.jupyter_enabled)")
+        raise ForbiddenError("spawning Jupyter is off on this server: a notebook runs code as "
+                             "the server's user, so it must be enabled explicitly: "
+                             "`runyard serve --jupyter` or RUNYARD_JUPYTER=1 (Settings.jupyter_enabled)")
     missing = launch.missing_modules()
     if missing:
-        raise HTTPException(501, f"Jupyter is not installed: {launch.INSTALL_HINT} "
-                                 f"(missing: {', '.join(missing)})")
+        raise DependencyMissingError(f"Jupyter is not installed: {launch.INSTALL_HINT} "
+                                     f"(missing: {', '.join(missing)})")
     run = await call(find_run, store, str(body.run), body.experiment, tenant)
     notebook = await call(write_notebook, settings.data_dir, run)
-    try:
-        server, created = await call(manager.spawn, tenant, run, notebook)
-    except LimitReachedError as exc:
-        raise HTTPException(429, str(exc)) from exc
-    except AlreadyStartingError as exc:
-        raise HTTPException(409, str(exc)) from exc
-    except ShuttingDownError as exc:
-        raise HTTPException(503, str(exc)) from exc
-    except JupyterStartError as exc:
-        raise HTTPException(502, f"Jupyter did not start: {exc}") from exc
+    # Its refusals (429, 409, 503, 502) are runyard errors: the server's handler answers them.
+    server, created = await call(manager.spawn, tenant, run, notebook)
     if not created:
         response.status_code = 200
     return server.to_dict()

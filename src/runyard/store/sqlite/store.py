@@ -15,6 +15,7 @@ from runyard.errors import NotFoundError, StoreError
 from runyard.paths import ARTIFACTS_DIR_NAME, DB_FILE_NAME
 from runyard.store.base import DEFAULT_TENANT, Store
 from runyard.store.hub_records import HubExperimentRecord, HubModelRecord, QueuedMessage
+from runyard.store.info import StoreInfo
 from runyard.store.models import (
     Artifact,
     Change,
@@ -31,6 +32,7 @@ from runyard.store.series import clip_steps, downsample_lazy
 from runyard.store.sqlite import artifacts, hub, logs, metrics, projects, runs, search, tokens
 from runyard.store.sqlite.db import Database
 from runyard.store.sqlite.rows import loads
+from runyard.store.sqlite.schema import SCHEMA_VERSION
 from runyard.store.sqlite.series_cache import Assembler, Assembly, LoadedSeries, SeriesCache
 from runyard.store.validate_paths import clean_name, confined, run_folder
 
@@ -60,6 +62,9 @@ class SQLiteStore(Store):
         self._series_cache = SeriesCache()
         self._assembler = Assembler()
         self._db = Database(db_path, self._idle_compaction)
+
+    def describe(self) -> StoreInfo:
+        return StoreInfo(backend="sqlite", schema_version=SCHEMA_VERSION)
 
     def close(self) -> None:
         self._db.close()
