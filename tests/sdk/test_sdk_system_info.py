@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from runyard.sdk.system_info import collect, process_alive, process_identity
+from runyard.sdk.system_info import collect, process_identity
+from runyard.store.liveness import process_alive
 
 
 def test_basic_fields(tmp_path: Path) -> None:

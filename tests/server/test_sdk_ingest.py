@@ -123,6 +123,24 @@ async def test_batch_logs_use_their_own_batch_id(client: httpx.AsyncClient, stor
     assert [(log.stream, log.line) for log in store.read_logs(run["id"])] == [("stdout", "hello"), ("stderr", "oops")]
 
 
+async def test_batch_is_one_unit(client: httpx.AsyncClient, store: Store) -> None:
+    """Metrics and logs of a batch commit together: a bad line leaves no point; a resend applies once."""
+    run = (await create(client, uid="run-u"))["run"]
+    metrics = {"loss": {"steps": np.arange(3, dtype=np.int64).tobytes(), "values": np.ones(3).tobytes(),
+                        "times": np.full(3, 1.7e9).tobytes()}}
+    bad = await post_batch(client, "run-u", {"batch_id": "u1", "metrics": metrics,
+                                             "logs": [[1.7e9, "stdout", "ok"], [1.7e9, "elsewhere", "x"]]})
+    assert bad.status_code == 400 and "log stream" in bad.json()["detail"]
+    assert store.metric_summaries([run["id"]])[run["id"]] == {} and store.read_logs(run["id"]) == []
+    good = {"batch_id": "u1", "metrics": metrics, "logs": [[1.7e9, "stdout", "ok"]]}
+    first = await post_batch(client, "run-u", good)
+    assert first.json()["applied"] is True and first.json()["seq"] == store.last_change_seq()
+    again = await post_batch(client, "run-u", good)
+    assert again.json() == {"applied": False, "seq": 0, "points": 3, "lines": 1}
+    assert store.metric_summaries([run["id"]])[run["id"]]["loss"].count == 3
+    assert [log.line for log in store.read_logs(run["id"])] == ["ok"]
+
+
 @pytest.mark.parametrize(("body", "message"), [
     ({"batch_id": "b", "metrics": {"x": {"steps": b"\x00" * 7, "values": b"\x00" * 8, "times": b"\x00" * 8}}}, "8-byte"),
     ({"batch_id": "b", "metrics": {"x": {"steps": b"\x00" * 16, "values": b"\x00" * 8, "times": b"\x00" * 8}}}, "different lengths"),

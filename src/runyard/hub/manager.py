@@ -28,6 +28,7 @@ from runyard.hub.running import JobRunner
 from runyard.hub.types.base import ConfigError, ExperimentType
 from runyard.settings import Settings
 from runyard.store import Store
+from runyard.store.hub_store import hub_store
 
 __all__ = ["BUSY", "JOB_STATUS", "HubExperiment", "HubManager", "TypeMap"]
 TypeMap = dict[str, type[ExperimentType]]
@@ -75,7 +76,7 @@ class HubManager(JobRunner):
     # -- the index -------------------------------------------------------------------
     def recover(self) -> None:
         """Load persisted experiments; a job cut short by a server stop is recorded as failed."""
-        for record in self.store.hub_list_experiments():
+        for record in hub_store(self.store).hub_list_experiments():
             exp = HubExperiment(record.name, record.tenant, record.type, dict(record.config), dict(record.state))
             if exp.state.get("status") in BUSY:
                 job = exp.state.get("job") or "training"
@@ -108,7 +109,7 @@ class HubManager(JobRunner):
         self._check_open()
         if (tenant, name) in self._experiments:
             raise ConflictError(f"experiment {name!r} already exists")
-        self.store.hub_create_experiment(name, tenant=tenant, type=type_name, config=config,
+        hub_store(self.store).hub_create_experiment(name, tenant=tenant, type=type_name, config=config,
                                          state={"status": "created"})
         exp = HubExperiment(name, tenant, type_name, config, {"status": "created"})
         self._experiments[exp.key] = exp
@@ -205,7 +206,7 @@ class HubManager(JobRunner):
         with self._lock:
             if self._experiments.get(exp.key) is not exp:
                 raise access.missing(access.Kind.HUB_EXPERIMENT, name)
-            self.store.hub_delete_experiment(name, tenant=tenant)
+            hub_store(self.store).hub_delete_experiment(name, tenant=tenant)
             del self._experiments[exp.key]
             self.workspace.remove(tenant, name)
 

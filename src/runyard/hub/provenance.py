@@ -22,6 +22,7 @@ from runyard import access
 from runyard.errors import NotFoundError
 from runyard.hub.errors import UntrustedModelError
 from runyard.store import Run, Store
+from runyard.store.hub_store import hub_store
 
 MANIFEST = "hub.json"  # artifact naming the experiment, type and config a run was made with
 MODEL_DIR = "model"
@@ -35,13 +36,13 @@ def _refuse(run: Run, why: str) -> UntrustedModelError:
 
 def record(store: Store, run_id: int, tenant: str, experiment: str, files: Mapping[str, str]) -> None:
     """Record what a hub job saved: `files` maps artifact paths to the sha256 the job wrote."""
-    store.hub_record_model(run_id, tenant=tenant, experiment=experiment, files=files)
+    hub_store(store).hub_record_model(run_id, tenant=tenant, experiment=experiment, files=files)
 
 
 def trusted_files(store: Store, run: Run, tenant: str) -> dict[str, str]:
     """The recorded files of the run's hub model; UntrustedModelError when there is none."""
     try:
-        found = store.hub_get_model(run.id)
+        found = hub_store(store).hub_get_model(run.id)
     except NotFoundError:
         raise _refuse(run, "no hub job saved a model in it") from None
     if not access.owns(tenant, found) or MANIFEST not in found.files:

@@ -19,6 +19,7 @@ from typing import Any
 from runyard.hub.errors import DatastreamError
 from runyard.hub.name_rules import broker_queue
 from runyard.store import Store
+from runyard.store.hub_store import hub_store
 
 log = logging.getLogger("runyard.hub")
 
@@ -63,23 +64,23 @@ class StoreQueue(DataQueue):
 
     def publish(self, tenant: str, queue: str, payloads: Sequence[bytes]) -> int:
         """Append in one transaction."""
-        return self.store.hub_queue_push(queue, payloads, tenant=tenant)
+        return hub_store(self.store).hub_queue_push(queue, payloads, tenant=tenant)
 
     @contextlib.contextmanager
     def consume(self, tenant: str, queue: str) -> Iterator[list[bytes]]:
         """Read without removing; remove what was read once the block succeeds."""
-        waiting = self.store.hub_queue_read(queue, tenant=tenant)
+        waiting = hub_store(self.store).hub_queue_read(queue, tenant=tenant)
         yield [message.payload for message in waiting]
         if waiting:
-            self.store.hub_queue_ack(queue, waiting[-1].id, tenant=tenant)
+            hub_store(self.store).hub_queue_ack(queue, waiting[-1].id, tenant=tenant)
 
     def purge(self, tenant: str, queue: str) -> int:
         """Delete the queue's messages."""
-        return self.store.hub_queue_purge(queue, tenant=tenant)
+        return hub_store(self.store).hub_queue_purge(queue, tenant=tenant)
 
     def size(self, tenant: str, queue: str) -> int:
         """Count the queue's messages."""
-        return self.store.hub_queue_size(queue, tenant=tenant)
+        return hub_store(self.store).hub_queue_size(queue, tenant=tenant)
 
     def health(self) -> dict[str, Any]:
         """Healthy whenever the store answers."""

@@ -27,6 +27,7 @@ from runyard.hub.worker import Job
 from runyard.hub.workspace import Workspace
 from runyard.settings import Settings
 from runyard.store import Store
+from runyard.store.hub_store import hub_store
 
 log = logging.getLogger("runyard.hub")
 
@@ -48,7 +49,7 @@ class JobRunner:
         raise NotImplementedError
 
     def _persist(self, exp: HubExperiment, config: bool = False) -> None:
-        self.store.hub_update_experiment(exp.name, tenant=exp.tenant, state=exp.state,
+        hub_store(self.store).hub_update_experiment(exp.name, tenant=exp.tenant, state=exp.state,
                                          config=exp.config if config else None)
 
     def wait_idle(self, exp: HubExperiment, deadline: float) -> None:

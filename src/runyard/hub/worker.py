@@ -103,10 +103,10 @@ def _watch_parent(job: Job, stop: Event) -> None:
 
 def _open_run(job: Job) -> tuple[Run, Store]:
     from runyard.sdk.local_sink import LocalSink
-    from runyard.sdk.opening import open_run
     from runyard.sdk.run import Run
     from runyard.sdk.sink import RunSpec
     from runyard.sdk.system_info import process_identity
+    from runyard.store.opening import open_run
 
     sink = LocalSink(Path(job.data_dir))
     host, pid, started = process_identity()

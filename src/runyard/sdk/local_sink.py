@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from runyard.sdk.opening import open_run
 from runyard.sdk.sink import RunHandle, RunSpec, Sink
 from runyard.store import Store, open_store
 from runyard.store.models import Artifact, MetricColumns
+from runyard.store.opening import open_run
 
 
 class LocalSink(Sink):

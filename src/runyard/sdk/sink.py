@@ -4,44 +4,15 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from runyard.store.models import Artifact, MetricColumns
+from runyard.store.opening import RunHandle, RunSpec
+
+__all__ = ["DRAIN_TIMEOUT_S", "RunHandle", "RunSpec", "Sink"]
 
 DRAIN_TIMEOUT_S = 30.0  # remote mode: how long finish() keeps sending the spool before leaving it to sync
-
-
-@dataclass(slots=True)
-class RunSpec:
-    """What `runyard.init` asks for: the run to create or resume, and who owns it."""
-
-    project: str
-    name: str | None = None
-    config: dict[str, Any] = field(default_factory=dict)
-    tags: list[str] = field(default_factory=list)
-    notes: str | None = None
-    resume: bool | str | None = None
-    host: str = ""
-    pid: int = 0
-    pid_started_at: float = 0.0
-    uid: str | None = None  # chosen by the client in remote mode, so offline batches can name the run
-    system: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RunHandle:
-    """The run a sink opened: ids, names and the step auto-numbering continues from."""
-
-    id: int
-    uid: str
-    name: str
-    project: str
-    project_id: int
-    next_step: int = 0
-    resumed: bool = False
-    start_time: float = 0.0  # epoch seconds; 0 when unknown (a run created offline)
 
 
 class Sink(abc.ABC):

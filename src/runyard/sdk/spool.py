@@ -24,8 +24,8 @@ from typing import IO, Any
 import orjson
 import ormsgpack
 
-from runyard.sdk.system_info import process_alive
 from runyard.sdk.wire import Request
+from runyard.store.liveness import process_alive
 
 SPOOL_DIR_NAME = "spool"
 ENTRY_SUFFIX = ".msgpack"

@@ -26,17 +26,6 @@ def process_identity() -> tuple[str, int, float]:
     return socket.gethostname(), pid, started
 
 
-def process_alive(host: str, pid: int, started_at: float) -> bool:
-    """Whether (host, pid, start time) names a live process on this machine."""
-    if host != socket.gethostname() or pid <= 0:
-        return False
-    try:
-        created = psutil.Process(pid).create_time()
-    except (psutil.Error, OSError):
-        return False
-    return started_at <= 0 or abs(created - started_at) < 2.0
-
-
 def collect(cwd: Path | None = None) -> dict[str, Any]:
     """Hardware, OS, Python, command line and git state; parts that fail are left out."""
     from runyard import __version__

@@ -25,9 +25,9 @@ import numpy as np
 import psutil
 
 from runyard.sdk.warn import WarnOnce
-from runyard.store.models import MetricColumns
+from runyard.store.models import SYSTEM_METRIC_PREFIX, MetricColumns
 
-PREFIX = "system/"
+PREFIX = SYSTEM_METRIC_PREFIX
 MB = float(1 << 20)
 DEFAULT_INTERVAL_S = 10.0
 Emit = Callable[[dict[str, MetricColumns]], None]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +22,7 @@ from runyard.settings import Settings
 from runyard.store import DEFAULT_TENANT, Project, Store
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # The dashboard's sign-in cookie (set by `POST /login`): the token secret itself.
 SESSION_COOKIE = "runyard_token"
@@ -41,8 +42,12 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def call(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
-    """Run a blocking store call on a worker thread (never block the event loop)."""
+async def call(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a blocking store call on a worker thread (never block the event loop).
+
+    Typed with ParamSpec (as starlette's `run_in_threadpool`), so mypy checks the arguments
+    of every offloaded call against the function's signature.
+    """
     return await run_in_threadpool(fn, *args, **kwargs)
 
 

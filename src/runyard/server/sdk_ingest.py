@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from runyard.errors import InvalidInputError, PayloadTooLargeError
-from runyard.sdk.opening import open_run
 from runyard.sdk.wire import PREFIX, decode_batch
 from runyard.server import sdk_schemas as schemas
 from runyard.server.bodies import decode, read_raw
@@ -20,8 +19,9 @@ from runyard.server.body_stream import BodyReader
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call, check_tenant
 from runyard.server.responses import JSONResponse
 from runyard.settings import Settings
-from runyard.store import Run, Store
+from runyard.store import Run, Store, WriteBatch
 from runyard.store.models import RUN_STATUSES
+from runyard.store.opening import open_run
 
 router = APIRouter(prefix=PREFIX, tags=["sdk"], responses=schemas.ERRORS)
 
@@ -58,17 +58,13 @@ async def create_run(request: Request, store: StoreDep, tenant: TenantDep, setti
 
 
 def _apply_batch(store: Store, run_id: int, raw: bytes, content_type: str, max_points: int) -> dict[str, Any]:
+    """Metrics and logs in one unit of work: both or neither, applied once per batch id."""
     batch = decode_batch(decode(raw, content_type), max_points)
-    applied = False
-    seq = 0
-    if batch.metrics:
-        seq = store.append_metrics(run_id, batch.metrics, batch_id=batch.batch_id)
-        applied = seq > 0
-    if batch.logs:
-        log_seq = store.append_logs(run_id, batch.logs, batch_id=batch.batch_id + ":logs")
-        applied = applied or log_seq > 0
-        seq = max(seq, log_seq)
-    return {"applied": applied, "seq": seq, "points": batch.points, "lines": len(batch.logs)}
+    # A logs-only batch keeps its own id space (`<id>:logs`, as before units): a client may send a
+    # metrics batch and a logs batch under one id. A batch holding metrics is keyed by its id.
+    batch_id = batch.batch_id if batch.metrics else batch.batch_id + ":logs"
+    result = store.apply(run_id, WriteBatch(metrics=batch.metrics, logs=batch.logs, batch_id=batch_id))
+    return {"applied": result.seq > 0, "seq": result.seq, "points": batch.points, "lines": len(batch.logs)}
 
 
 @router.post("/runs/{uid}/batch", summary="Append a batch of metric columns and console lines",
@@ -142,5 +138,5 @@ async def artifact(
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLargeError(f"artifact is larger than {limit} bytes (max_artifact_bytes)")
     reader = BodyReader(request.stream().__aiter__(), limit)
-    stored = await call(store.add_artifact_stream, run.id, name, reader, max_bytes=limit)  # type: ignore[arg-type]
+    stored = await call(store.add_artifact_stream, run.id, name, reader, max_bytes=limit)
     return JSONResponse({"path": stored.path, "size": stored.size, "sha256": stored.sha256})

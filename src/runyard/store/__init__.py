@@ -18,9 +18,11 @@ from runyard.store.models import (
     Token,
 )
 from runyard.store.query import Filter, RunQuery, SortKey, parse_filter, parse_order_by
+from runyard.store.units import Applied, Owner, WriteBatch
 
 __all__ = [
     "DEFAULT_TENANT",
+    "Applied",
     "Artifact",
     "Change",
     "Downsampled",
@@ -28,12 +30,14 @@ __all__ = [
     "LogLine",
     "MetricColumns",
     "MetricSummary",
+    "Owner",
     "Project",
     "Run",
     "RunQuery",
     "SortKey",
     "Store",
     "Token",
+    "WriteBatch",
     "open_store",
     "parse_filter",
     "parse_order_by",

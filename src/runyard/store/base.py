@@ -1,13 +1,20 @@
-"""The one interface every caller uses (SDK, server, CLI); backends implement it."""
+"""The one interface every caller uses (SDK, server, CLI); backends implement it.
+
+A backend implements the abstract primitives; conveniences (`append_metrics`,
+`add_artifact`, `get_or_create_project`, ...) and checks that do not depend on the backend
+(metric keys and columns, log lines) live here once. ExperimentHub persistence is a
+separate interface (`runyard.store.hub_store.HubStore`).
+"""
 
 from __future__ import annotations
 
 import abc
+import io
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
-from runyard.store.hub_records import HubExperimentRecord, HubModelRecord, QueuedMessage
+from runyard.errors import ConflictError, NotFoundError
 from runyard.store.info import StoreInfo
 from runyard.store.models import (
     Artifact,
@@ -21,9 +28,17 @@ from runyard.store.models import (
     Token,
 )
 from runyard.store.query import RunQuery
+from runyard.store.units import Applied, LogEntry, WriteBatch
+from runyard.store.validate_batch import check_batch
 
 DEFAULT_TENANT = "default"
-_UNSET: Any = object()
+
+
+class ByteStream(Protocol):
+    """What an artifact upload reads from: a file, a spooled upload, a request body reader."""
+
+    def read(self, size: int = ..., /) -> bytes | None:
+        """Up to `size` bytes; empty (or None) at the end."""
 
 
 class Store(abc.ABC):
@@ -62,9 +77,21 @@ class Store(abc.ABC):
     ) -> Project:
         """Create a project; `ConflictError` if the name is taken in the tenant."""
 
-    @abc.abstractmethod
     def get_or_create_project(self, name: str, *, tenant: str = DEFAULT_TENANT) -> Project:
-        """Return the active project of that name, creating it when missing."""
+        """Return the active project of that name, creating it when missing.
+
+        `ConflictError` when the project is deleted (restore it first).
+        """
+        try:
+            found = self.get_project_by_name(name, tenant=tenant)
+        except NotFoundError:
+            try:
+                return self.create_project(name, tenant=tenant)
+            except ConflictError:  # another caller created it meanwhile
+                found = self.get_project_by_name(name, tenant=tenant)
+        if found.lifecycle != "active":
+            raise ConflictError(f"project {found.name!r} is deleted; restore it before logging to it")
+        return found
 
     @abc.abstractmethod
     def get_project(self, project_id: int) -> Project:
@@ -199,8 +226,24 @@ class Store(abc.ABC):
     def delete_run(self, run_id: int) -> None:
         """Remove a run with its metrics, logs and artifact files."""
 
-    # -- metrics -------------------------------------------------------------------
+    # -- units of work -------------------------------------------------------------
+    def apply(self, run_id: int, batch: WriteBatch) -> Applied:
+        """Write every part of `batch` into the run in one transaction: all of it or none.
+
+        Bad input in any part raises before anything is written. A `batch_id` already
+        applied to the run is skipped whole (`replayed`), so retried sends are idempotent.
+        An empty batch writes nothing and records no batch id.
+        """
+        checked = check_batch(batch)
+        if checked.is_empty():
+            return Applied()
+        return self._apply(run_id, checked)
+
     @abc.abstractmethod
+    def _apply(self, run_id: int, batch: WriteBatch) -> Applied:
+        """Backend hook of `apply`: `batch` is checked (metric columns sorted by step) and not empty."""
+
+    # -- metrics -------------------------------------------------------------------
     def append_metrics(
         self, run_id: int, batch: Mapping[str, MetricColumns], *, batch_id: str | None = None
     ) -> int:
@@ -209,6 +252,7 @@ class Store(abc.ABC):
         A `batch_id` already applied is skipped, so retried sends are idempotent.
         Returns the change sequence number of the commit (0 when skipped).
         """
+        return self.apply(run_id, WriteBatch(metrics=batch, batch_id=batch_id)).seq
 
     @abc.abstractmethod
     def read_metric(
@@ -237,11 +281,9 @@ class Store(abc.ABC):
         """Merge small metric chunks now; returns how many chunks were merged away."""
 
     # -- console logs --------------------------------------------------------------
-    @abc.abstractmethod
-    def append_logs(
-        self, run_id: int, lines: Sequence[tuple[float, str, str]], *, batch_id: str | None = None
-    ) -> int:
-        """Store (time, stream, line) tuples; idempotent per `batch_id`."""
+    def append_logs(self, run_id: int, lines: Sequence[LogEntry], *, batch_id: str | None = None) -> int:
+        """Store (time, stream, line) tuples; idempotent per `batch_id`; returns the change seq (0 when skipped)."""
+        return self.apply(run_id, WriteBatch(logs=lines, batch_id=batch_id)).seq
 
     @abc.abstractmethod
     def read_logs(
@@ -250,17 +292,21 @@ class Store(abc.ABC):
         """Lines in order; `tail` gives the last N lines."""
 
     # -- artifacts -----------------------------------------------------------------
-    @abc.abstractmethod
     def add_artifact(self, run_id: int, source: Path, name: str | None = None) -> Artifact:
         """Copy a file under the run's artifact dir and record its size and sha256."""
+        source = Path(source)
+        if not source.is_file():
+            raise NotFoundError(f"artifact source {source} is not a file")
+        with source.open("rb") as stream:
+            return self.add_artifact_stream(run_id, name or source.name, stream)
 
-    @abc.abstractmethod
     def add_artifact_bytes(self, run_id: int, name: str, data: bytes) -> Artifact:
         """Store bytes as an artifact file of the run."""
+        return self.add_artifact_stream(run_id, name, io.BytesIO(data))
 
     @abc.abstractmethod
     def add_artifact_stream(
-        self, run_id: int, name: str, stream: BinaryIO, *, max_bytes: int | None = None
+        self, run_id: int, name: str, stream: ByteStream, *, max_bytes: int | None = None
     ) -> Artifact:
         """Store a stream as an artifact; `PayloadTooLargeError` past `max_bytes`, nothing kept."""
 
@@ -304,55 +350,3 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def tenant_for_token(self, secret: str) -> str | None:
         """The tenant of a valid, unrevoked token; None otherwise."""
-
-    # -- ExperimentHub ---------------------------------------------------------------
-    @abc.abstractmethod
-    def hub_create_experiment(self, name: str, *, tenant: str, type: str, config: Mapping[str, Any],
-                              state: Mapping[str, Any]) -> HubExperimentRecord:
-        """Persist a new hub experiment; `ConflictError` when the tenant has one of that name."""
-
-    @abc.abstractmethod
-    def hub_get_experiment(self, name: str, *, tenant: str) -> HubExperimentRecord:
-        """The tenant's hub experiment of that name."""
-
-    @abc.abstractmethod
-    def hub_update_experiment(self, name: str, *, tenant: str, config: Mapping[str, Any] | None = None,
-                              state: Mapping[str, Any] | None = None) -> HubExperimentRecord:
-        """Replace a hub experiment's config and/or state."""
-
-    @abc.abstractmethod
-    def hub_list_experiments(self, *, tenant: str | None = None) -> list[HubExperimentRecord]:
-        """Hub experiments (of one tenant, or all), oldest first."""
-
-    @abc.abstractmethod
-    def hub_delete_experiment(self, name: str, *, tenant: str) -> None:
-        """Forget a hub experiment; its project, runs and queue are kept."""
-
-    @abc.abstractmethod
-    def hub_queue_push(self, queue: str, payloads: Sequence[bytes], *, tenant: str) -> int:
-        """Append messages to the tenant's embedded hub queue, all or none; returns how many."""
-
-    @abc.abstractmethod
-    def hub_queue_read(self, queue: str, *, tenant: str, limit: int | None = None) -> list[QueuedMessage]:
-        """Waiting messages, oldest first; they stay until `hub_queue_ack`."""
-
-    @abc.abstractmethod
-    def hub_queue_ack(self, queue: str, up_to_id: int, *, tenant: str) -> int:
-        """Remove the messages up to `up_to_id` (consumed); returns how many."""
-
-    @abc.abstractmethod
-    def hub_queue_purge(self, queue: str, *, tenant: str) -> int:
-        """Remove every waiting message of the tenant's queue; returns how many."""
-
-    @abc.abstractmethod
-    def hub_queue_size(self, queue: str, *, tenant: str) -> int:
-        """How many messages wait in the tenant's queue."""
-
-    @abc.abstractmethod
-    def hub_record_model(self, run_id: int, *, tenant: str, experiment: str,
-                         files: Mapping[str, str]) -> HubModelRecord:
-        """Record the sha256 of each file of the model a hub job saved in a run (hub jobs only)."""
-
-    @abc.abstractmethod
-    def hub_get_model(self, run_id: int) -> HubModelRecord:
-        """The provenance record of a run's hub model; `NotFoundError` when the hub saved none."""

@@ -18,7 +18,6 @@ import zstandard
 
 from runyard.store.models import FloatArray, IntArray, MetricColumns
 
-STEPS_DELTA = 1
 VALUES_RAW = 0
 VALUES_ZSTD = 1
 TIMES_DELTA32 = 1

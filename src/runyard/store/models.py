@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-RunStatus = Literal["running", "finished", "failed", "crashed", "killed"]
 RUN_STATUSES: tuple[str, ...] = ("running", "finished", "failed", "crashed", "killed")
 TERMINAL_STATUSES: frozenset[str] = frozenset({"finished", "failed", "crashed", "killed"})
-Lifecycle = Literal["active", "deleted"]
+# Metric keys of the SDK's system monitor: they count seconds, not training steps.
+SYSTEM_METRIC_PREFIX = "system/"
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from runyard.errors import InvalidInputError
 
-FieldKind = Literal["metrics", "params", "config", "tags", "attributes"]
 FIELD_KINDS: tuple[str, ...] = ("metrics", "params", "config", "tags", "attributes")
 ATTRIBUTES: tuple[str, ...] = ("status", "name", "uid", "start_time", "end_time", "id")
 OPERATORS: tuple[str, ...] = ("=", "!=", "<", "<=", ">", ">=", "contains")
@@ -48,9 +47,9 @@ class SortKey:
         if self.kind == "attributes" and self.name not in ATTRIBUTES:
             raise InvalidInputError(f"unknown attribute {self.name!r}; use one of {ATTRIBUTES}")
 
+
 # Latest-started runs first, ties by id (several dialects list runs, or find the newest, this way).
 NEWEST_FIRST = (SortKey("attributes", "start_time", descending=True), SortKey("attributes", "id", descending=True))
-
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -163,6 +164,31 @@ async def test_log_batch_all_or_nothing(client: httpx.AsyncClient, run: dict[str
     assert response.status_code == status, response.text
     body = (await client.get(f"{RUNS}/{run['id']}")).json()
     assert body["metrics"] == {} and body["params"] == {} and body["tags"] == {}
+
+
+@pytest.mark.parametrize("params", [{"key": "p\ud800", "value": 1}, {"key": "p", "value": "v\ud800"}])
+async def test_log_batch_refused_inside_the_write_leaves_nothing(client: httpx.AsyncClient, run: dict[str, Any],
+                                                                params: dict[str, Any]) -> None:
+    """The store refuses the params after the metrics were written in the same unit: neither stays."""
+    batch = {"batch_id": "b", "metrics": [{"key": "ok", "value": 1}], "params": [params],
+             "tags": [{"key": "t", "value": "v"}]}
+    raw = json.dumps(batch).encode()  # escapes the lone surrogate, as a client in another language would send it
+    response = await client.post(f"{RUNS}/{run['id']}/log-batch", content=raw,
+                                 headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    body = (await client.get(f"{RUNS}/{run['id']}")).json()
+    assert body["metrics"] == {} and body["params"] == {} and body["tags"] == {}
+    fixed = {**batch, "params": [{"key": "p", "value": 1}]}
+    assert (await client.post(f"{RUNS}/{run['id']}/log-batch", json=fixed)).json()["replayed"] is False
+
+
+async def test_log_batch_without_metrics_is_replayed_once(client: httpx.AsyncClient, run: dict[str, Any]) -> None:
+    url = f"{RUNS}/{run['id']}/log-batch"
+    batch = {"batch_id": "p-1", "params": [{"key": "lr", "value": 1}], "tags": [{"key": "stage", "value": "one"}]}
+    assert (await client.post(url, json=batch)).json()["replayed"] is False
+    await client.post(f"{RUNS}/{run['id']}/log-params", json={"params": {"lr": 2}})
+    assert (await client.post(url, json=batch)).json()["replayed"] is True
+    assert (await client.get(f"{RUNS}/{run['id']}")).json()["params"] == {"lr": 2}
 
 
 async def test_log_batch_limits_413(settings: Settings, store: Store) -> None:

@@ -30,7 +30,7 @@ from runyard.server.v1.schemas import (
 )
 from runyard.server.v1.shapes import INT64_MAX, check_params, merge_tags
 from runyard.settings import Settings
-from runyard.store import MetricColumns, Run, Store
+from runyard.store import MetricColumns, Run, Store, WriteBatch
 
 router = APIRouter(prefix="/api/v1/experiments/runs", tags=["experiments-v1"], responses=ERRORS)
 
@@ -104,15 +104,10 @@ def _check_limits(body: LogBatch, settings: Settings) -> None:
 
 def _apply_batch(store: Store, run: Run, points: list[Point], params: dict[str, Any],
                  tags: list[str] | None, batch_id: str | None) -> bool:
-    """Metrics first (one atomic append); params and tags only when the batch is not a replay."""
-    _steps, replayed = write_points(store, run.id, points, batch_id)
-    if replayed:
-        return True
-    if params:
-        store.log_params(run.id, params)
-    if tags is not None:
-        store.update_run(run.id, tags=tags)
-    return False
+    """Metrics, params and tags in one unit of work (all or nothing); returns whether it was a replay."""
+    batch, _last_steps = _columns(store, run.id, points)
+    unit = WriteBatch(metrics=batch, params=params or None, tags=tags, batch_id=batch_id)
+    return store.apply(run.id, unit).replayed
 
 
 @router.post("/{run_id}/log-batch", response_model=LogBatchOut, summary="Log metrics, params and tags in one request")

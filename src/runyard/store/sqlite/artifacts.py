@@ -11,7 +11,6 @@ import sqlite3
 import tempfile
 import time
 from pathlib import Path
-from typing import BinaryIO
 
 from runyard.errors import (
     ConflictError,
@@ -22,6 +21,7 @@ from runyard.errors import (
     RunyardError,
     StoreError,
 )
+from runyard.store.base import ByteStream
 from runyard.store.models import Artifact
 from runyard.store.sqlite.rows import record_change
 from runyard.store.validate_paths import UPLOAD_PREFIX, clean_name, confined, run_folder
@@ -55,7 +55,7 @@ def _os_error(exc: OSError, folder: Path, cleaned: str) -> RunyardError:
     return StoreError(f"cannot write artifact {cleaned!r}: {exc.strerror}")
 
 
-def write_file(root: Path, uid: str, name: str, source: BinaryIO,
+def write_file(root: Path, uid: str, name: str, source: ByteStream,
                max_bytes: int | None = None) -> tuple[str, int, str]:
     """Copy a stream into `<root>/<uid>/<name>` atomically; returns (clean name, size, sha256)."""
     cleaned = clean_name(name)

@@ -205,9 +205,19 @@ class Database:
         """Called in the writer thread after every commit."""
         self._listeners.append(listener)
 
-    def begin_immediate(self, conn: sqlite3.Connection) -> None:
-        """Start a write transaction, waiting out other processes' locks."""
+    def in_transaction(self, conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` in its own write transaction on the writer's connection (idle hooks only).
+
+        Committed when `fn` returns, rolled back when it raises; waits out other processes' locks.
+        """
         self._begin(conn)
+        try:
+            result = fn(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
 
     def close(self) -> None:
         """Finish queued writes, stop the writer, close every connection."""

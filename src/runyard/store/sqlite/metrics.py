@@ -18,15 +18,11 @@ from runyard.store.codec import (
     decode_times,
     decode_values,
     encode_chunk,
-    sort_dedupe,
 )
 from runyard.store.models import MetricColumns, MetricSummary
 from runyard.store.series import merge_chunks
 from runyard.store.sqlite.rows import record_change
-from runyard.store.validate import check_label
-from runyard.store.validate_numbers import check_columns
 
-MAX_KEY_LENGTH = 255
 SMALL_CHUNK = 16_384
 TARGET_CHUNK = 65_536
 COMPACT_WHEN_SMALL = 16
@@ -64,11 +60,6 @@ class ChunkRow:
             decode_values(self.n, self.values_codec, self.values, None if out is None else out.values),
             decode_times(self.n, self.times_codec, self.times, None if out is None else out.times),
         )
-
-
-def check_key(key: object) -> str:
-    """Metric keys are non-empty, encodable strings of bounded length without bidi overrides."""
-    return check_label(key, "metric key", MAX_KEY_LENGTH)
 
 
 def _null_nan(value: float) -> float | None:
@@ -154,16 +145,8 @@ def _recompute_summary(conn: sqlite3.Connection, kid: int) -> None:
     )
 
 
-def append(
-    conn: sqlite3.Connection, run_id: int, prepared: Sequence[PreparedKey], batch_id: str | None
-) -> tuple[int, list[int]]:
-    """Write one batch; returns (change seq, key ids that now deserve compaction)."""
-    if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-        raise NotFoundError(f"run {run_id} not found")
-    if batch_id is not None and conn.execute(
-        "SELECT 1 FROM batches WHERE run_id = ? AND batch_id = ?", (run_id, batch_id)
-    ).fetchone():
-        return 0, []
+def write(conn: sqlite3.Connection, run_id: int, prepared: Sequence[PreparedKey]) -> tuple[int, list[int]]:
+    """Write encoded points of an existing run; returns (change seq, key ids that now deserve compaction)."""
     detail: dict[str, list[int]] = {}
     for p in prepared:
         n, first, last = detail.get(p.key, [0, p.chunk.first_step, p.chunk.last_step])
@@ -205,8 +188,6 @@ def append(
             _recompute_summary(conn, kid)
         if small_chunks + small >= COMPACT_WHEN_SMALL:
             to_compact.append(kid)
-    if batch_id is not None:
-        conn.execute("INSERT INTO batches (batch_id, run_id, seq) VALUES (?, ?, ?)", (batch_id, run_id, seq))
     return seq, to_compact
 
 
@@ -230,11 +211,13 @@ def compact_key(conn: sqlite3.Connection, kid: int, older_than: float) -> int:
     if len(current) > 1:
         groups.append(current)
     removed = 0
+    by_id = {row.id: row for row in chunk_rows(conn, kid)} if groups else {}
     for group in groups:
         ids = [cid for cid, _seq in group]
         marks = ",".join("?" * len(ids))
-        fetched = {row.id: row for row in loaded_rows(conn, kid) if row.id in set(ids)}
-        merged = merge_chunks([fetched[cid].decode() for cid in ids])
+        merging = [by_id[cid] for cid in ids]
+        fill_blobs(conn, merging)  # only this group's blobs, not the whole key's again
+        merged = merge_chunks([row.decode() for row in merging])
         conn.execute(f"DELETE FROM metric_chunks WHERE id IN ({marks})", ids)
         # The merged chunk takes the place of the newest one it replaces, keeping write order.
         _insert_chunk(conn, kid, group[-1][1], encode_chunk(merged), older_than)
@@ -277,14 +260,10 @@ def summaries(conn: sqlite3.Connection, run_ids: Sequence[int]) -> dict[int, dic
     return result
 
 
-def prepare(batch: Mapping[str, MetricColumns]) -> list[PreparedKey]:
-    """Validate and encode a batch (runs in the caller's thread, not the writer's)."""
+def encode(batch: Mapping[str, MetricColumns]) -> list[PreparedKey]:
+    """Encode checked, step-sorted columns into chunks (in the caller's thread, not the writer's)."""
     prepared = []
-    for key, columns in batch.items():
-        checked = check_columns(check_key(key), columns)
-        if len(checked) == 0:
-            continue
-        clean = sort_dedupe(checked)
+    for key, clean in batch.items():
         # Bounded chunks: reads decode them in parallel and a zoom decodes only its edges.
         for start in range(0, len(clean), TARGET_CHUNK):
             part = MetricColumns(clean.steps[start:start + TARGET_CHUNK], clean.values[start:start + TARGET_CHUNK],

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from runyard.errors import ConflictError, InvalidInputError, NotFoundError
 from runyard.store.models import Project
+from runyard.store.sqlite import runs
 from runyard.store.sqlite.rows import PROJECT_COLUMNS, dumps, project_from_row, record_change
 from runyard.store.validate import check_name, check_tags, check_text
 
@@ -56,18 +57,6 @@ def create(
     project_id = int(cursor.lastrowid or 0)
     record_change(conn, None, "project_created", {"project_id": project_id})
     return get(conn, project_id)
-
-
-def get_or_create(conn: sqlite3.Connection, name: str, tenant: str) -> Project:
-    """Existing active project or a new one."""
-    name = check_name(name, "project")
-    try:
-        found = get_by_name(conn, name, tenant)
-    except NotFoundError:
-        return create(conn, name, tenant, "", (), "", "")
-    if found.lifecycle != "active":
-        raise ConflictError(f"project {name!r} is deleted; restore it before logging to it")
-    return found
 
 
 def _where(tenant: str | None, search: str | None, lifecycle: str | None) -> tuple[str, list[object]]:
@@ -133,6 +122,14 @@ def update(
         raise ConflictError(f"project {values.get('name')!r} already exists") from None
     record_change(conn, None, "project_updated", {"project_id": project_id})
     return get(conn, project_id)
+
+
+def delete(conn: sqlite3.Connection, project_id: int) -> list[str]:
+    """Delete a project with its runs and everything attached; returns the run uids for file cleanup."""
+    get(conn, project_id)
+    uids = [runs.delete_rows(conn, run_id) for run_id in run_ids(conn, project_id)]
+    conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
+    return uids
 
 
 def run_ids(conn: sqlite3.Connection, project_id: int) -> list[int]:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import random
-import socket
 import sqlite3
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import psutil
-
 from runyard.errors import ConflictError, InvalidInputError, NotFoundError
+from runyard.store.liveness import owner_alive
 from runyard.store.models import RUN_STATUSES, TERMINAL_STATUSES, Run
-from runyard.store.sqlite.rows import RUN_COLUMNS, dumps, loads, record_change, run_from_row
+from runyard.store.sqlite.rows import RUN_COLUMNS, dumps, record_change, run_from_row
 from runyard.store.validate import check_encodable, check_name, check_tags, check_text, check_uid
 from runyard.store.validate_numbers import (
     check_document,
@@ -192,63 +189,16 @@ def heartbeat(conn: sqlite3.Connection, run_id: int) -> None:
         raise NotFoundError(f"run {run_id} not found")
 
 
-# (pid, start time) -> when its create time last matched. Between full checks a known
-# process costs one syscall (the server looks every second: ~2 ms for 1,000 live runs
-# instead of ~45 ms); a pid reused within PROCESS_RECHECK_S is caught at the next full check.
-_VERIFIED: dict[tuple[int, float], float] = {}
-PROCESS_RECHECK_S = 30.0
-
-
-def _pid_exists(pid: int) -> bool:
-    if os.name != "posix":  # os.kill would terminate it on Windows
-        return bool(psutil.pid_exists(pid))
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether the pid exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by another user
-    return True
-
-
-def _process_alive(pid: int, started_at: float) -> bool:
-    key, now = (pid, started_at), time.monotonic()
-    seen = _VERIFIED.get(key)
-    if seen is not None and now - seen < PROCESS_RECHECK_S:
-        if _pid_exists(pid):
-            return True
-        _VERIFIED.pop(key, None)
-        return False
-    try:
-        created = psutil.Process(pid).create_time()
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        _VERIFIED.pop(key, None)
-        return False
-    # A recycled pid belongs to a process that started at another time.
-    alive = started_at <= 0 or abs(created - started_at) < 2.0
-    if alive and len(_VERIFIED) < 100_000:
-        _VERIFIED[key] = now
-    return alive
-
-
 def stale_candidates(conn: sqlite3.Connection, stale_after_s: float) -> list[int]:
     """Running runs whose process is gone (same host) or whose heartbeat stopped.
 
     Runs with pid 0 (created over REST without an SDK process) have no liveness to judge.
     """
-    here = socket.gethostname()
-    now = time.time()
-    dead: list[int] = []
     rows = conn.execute(
         "SELECT id, host, pid, pid_started_at, heartbeat_at FROM runs WHERE status = 'running' AND pid > 0"
     ).fetchall()
-    for run_id, host, pid, started_at, beat in rows:
-        if host == here:
-            if not _process_alive(pid, started_at):
-                dead.append(run_id)
-        elif now - beat > stale_after_s:
-            dead.append(run_id)
-    return dead
+    return [run_id for run_id, host, pid, started_at, beat in rows
+            if not owner_alive(host, pid, started_at, beat, stale_after_s)]
 
 
 def mark_crashed(conn: sqlite3.Connection, run_ids: Sequence[int]) -> list[int]:
@@ -278,10 +228,3 @@ def delete_rows(conn: sqlite3.Connection, run_id: int) -> str:
     record_change(conn, run_id, "run_deleted", {"project_id": run.project_id})
     return run.uid
 
-
-def config_of(conn: sqlite3.Connection, run_id: int) -> dict[str, Any]:
-    """Just the config of a run."""
-    row = conn.execute("SELECT config FROM runs WHERE id = ?", (run_id,)).fetchone()
-    if row is None:
-        raise NotFoundError(f"run {run_id} not found")
-    return dict(loads(row[0]))

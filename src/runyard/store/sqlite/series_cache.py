@@ -219,13 +219,6 @@ class Assembler:
         parallel = len(rows) > 1 and sum(row.n for row in rows) >= PARALLEL_POINTS
         return Assembly(rows, self._pool if parallel else None, lazy_times)
 
-    def assemble(self, rows: Sequence[ChunkRow], *, lazy_times: bool = False) -> LoadedSeries:
-        """Decode chunk rows whose blobs are already loaded."""
-        assembly = self.start(rows, lazy_times=lazy_times)
-        for row in rows:
-            assembly.add(row)
-        return assembly.result()
-
     @property
     def executor(self) -> ThreadPoolExecutor:
         """The decode threads, for other work on a series just read."""

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import io
+import functools
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from runyard.errors import NotFoundError, StoreError
 from runyard.paths import ARTIFACTS_DIR_NAME, DB_FILE_NAME
-from runyard.store.base import DEFAULT_TENANT, Store
-from runyard.store.hub_records import HubExperimentRecord, HubModelRecord, QueuedMessage
+from runyard.store.base import DEFAULT_TENANT, ByteStream, Store
 from runyard.store.info import StoreInfo
 from runyard.store.models import (
     Artifact,
@@ -29,17 +28,28 @@ from runyard.store.models import (
 )
 from runyard.store.query import RunQuery
 from runyard.store.series import clip_steps, downsample_lazy
-from runyard.store.sqlite import artifacts, hub, logs, metrics, projects, runs, search, tokens
+from runyard.store.sqlite import (
+    artifacts,
+    changes,
+    logs,
+    metrics,
+    projects,
+    runs,
+    search,
+    tokens,
+    units,
+)
 from runyard.store.sqlite.db import Database
-from runyard.store.sqlite.rows import loads
+from runyard.store.sqlite.hub_mixin import SQLiteHub
 from runyard.store.sqlite.schema import SCHEMA_VERSION
 from runyard.store.sqlite.series_cache import Assembler, Assembly, LoadedSeries, SeriesCache
+from runyard.store.units import Applied, WriteBatch
 from runyard.store.validate_paths import clean_name, confined, run_folder
 
 COMPACT_MIN_AGE_S = 10.0
 
 
-class SQLiteStore(Store):
+class SQLiteStore(SQLiteHub, Store):
     """SQLite in WAL mode: one writer thread (group commit), a reader connection per thread."""
 
     def __init__(self, data_dir: Path, *, create: bool = True, compact_min_age_s: float = COMPACT_MIN_AGE_S) -> None:
@@ -75,15 +85,6 @@ class SQLiteStore(Store):
                        tags: Sequence[str] = (), notes: str = "", artifact_location: str = "") -> Project:
         return self._db.write(lambda c: projects.create(c, name, tenant, description, tags, notes, artifact_location))
 
-    def get_or_create_project(self, name: str, *, tenant: str = DEFAULT_TENANT) -> Project:
-        try:
-            found = self.get_project_by_name(name, tenant=tenant)
-            if found.lifecycle == "active":
-                return found
-        except NotFoundError:
-            pass
-        return self._db.write(lambda c: projects.get_or_create(c, name, tenant))
-
     def get_project(self, project_id: int) -> Project:
         return self._db.read(lambda c: projects.get(c, project_id))
 
@@ -109,13 +110,7 @@ class SQLiteStore(Store):
         return self._db.write(lambda c: projects.update(c, project_id, {"lifecycle": lifecycle}))
 
     def delete_project(self, project_id: int) -> None:
-        def op(conn: sqlite3.Connection) -> list[str]:
-            projects.get(conn, project_id)
-            uids = [runs.delete_rows(conn, run_id) for run_id in projects.run_ids(conn, project_id)]
-            conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
-            return uids
-
-        for uid in self._db.write(op):
+        for uid in self._db.write(lambda c: projects.delete(c, project_id)):
             artifacts.remove_run_folder(self.artifacts_dir, uid)
         self._series_cache.clear()
 
@@ -175,17 +170,16 @@ class SQLiteStore(Store):
         artifacts.remove_run_folder(self.artifacts_dir, uid)
         self._series_cache.clear()
 
-    # -- metrics -------------------------------------------------------------------
-    def append_metrics(self, run_id: int, batch: Mapping[str, MetricColumns], *, batch_id: str | None = None) -> int:
-        prepared = metrics.prepare(batch)
-        if not prepared:
-            return 0
-        seq, due = self._db.write(lambda c: metrics.append(c, run_id, prepared, batch_id))
+    # -- units of work -------------------------------------------------------------
+    def _apply(self, run_id: int, batch: WriteBatch) -> Applied:
+        prepared = metrics.encode(batch.metrics)  # encoded here, off the writer thread
+        applied, due = self._db.write(lambda c: units.apply(c, run_id, batch, prepared))
         if due:
             with self._compact_lock:
                 self._compact_due.update(due)
-        return seq
+        return applied
 
+    # -- metrics -------------------------------------------------------------------
     def _series(self, run_id: int, key: str, step_min: int | None, step_max: int | None, *,
                 lazy_times: bool) -> LoadedSeries:
         def fetch(conn: sqlite3.Connection) -> tuple[LoadedSeries | Assembly, int, tuple[int, ...]]:
@@ -231,11 +225,7 @@ class SQLiteStore(Store):
         older_than = time.time() + 1.0  # an explicit compact merges everything
         removed = 0
         for kid in key_ids:
-
-            def op(conn: sqlite3.Connection, key_id: int = kid) -> int:
-                return metrics.compact_key(conn, key_id, older_than)
-
-            removed += self._db.write(op)
+            removed += self._db.write(functools.partial(metrics.compact_key, kid=kid, older_than=older_than))
         return removed
 
     def _idle_compaction(self, conn: sqlite3.Connection) -> float | None:
@@ -245,44 +235,21 @@ class SQLiteStore(Store):
         if not due:
             return None
         older_than = time.time() - self.compact_min_age_s
-        for kid in sorted(due):
-            self._db.begin_immediate(conn)
-            try:
-                metrics.compact_key(conn, kid, older_than)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        for kid in sorted(due):  # one transaction per key: a write waits at most one key's merge
+            self._db.in_transaction(conn, functools.partial(metrics.compact_key, kid=kid, older_than=older_than))
         return None
 
     # -- logs ----------------------------------------------------------------------
-    def append_logs(self, run_id: int, lines: Sequence[tuple[float, str, str]], *, batch_id: str | None = None) -> int:
-        checked = logs.check_lines(lines)
-        return self._db.write(lambda c: logs.append(c, run_id, checked, batch_id))
-
     def read_logs(self, run_id: int, *, after_id: int = 0, limit: int | None = None,
                   tail: int | None = None) -> list[LogLine]:
         return self._db.read(lambda c: logs.read(c, run_id, after_id, limit, tail))
 
     # -- artifacts -----------------------------------------------------------------
-    def _store_artifact(self, run_id: int, name: str, stream: BinaryIO, max_bytes: int | None = None) -> Artifact:
+    def add_artifact_stream(self, run_id: int, name: str, stream: ByteStream, *,
+                            max_bytes: int | None = None) -> Artifact:
         run = self.get_run(run_id)
         cleaned, size, digest = artifacts.write_file(self.artifacts_dir, run.uid, name, stream, max_bytes)
         return self._db.write(lambda c: artifacts.record(c, run_id, cleaned, size, digest))
-
-    def add_artifact(self, run_id: int, source: Path, name: str | None = None) -> Artifact:
-        source = Path(source)
-        if not source.is_file():
-            raise NotFoundError(f"artifact source {source} is not a file")
-        with source.open("rb") as stream:
-            return self._store_artifact(run_id, name or source.name, stream)
-
-    def add_artifact_bytes(self, run_id: int, name: str, data: bytes) -> Artifact:
-        return self._store_artifact(run_id, name, io.BytesIO(data))
-
-    def add_artifact_stream(self, run_id: int, name: str, stream: BinaryIO, *,
-                            max_bytes: int | None = None) -> Artifact:
-        return self._store_artifact(run_id, name, stream, max_bytes)
 
     def list_artifacts(self, run_id: int) -> list[Artifact]:
         return self._db.read(lambda c: artifacts.list_(c, run_id))
@@ -298,24 +265,10 @@ class SQLiteStore(Store):
 
     # -- change feed ---------------------------------------------------------------
     def last_change_seq(self) -> int:
-        return self._db.read(lambda c: int(c.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]))
+        return self._db.read(changes.last_seq)
 
     def changes_since(self, seq: int, *, limit: int = 1000, run_id: int | None = None) -> list[Change]:
-        def fetch(conn: sqlite3.Connection) -> list[Change]:
-            if run_id is None:
-                rows = conn.execute(
-                    "SELECT seq, run_id, kind, detail, created_at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
-                    (seq, limit),
-                ).fetchall()
-            else:
-                rows = conn.execute(
-                    "SELECT seq, run_id, kind, detail, created_at FROM changes WHERE run_id = ? AND seq > ?"
-                    " ORDER BY seq LIMIT ?",
-                    (run_id, seq, limit),
-                ).fetchall()
-            return [Change(row[0], row[1], row[2], loads(row[3]), row[4]) for row in rows]
-
-        return self._db.read(fetch)
+        return self._db.read(lambda c: changes.since(c, seq, limit, run_id))
 
     # -- tokens --------------------------------------------------------------------
     def create_token(self, tenant: str, *, name: str = "") -> tuple[Token, str]:
@@ -332,43 +285,3 @@ class SQLiteStore(Store):
 
     def add_commit_listener(self, listener: Callable[[], None]) -> None:
         self._db.add_commit_listener(listener)
-
-    # -- ExperimentHub ---------------------------------------------------------------
-    def hub_create_experiment(self, name: str, *, tenant: str, type: str, config: Mapping[str, Any],
-                              state: Mapping[str, Any]) -> HubExperimentRecord:
-        return self._db.write(lambda c: hub.create(c, name, tenant, type, config, state))
-
-    def hub_get_experiment(self, name: str, *, tenant: str) -> HubExperimentRecord:
-        return self._db.read(lambda c: hub.get(c, tenant, name))
-
-    def hub_update_experiment(self, name: str, *, tenant: str, config: Mapping[str, Any] | None = None,
-                              state: Mapping[str, Any] | None = None) -> HubExperimentRecord:
-        return self._db.write(lambda c: hub.update(c, tenant, name, config, state))
-
-    def hub_list_experiments(self, *, tenant: str | None = None) -> list[HubExperimentRecord]:
-        return self._db.read(lambda c: hub.list_(c, tenant))
-
-    def hub_delete_experiment(self, name: str, *, tenant: str) -> None:
-        self._db.write(lambda c: hub.delete(c, tenant, name))
-
-    def hub_queue_push(self, queue: str, payloads: Sequence[bytes], *, tenant: str) -> int:
-        return self._db.write(lambda c: hub.queue_push(c, tenant, queue, payloads))
-
-    def hub_queue_read(self, queue: str, *, tenant: str, limit: int | None = None) -> list[QueuedMessage]:
-        return self._db.read(lambda c: hub.queue_read(c, tenant, queue, limit))
-
-    def hub_queue_ack(self, queue: str, up_to_id: int, *, tenant: str) -> int:
-        return self._db.write(lambda c: hub.queue_ack(c, tenant, queue, up_to_id))
-
-    def hub_queue_purge(self, queue: str, *, tenant: str) -> int:
-        return self._db.write(lambda c: hub.queue_purge(c, tenant, queue))
-
-    def hub_queue_size(self, queue: str, *, tenant: str) -> int:
-        return self._db.read(lambda c: hub.queue_size(c, tenant, queue))
-
-    def hub_record_model(self, run_id: int, *, tenant: str, experiment: str,
-                         files: Mapping[str, str]) -> HubModelRecord:
-        return self._db.write(lambda c: hub.record_model(c, run_id, tenant, experiment, files))
-
-    def hub_get_model(self, run_id: int) -> HubModelRecord:
-        return self._db.read(lambda c: hub.get_model(c, run_id))

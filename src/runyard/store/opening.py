@@ -1,4 +1,4 @@
-"""Opening a run: create, resume or refuse; shared by local mode and the server's SDK ingest.
+"""Opening a run: create, resume or refuse; shared by the SDK's local mode, the server's SDK ingest and the hub.
 
 Both sides call `open_run`, so a script behaves the same with or without a server: a
 taken name without `resume` is a clear `ConflictError`, `resume` finds the run by uid
@@ -9,17 +9,48 @@ create sent again (its answer was lost) returns the run it made the first time.
 
 from __future__ import annotations
 
-import socket
+import dataclasses
 import time
+from dataclasses import dataclass, field
+from typing import Any
 
 from runyard import access
 from runyard.errors import ConflictError, NotFoundError
-from runyard.sdk.sink import RunHandle, RunSpec
-from runyard.sdk.system_info import process_alive
-from runyard.sdk.system_monitor import PREFIX as MONITOR_PREFIX
-from runyard.store import DEFAULT_TENANT, Project, Run, Store
+from runyard.store.base import DEFAULT_TENANT, Store
+from runyard.store.liveness import STALE_AFTER_S, run_is_live
+from runyard.store.models import SYSTEM_METRIC_PREFIX, Project, Run
+from runyard.store.units import Owner, WriteBatch
 
-STALE_AFTER_S = 120.0  # a run on another host counts as live while its heartbeat is this fresh
+
+@dataclass(slots=True)
+class RunSpec:
+    """What `runyard.init` asks for: the run to create or resume, and who owns it."""
+
+    project: str
+    name: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    notes: str | None = None
+    resume: bool | str | None = None
+    host: str = ""
+    pid: int = 0
+    pid_started_at: float = 0.0
+    uid: str | None = None  # chosen by the client in remote mode, so offline batches can name the run
+    system: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunHandle:
+    """The run a sink opened: ids, names and the step auto-numbering continues from."""
+
+    id: int
+    uid: str
+    name: str
+    project: str
+    project_id: int
+    next_step: int = 0
+    resumed: bool = False
+    start_time: float = 0.0  # epoch seconds; 0 when unknown (a run created offline)
 
 
 def open_run(
@@ -44,19 +75,10 @@ def open_run(
     return _resume(store, spec, tenant, stale_after_s)
 
 
-def run_is_live(run: Run, stale_after_s: float = STALE_AFTER_S) -> bool:
-    """Whether a `running` run's process is alive: by pid on this host, by heartbeat elsewhere."""
-    if run.status != "running":
-        return False
-    if run.host == socket.gethostname():
-        return process_alive(run.host, run.pid, run.pid_started_at)
-    return time.time() - run.heartbeat_at < stale_after_s
-
-
 def _handle(store: Store, run: Run, project: Project, *, resumed: bool) -> RunHandle:
     summaries = store.metric_summaries([run.id]).get(run.id, {})
     # System monitor samples count seconds, not training steps: they must not move the counter.
-    next_step = max((s.last_step for k, s in summaries.items() if not k.startswith(MONITOR_PREFIX)), default=-1) + 1
+    next_step = max((s.last_step for k, s in summaries.items() if not k.startswith(SYSTEM_METRIC_PREFIX)), default=-1) + 1
     return RunHandle(run.id, run.uid, run.name, project.name, project.id, next_step, resumed=resumed,
                      start_time=run.start_time)
 
@@ -120,15 +142,14 @@ def _resume(store: Store, spec: RunSpec, tenant: str, stale_after_s: float) -> R
             f"run {run.name!r} is still running in process {run.pid} on {run.host}; "
             f"stop it before resuming"
         )
-    if spec.name and spec.name != run.name and spec.resume is not True:
-        run = store.update_run(run.id, name=spec.name)
-    store.resume_run(run.id, host=spec.host, pid=spec.pid, pid_started_at=spec.pid_started_at)
+    rename = spec.name if spec.name and spec.name != run.name and spec.resume is not True else None
     tags = list(dict.fromkeys([*run.tags, *spec.tags])) if spec.tags else None
     config = {**run.config, **spec.config} if spec.config else None
-    if tags is not None or config is not None or spec.system is not None:
-        store.update_run(run.id, tags=tags, config=config, system=spec.system)
-    if spec.notes is not None:
-        store.update_run(run.id, notes=spec.notes)
+    # One unit: a taken new name or a bad field leaves the run as it was, not half resumed.
+    store.apply(run.id, WriteBatch(resume=Owner(spec.host, spec.pid, spec.pid_started_at), name=rename,
+                                   tags=tags, config=config, system=spec.system, notes=spec.notes))
+    if rename is not None:
+        run = dataclasses.replace(run, name=rename)
     return _handle(store, run, project, resumed=True)
 
 
