@@ -13,10 +13,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from runyard.errors import NotFoundError
-from runyard.server.aspara.shapes import run_detail
 from runyard.server.deps import StoreDep, call
 from runyard.server.raw_paths import decode
 from runyard.server.responses import JSONResponse
+from runyard.server.run_shapes import run_detail
 from runyard.server.web.login import PageTenantDep, signed_in_by_cookie, wants_json
 from runyard.server.web.templating import render, segment
 from runyard.store import Project, Run, RunQuery, Store
