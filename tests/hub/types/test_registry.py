@@ -49,6 +49,11 @@ def test_broken_entry_points_are_skipped(monkeypatch: pytest.MonkeyPatch, caplog
         types = registry.available()
     assert list(types) == ["time_series"]
     assert "broken" in caplog.text and "not_a_type" in caplog.text
+    failures: dict[str, str] = {}
+    assert list(registry.available(failures)) == ["time_series"]
+    assert sorted(failures) == ["broken", "not_a_type"]
+    assert "runyard_no_such_module" in failures["broken"]
+    assert "not an ExperimentType subclass" in failures["not_a_type"]
 
 
 def test_figure_values_are_json_safe() -> None:

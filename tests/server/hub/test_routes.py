@@ -240,3 +240,28 @@ async def test_a_plot_wait_is_bounded(settings: Settings, store: Store) -> None:
         response = await http.get("/slow/plot/fit")
         assert response.status_code == 504 and "still training" in response.json()["detail"], response.text
         app.state.hub.stop_all()
+
+
+@pytest.mark.parametrize("auth", [False, True])
+async def test_a_type_that_fails_to_load_shows_in_health(tmp_path: Path, store: Store, auth: bool,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(data_dir=tmp_path / "data", allowed_hosts=TEST_HOSTS, auth=auth,
+                        hub_types=("broken=runyard_no_such_module:Thing", "toy=tests.hub.toy:ToyExperiment"))
+    app = create_app(settings, store=store)
+    manager = app.state.hub
+    with caplog.at_level("WARNING", logger="runyard.hub"):
+        assert "toy" in manager.types() and "broken" not in manager.types()  # the others still load
+    assert "runyard_no_such_module" in caplog.text  # the operator's log names the error
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://runyard.test") as http:
+        health = await http.get("/health")
+    # A broken plugin does not make the server unhealthy, but /health says which one and why.
+    assert health.status_code == 200, health.text
+    broken = health.json()["mlops"]["details"]["broken_types"]
+    assert list(broken) == ["broken"]
+    # Open to anyone: with tokens required the error text (it may name files) stays in the log.
+    assert ("runyard_no_such_module" in broken["broken"]) is not auth
+
+
+async def test_health_has_no_broken_types_entry_when_all_load(client: httpx.AsyncClient, app: FastAPI) -> None:
+    app.state.hub.types()
+    assert "broken_types" not in (await client.get("/health")).json()["mlops"]["details"]

@@ -10,20 +10,29 @@ from runyard.hub.types.base import ENTRY_POINT_GROUP, ExperimentType
 log = logging.getLogger(__name__)
 
 
-def available() -> dict[str, type[ExperimentType]]:
-    """Every installed type by entry point name; broken entry points are logged and skipped."""
+def available(failures: dict[str, str] | None = None) -> dict[str, type[ExperimentType]]:
+    """Every installed type by entry point name; broken entry points are logged and skipped.
+
+    With `failures`, each skipped one is also recorded there (name -> why), for /health to show.
+    """
     found: dict[str, type[ExperimentType]] = {}
     for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
         try:
             loaded = point.load()
         except Exception as exc:  # a broken plugin must not take the hub down
-            log.warning("experiment type %r (%s) failed to load: %s", point.name, point.value, exc)
+            _skip(failures, point.name, f"experiment type {point.name!r} ({point.value}) failed to load: {exc}")
             continue
         if not (isinstance(loaded, type) and issubclass(loaded, ExperimentType)):
-            log.warning("experiment type %r (%s) is not an ExperimentType subclass", point.name, point.value)
+            _skip(failures, point.name, f"experiment type {point.name!r} ({point.value}) is not an ExperimentType subclass")
             continue
         found.setdefault(point.name, loaded)
     return found
+
+
+def _skip(failures: dict[str, str] | None, name: str, why: str) -> None:
+    log.warning("%s", why)
+    if failures is not None:
+        failures[name] = why
 
 
 def get(name: str) -> type[ExperimentType]:
