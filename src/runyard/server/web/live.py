@@ -21,7 +21,7 @@ from runyard.events import Opened, Resync, StreamItem, follow_runs, json_data, p
 from runyard.events.sse import PING_SECONDS
 from runyard.server.deps import FeedDep, StoreDep, TenantDep, call
 from runyard.server.params import AfterEvent
-from runyard.server.v1.stream import render_v1
+from runyard.server.run_events import render_run_event
 from runyard.server.web.data import check_runs, id_list
 
 router = APIRouter(prefix="/web/api", include_in_schema=False)
@@ -37,7 +37,7 @@ async def rendered(items: AsyncIterator[StreamItem]) -> AsyncIterator[ServerSent
             yield ServerSentEvent(event="resync", id=str(item.last_seq), data=json_data({"last_event_id": item.last_seq}))
             return
         else:
-            event = render_v1(item)
+            event = render_run_event(item)
             if event is not None:
                 event.id = str(item.seq)
                 yield event
