@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from runyard import access
-from runyard.errors import ForbiddenError, NotFoundError
+from runyard.errors import NotFoundError
 
 
 @dataclass
@@ -22,20 +22,23 @@ def test_owner_gets_the_object_back() -> None:
         assert access.require(thing, "acme", kind) is thing
 
 
-@pytest.mark.parametrize("kind", [access.Kind.PROJECT, access.Kind.RUN])
-def test_projects_and_runs_of_another_tenant_are_403(kind: access.Kind) -> None:
-    with pytest.raises(ForbiddenError, match="Tenant access denied"):
-        access.require(Thing("acme"), "evil", kind)
-    with pytest.raises(ForbiddenError):
-        access.require_tenant("acme", "evil", kind)
+def test_every_kind_of_another_tenant_looks_missing() -> None:
+    """Issue 12: one rule for every kind, projects and runs included (existence does not leak)."""
+    for kind in access.Kind:
+        with pytest.raises(NotFoundError) as foreign:
+            access.require(Thing("acme"), "evil", kind, "sales")
+        # Byte for byte what a name nobody holds gets: the answer tells nothing about the name.
+        assert str(foreign.value) == str(access.missing(kind, "sales"))
+        with pytest.raises(NotFoundError) as by_owner:
+            access.require_tenant("acme", "evil", kind, 7)
+        assert str(by_owner.value) == str(access.missing(kind, 7))
 
 
-@pytest.mark.parametrize("kind", [access.Kind.HUB_EXPERIMENT, access.Kind.HUB_MODEL, access.Kind.JUPYTER_SERVER])
-def test_self_named_objects_of_another_tenant_look_missing(kind: access.Kind) -> None:
-    with pytest.raises(NotFoundError) as foreign:
-        access.require(Thing("acme"), "evil", kind, "sales")
-    # Byte for byte what a name nobody holds gets: the answer tells nothing about the name.
-    assert str(foreign.value) == str(access.missing(kind, "sales"))
+def test_missing_projects_and_runs_read_like_the_store() -> None:
+    # The store's own words for an id or uid nobody holds: a foreign one must read the same.
+    assert str(access.missing(access.Kind.PROJECT, 7)) == "project 7 not found"
+    assert str(access.missing(access.Kind.RUN, 7)) == "run 7 not found"
+    assert str(access.missing(access.Kind.RUN, "run-x")) == "run 'run-x' not found"
 
 
 def test_listings_show_only_the_callers_objects_in_order() -> None:

@@ -5,12 +5,15 @@ metrics, logs and artifacts), ExperimentHub experiments (with their queues, fold
 models), spawned Jupyter servers. Each route, page, the hub, Jupyter and the SDK's ingest ask
 here and nowhere else.
 
-What another tenant sees when it names an object it does not own depends on the kind:
-- projects and runs: 403 "Tenant access denied" (Experiments API v1's documented contract; ids
-  are global integers, so the caller learns nothing by the difference);
-- hub experiments and Jupyter servers: 404, exactly as for a name or id nobody holds, because
-  their names are chosen by the tenants themselves and a 403 would tell that a name is taken.
-A dialect whose real clients know no 403 (SwanLab) asks `owns` and answers its own 404.
+What another tenant sees when it names an object it does not own: exactly what it would see
+for an object nobody holds (404, same message), for every kind and in every dialect and page.
+Existence does not leak (issue 12): names of projects and hub experiments are chosen by the
+tenants themselves, and ids are sequential, so a 403 would confirm that a name is taken or an
+id is live. Experiments API v1's spec answers 403 there; runyard answers 404 (docs/api-v1.md).
+A 403 remains for refusals that are not about tenants (CSRF, cross-site writes, a hub model
+runyard did not make, Jupyter spawning off).
+
+Objects are found by `runyard.lookup`, which asks here.
 """
 
 from __future__ import annotations
@@ -35,15 +38,17 @@ OwnedT = TypeVar("OwnedT", bound=Owned)
 class Kind(Enum):
     """Kinds of tenant-owned objects, each with its answer to a foreign tenant."""
 
-    PROJECT = ("project", False)
-    RUN = ("run", False)
+    PROJECT = ("project", True)
+    RUN = ("run", True)
     HUB_EXPERIMENT = ("experiment", True)
     HUB_MODEL = ("hub model", True)
     JUPYTER_SERVER = ("Jupyter server", True)
 
     def __init__(self, label: str, hidden: bool) -> None:
         self.label = label
-        self.hidden = hidden  # True: a foreign object is reported as missing (404)
+        # True: a foreign object is reported as missing (404). Every kind is, today; the flag
+        # keeps the choice per kind explicit should a kind ever need a 403 again.
+        self.hidden = hidden
 
 
 DENIED = "Tenant access denied"

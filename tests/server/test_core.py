@@ -173,7 +173,8 @@ async def test_tokens_and_tenants(settings: Settings, store: Store, run_id: int)
         assert (await http.get(url, headers={"Authorization": "Bearer ry_bogus"})).status_code == 401
         assert (await http.get(url, headers={"Authorization": "Basic abc"})).status_code == 401
         other = await http.get(url, headers={"Authorization": f"Bearer {secret_a}"})
-        assert other.status_code == 403 and other.json()["detail"] == "Tenant access denied"
+        # Another tenant's run reads exactly as one nobody holds (issue 12).
+        assert other.status_code == 404 and other.json()["detail"] == f"run {run_id} not found"
         own = await http.get(url, headers={"Authorization": f"Bearer {secret_b}"})
         assert own.status_code == 200
         assert (await http.get("/health")).status_code == 200  # health stays open

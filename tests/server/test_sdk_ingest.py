@@ -256,17 +256,22 @@ async def test_tenants(settings: Settings, store: Store) -> None:
         assert made.status_code == 200
         assert store.get_project(made.json()["run"]["project_id"]).tenant == "b"
         body = metrics_request("run-t", "b1", {"x": cols([0], [1.0])}).body
+        # B's run reads, for A, exactly as a uid nobody holds (issue 12: existence does not leak).
         refused = await http.post(f"{RUNS}/run-t/batch", content=body, headers={**MSGPACK, **as_a})
-        assert refused.status_code == 403
+        ghost = await http.post(f"{RUNS}/run-ghost/batch", content=body, headers={**MSGPACK, **as_a})
+        assert refused.status_code == ghost.status_code == 404
+        assert refused.json()["detail"] == ghost.json()["detail"].replace("run-ghost", "run-t") == "run 'run-t' not found"
         for what in ("heartbeat", "status", "params", "update"):
             response = await http.post(f"{RUNS}/run-t/{what}", json={"status": "killed"}, headers=as_a)
-            assert response.status_code == 403, what
+            assert response.status_code == 404 and response.json() == refused.json(), what
         # Re-sending B's create, or resuming B's run, with A's token is refused too.
         again = await http.post(RUNS, json={"project": "p", "uid": "run-t"}, headers=as_a)
-        assert again.status_code == 403
+        assert again.status_code == 404
         assert [p.name for p in store.list_projects(tenant="a")] == []  # refused before creating anything
         resume = await http.post(RUNS, json={"project": "p", "resume": "run-t"}, headers=as_a)
-        assert resume.status_code == 403
+        ghost_resume = await http.post(RUNS, json={"project": "p", "resume": "run-ghost"}, headers=as_a)
+        assert resume.status_code == ghost_resume.status_code == 404
+        assert resume.json()["detail"] == ghost_resume.json()["detail"].replace("run-ghost", "run-t")
         accepted = await http.post(f"{RUNS}/run-t/batch", content=body, headers={**MSGPACK, **as_b})
         assert accepted.status_code == 200 and accepted.json()["applied"] is True
     assert store.get_run_by_uid("run-t").status == "running"

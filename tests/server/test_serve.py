@@ -87,7 +87,8 @@ def test_auth_server_with_cli_tokens(servers: list[LiveServer], tmp_path: Path) 
     other = subprocess.run([sys.executable, "-m", "runyard", "token", "create", "--tenant", "globex", "--dir",
                             str(tmp_path)], capture_output=True, text=True, check=True).stdout.strip()
     denied = httpx.get(f"{server.url}/api/v1/experiments/runs/{run_id}", headers={"Authorization": f"Bearer {other}"})
-    assert denied.status_code == 403 and denied.json() == {"detail": "Tenant access denied"}
+    # Another tenant's run reads as one nobody holds (issue 12: existence does not leak).
+    assert denied.status_code == 404 and denied.json() == {"detail": f"run {run_id} not found"}
     listed = subprocess.run([sys.executable, "-m", "runyard", "token", "list", "--dir", str(tmp_path)],
                             capture_output=True, text=True, check=True).stdout
     assert "acme" in listed and "globex" in listed and secret not in listed

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from runyard import lookup
 from runyard.api.backend import open_backend
 from runyard.api.objects import ApiProject, ApiRun
 from runyard.api.search import build_query
@@ -131,31 +131,17 @@ class Api:
         return self._views([self._find_run(ref)])[0]
 
     def _find_run(self, ref: str | int) -> Run:
-        if isinstance(ref, int):
-            return self._by_id(ref, str(ref))
-        text = ref.strip()
-        with contextlib.suppress(NotFoundError):
-            return self._store.get_run_by_uid(text)
-        project, sep, name = text.partition("/")
-        if sep and project and name:
-            try:
-                project_id = self._get_project(project).id
-                return self._store.get_run_by_name(project_id, name)
-            except NotFoundError:
-                raise NotFoundError(
-                    f"run {name!r} not found in project {project!r} ({self.location})"
-                ) from None
-        if text.isdigit():
-            return self._by_id(int(text), text)
-        raise NotFoundError(
-            f"run {text!r} not found in {self.location} (give a uid, project/name or id)"
+        # The one resolver of the server too; a local reader sees every tenant (tenant=None).
+        loc = str(self.location).replace("{", "{{").replace("}", "}}")
+        words = lookup.Wording(
+            project=f"project {{name!r}} not found in {loc}",
+            run=f"run {{name!r}} not found in project {{project!r}} ({loc})",
+            run_ref=f"run with id {{ref}} not found in {loc}",
+            ref=f"run {{ref!r}} not found in {loc} (give a uid, project/name or id)",
         )
-
-    def _by_id(self, run_id: int, text: str) -> Run:
-        try:
-            return self._store.get_run(run_id)
-        except NotFoundError:
-            raise NotFoundError(f"run with id {text} not found in {self.location}") from None
+        found = lookup.run_by_ref(self._store, ref, None, words)
+        self._project_names[found.project.id] = found.project.name
+        return found.run
 
     def mark_stale_runs(self) -> list[int]:
         """Mark running runs whose process is gone as crashed; returns their ids."""

@@ -9,11 +9,12 @@ import asyncio
 from dataclasses import dataclass
 
 from runyard.events.model import RunEvent
+from runyard.lookup import INT64_MAX, is_id
 
 # Change sequences are SQLite integers: a client's resume id past this (`after=2**63`) would
 # overflow the replay query after the stream's 200 was sent. Every id from here on means the
 # same thing ("after everything"), so such ids are clamped.
-MAX_SEQ = (1 << 63) - 1
+MAX_SEQ = INT64_MAX
 
 
 @dataclass(slots=True)
@@ -38,7 +39,7 @@ def parse_last_event_id(raw: str | None) -> int | None:
     if raw is None:
         return None
     text = raw.strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
+    return int(text) if is_id(text) else None
 
 
 def resume_point(last_event_id: int | None) -> int | None:

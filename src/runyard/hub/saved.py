@@ -10,15 +10,14 @@ model is a pickle, and loading one is running its code.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
-from runyard import access
-from runyard.errors import ConflictError, InvalidInputError, NotFoundError
+from runyard import access, lookup
+from runyard.errors import ConflictError, InvalidInputError
 from runyard.hub import provenance
 from runyard.hub.manager import HubManager
 from runyard.hub.name_rules import check_name
@@ -27,17 +26,8 @@ from runyard.store import Run
 
 
 def find_run(manager: HubManager, tenant: str, ref: str) -> Run:
-    """A run of the tenant by uid or integer id; 404 otherwise."""
-    store = manager.store
-    run: Run | None = None
-    with contextlib.suppress(NotFoundError):
-        run = store.get_run_by_uid(ref)
-    if run is None and ref.isascii() and ref.isdigit() and len(ref) < 19:
-        with contextlib.suppress(NotFoundError):
-            run = store.get_run(int(ref))
-    if run is None or not access.owns(tenant, store.get_project(run.project_id)):
-        raise NotFoundError(f"run {ref!r} not found")
-    return run
+    """A run of the tenant by uid, `project/name` or integer id (`runyard.lookup`); 404 otherwise."""
+    return lookup.run_by_ref(manager.store, ref, tenant).run
 
 
 def manifest(manager: HubManager, run: Run, tenant: str) -> dict[str, Any]:

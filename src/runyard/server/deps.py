@@ -14,12 +14,11 @@ from typing import Annotated, ParamSpec, TypeVar
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from runyard import access
 from runyard.errors import AuthError, ForbiddenError
 from runyard.events import ChangeFeed
 from runyard.server.hosts import checked_host
 from runyard.settings import Settings
-from runyard.store import DEFAULT_TENANT, Project, Store
+from runyard.store import DEFAULT_TENANT, Store
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -207,8 +206,3 @@ StoreDep = Annotated[Store, Depends(get_store)]
 FeedDep = Annotated[ChangeFeed, Depends(get_feed)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TenantDep = Annotated[str, Depends(get_tenant)]
-
-
-def check_tenant(project: Project, tenant: str) -> Project:
-    """The project when the caller's tenant owns it; the rule lives in `runyard.access`."""
-    return access.require(project, tenant, access.Kind.PROJECT)

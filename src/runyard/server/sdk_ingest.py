@@ -11,12 +11,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from runyard import lookup
 from runyard.errors import InvalidInputError, PayloadTooLargeError
 from runyard.sdk.wire import PREFIX, decode_batch
 from runyard.server import sdk_schemas as schemas
 from runyard.server.bodies import decode, read_raw
 from runyard.server.body_stream import BodyReader
-from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call, check_tenant
+from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
 from runyard.server.responses import JSONResponse
 from runyard.settings import Settings
 from runyard.store import Run, Store, WriteBatch
@@ -31,15 +32,9 @@ async def _data(request: Request, settings: Settings) -> Any:
     return await call(decode, raw, request.headers.get("content-type", "application/json"))
 
 
-def _run_of(store: Store, uid: str, tenant: str) -> Run:
-    run = store.get_run_by_uid(uid)
-    check_tenant(store.get_project(run.project_id), tenant)
-    return run
-
-
 async def _run(store: Store, uid: str, tenant: str) -> Run:
-    """The caller's run by uid: 404 unknown, 403 another tenant's."""
-    return await call(_run_of, store, uid, tenant)
+    """The caller's run by uid: 404 unknown or another tenant's (`runyard.lookup`)."""
+    return (await call(lookup.run_by_uid, store, uid, tenant)).run
 
 
 @router.post("/runs", summary="Create or resume a run", openapi_extra=schemas.CREATE_BODY)

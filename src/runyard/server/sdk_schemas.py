@@ -11,7 +11,8 @@ from runyard.sdk.sink import RunSpec
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text}
     for code, text in ((400, "Malformed body or arrays"), (401, "Missing or invalid token"),
-                       (403, "Tenant access denied"), (404, "Run not found"),
+                       (403, "Cross-site write refused (cookie sign-in)"),
+                       (404, "Run not found, or another tenant's (the same answer)"),
                        (409, "Name taken (create without resume) or run still live (resume)"),
                        (413, "Body, batch or artifact over its limit"))
 }

@@ -350,3 +350,17 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def tenant_for_token(self, secret: str) -> str | None:
         """The tenant of a valid, unrevoked token; None otherwise."""
+
+    def run_tenants(self, run_ids: Sequence[int]) -> dict[int, str]:
+        """The tenant owning each of those runs; ids of no run are left out.
+
+        Tenant checks of a chart's N runs: backends answer in one read (SQLite overrides this);
+        this fallback reads run and project one by one.
+        """
+        owners: dict[int, str] = {}
+        for run_id in dict.fromkeys(run_ids):
+            try:
+                owners[run_id] = self.get_project(self.get_run(run_id).project_id).tenant
+            except NotFoundError:
+                continue
+        return owners

@@ -92,7 +92,7 @@ def _existing(store: Store, spec: RunSpec, tenant: str) -> RunHandle | None:
     except NotFoundError:
         return None
     owner = store.get_project(run.project_id)
-    access.require(owner, tenant, access.Kind.RUN)
+    access.require(owner, tenant, access.Kind.RUN, spec.uid)  # another tenant's: 404, as a uid nobody holds
     if owner.name != spec.project:
         raise ConflictError(f"run uid {spec.uid!r} is taken by a run of project {owner.name!r}")
     return _handle(store, run, owner, resumed=False)
@@ -161,7 +161,8 @@ def _find(store: Store, project_name: str, tenant: str, target: str) -> tuple[Ru
         project = None
     try:
         run = store.get_run_by_uid(target)
-    except NotFoundError:
+        owner = access.require(store.get_project(run.project_id), tenant, access.Kind.RUN, target)
+    except NotFoundError:  # another tenant's uid reads as one nobody holds (runyard.access)
         try:
             if project is None:
                 raise NotFoundError(target) from None
@@ -171,8 +172,6 @@ def _find(store: Store, project_name: str, tenant: str, target: str) -> tuple[Ru
                 f"cannot resume: no run named {target!r} in project {project_name!r} "
                 f"(and no run with that uid); drop resume= to start a new run"
             ) from None
-    owner = store.get_project(run.project_id)
-    access.require(owner, tenant, access.Kind.RUN)
     if project is None or run.project_id != project.id:
         raise ConflictError(f"run {target!r} belongs to another project than {project_name!r}")
     return run, owner

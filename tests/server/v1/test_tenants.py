@@ -51,21 +51,33 @@ CROSS_TENANT = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body"), CROSS_TENANT)
-async def test_other_tenant_403(http: httpx.AsyncClient, store: Store, tokens: dict[str, dict[str, str]],
-                                owned: dict[str, Any], method: str, path: str, body: dict[str, Any] | None) -> None:
-    mine_exp = (await http.post(EXPERIMENTS, json={"name": "mine"}, headers=tokens["globex"])).json()
-    mine = (await http.post(RUNS, json={"experiment_id": mine_exp["id"]}, headers=tokens["globex"])).json()
-    names = {**owned, "mine": mine["id"]}
-    url = path.format(**names)
+def _request(path: str, body: dict[str, Any] | None, names: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
     payload = None if body is None else {
         key: (value.format(**names) if isinstance(value, str) else
               [v.format(**names) for v in value] if key == "run_ids" else value)
         for key, value in body.items()
     }
+    return path.format(**names), payload
+
+
+@pytest.mark.parametrize(("method", "path", "body"), CROSS_TENANT)
+async def test_other_tenant_404(http: httpx.AsyncClient, store: Store, tokens: dict[str, dict[str, str]],
+                                owned: dict[str, Any], method: str, path: str, body: dict[str, Any] | None) -> None:
+    """Issue 12: another tenant's experiment or run answers exactly as one nobody holds (v1's spec says 403)."""
+    mine_exp = (await http.post(EXPERIMENTS, json={"name": "mine"}, headers=tokens["globex"])).json()
+    mine = (await http.post(RUNS, json={"experiment_id": mine_exp["id"]}, headers=tokens["globex"])).json()
+    names = {**owned, "mine": mine["id"]}
+    url, payload = _request(path, body, names)
     response = await http.request(method, url, json=payload, headers=tokens["globex"])
-    assert response.status_code == 403, response.text
-    assert response.json() == {"detail": "Tenant access denied"}
+    assert response.status_code == 404, response.text
+    ghost = {**names, "exp": "987654", "run": "987653", "uid": "no-such-run"}
+    url, payload = _request(path, body, ghost)
+    missing = await http.request(method, url, json=payload, headers=tokens["globex"])
+    assert missing.status_code == 404, missing.text
+    expected = missing.json()["detail"]
+    for key in ("exp", "run", "uid"):
+        expected = expected.replace(str(ghost[key]), str(owned[key]))
+    assert response.json() == {"detail": expected}
     untouched = await http.get(f"{RUNS}/{owned['run']}", headers=tokens["acme"])
     assert untouched.json()["status"] == "RUNNING" and untouched.json()["metrics"] == {}
     assert untouched.json()["params"] == {}
@@ -74,11 +86,11 @@ async def test_other_tenant_403(http: httpx.AsyncClient, store: Store, tokens: d
     assert store.count_runs(RunQuery(project_ids=(int(owned["exp"]),))) == 1
 
 
-async def test_other_tenant_artifact_403(http: httpx.AsyncClient, store: Store, tokens: dict[str, dict[str, str]],
+async def test_other_tenant_artifact_404(http: httpx.AsyncClient, store: Store, tokens: dict[str, dict[str, str]],
                                          owned: dict[str, Any]) -> None:
     response = await http.post(f"{RUNS}/{owned['run']}/log-artifact", files={"file": ("f.txt", b"x")},
                                headers=tokens["globex"])
-    assert response.status_code == 403
+    assert response.status_code == 404 and response.json() == {"detail": f"run {owned['run']} not found"}
     assert store.list_artifacts(int(owned["run"])) == []
 
 

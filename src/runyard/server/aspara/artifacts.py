@@ -75,10 +75,11 @@ def zip_stream(files: Sequence[tuple[str, Path]]) -> Iterator[bytes]:
 
 
 def _files(store: Store, project: str, run: str, tenant: str) -> tuple[str, list[tuple[str, Path]]]:
-    owner, found = lookup.run(store, project, run, tenant)
-    files = [(artifact.path, store.artifact_file(found.id, artifact.path)) for artifact in store.list_artifacts(found.id)]
+    found = lookup.run(store, project, run, tenant)
+    run_id = found.run.id
+    files = [(artifact.path, store.artifact_file(run_id, artifact.path)) for artifact in store.list_artifacts(run_id)]
     stamp = datetime.now().strftime("%Y%m%d_%H%M%S")
-    return f"{owner.name}_{found.name}_artifacts_{stamp}.zip", files
+    return f"{found.project.name}_{found.run.name}_artifacts_{stamp}.zip", files
 
 
 def _disposition(filename: str) -> str:

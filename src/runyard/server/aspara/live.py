@@ -71,9 +71,9 @@ async def stream_metrics(
     after: AfterQuery = None,
 ) -> EventSourceResponse:
     """`metric` and `status` events committed after connecting (or after the id); ends with the run."""
-    owner, found = await call(lookup.run, store, project, run, tenant)
-    items = follow_run(store, feed, found.id, last_event_id=_resume(after, last_event_id))
-    return sse_response(items, renderer(owner.name, {found.id: found.name}))
+    found = await call(lookup.run, store, project, run, tenant)
+    items = follow_run(store, feed, found.run.id, last_event_id=_resume(after, last_event_id))
+    return sse_response(items, renderer(found.project.name, {found.run.id: found.run.name}))
 
 
 def _runs(store: Store, project: str, names: list[str], tenant: str) -> tuple[Project, list[Run], list[str]]:

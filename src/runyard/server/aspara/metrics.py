@@ -56,10 +56,11 @@ def _keys(raw: str | None) -> tuple[str, ...] | None:
 
 def _run_series(store: Store, project: str, name: str, tenant: str, selection: Selection,
                 budget: int) -> tuple[Project, Run, dict[str, MetricColumns]]:
-    owner, run = lookup.run(store, project, name, tenant)
+    found = lookup.run(store, project, name, tenant)
+    run = found.run
     summaries = store.metric_summaries([run.id]).get(run.id, {})
     check_budget({run.id: summaries}, selection, budget)
-    return owner, run, read_run(store, run, summaries, selection)
+    return found.project, run, read_run(store, run, summaries, selection)
 
 
 @router.get("/{project}/runs/{run}/metrics", summary="Metrics of a run")

@@ -32,14 +32,14 @@ async def list_runs_api(project: ProjectName, store: StoreDep, tenant: TenantDep
 
 def run_detail_json(store: Store, project: str, run: str, tenant: str) -> dict[str, Any]:
     """The run page's JSON (blocking): `shapes.run_detail` of the named run; 404 when unknown."""
-    owner, found = lookup.run(store, project, run, tenant)
-    summaries = store.metric_summaries([found.id]).get(found.id, {})
-    return shapes.run_detail(owner, found, summaries, store.list_artifacts(found.id))
+    found = lookup.run(store, project, run, tenant)
+    summaries = store.metric_summaries([found.run.id]).get(found.run.id, {})
+    return shapes.run_detail(found.project, found.run, summaries, store.list_artifacts(found.run.id))
 
 
 def _params(store: Store, project: str, run: str, tenant: str) -> dict[str, Any]:
-    owner, found = lookup.run(store, project, run, tenant)
-    return {"project": owner.name, "run": found.name, "params": shapes.params(found)}
+    found = lookup.run(store, project, run, tenant)
+    return {"project": found.project.name, "run": found.run.name, "params": shapes.params(found.run)}
 
 
 @router.get("/{project}/runs/{run}/params", summary="Parameters of a run")
@@ -49,8 +49,8 @@ async def get_params_api(project: ProjectName, run: RunName, store: StoreDep, te
 
 
 def _metadata(store: Store, project: str, run: str, tenant: str) -> dict[str, Any]:
-    owner, found = lookup.run(store, project, run, tenant)
-    return shapes.run_metadata(owner, found)
+    found = lookup.run(store, project, run, tenant)
+    return shapes.run_metadata(found.project, found.run)
 
 
 @router.get("/{project}/runs/{run}/metadata", summary="Get run metadata")
@@ -61,10 +61,11 @@ async def get_run_metadata_api(project: ProjectName, run: RunName, store: StoreD
 
 
 def _update(store: Store, project: str, run: str, tenant: str, body: MetadataUpdate) -> dict[str, Any]:
-    owner, found = lookup.run(store, project, run, tenant)
+    found = lookup.run(store, project, run, tenant)
+    updated = found.run
     if body.notes is not None or body.tags is not None:
-        found = store.update_run(found.id, notes=body.notes, tags=body.tags)
-    return shapes.run_metadata(owner, found)
+        updated = store.update_run(updated.id, notes=body.notes, tags=body.tags)
+    return shapes.run_metadata(found.project, updated)
 
 
 @router.put("/{project}/runs/{run}/metadata", summary="Update run metadata")
@@ -75,9 +76,9 @@ async def update_run_metadata_api(project: ProjectName, run: RunName, body: Meta
 
 
 def _delete(store: Store, project: str, run: str, tenant: str) -> str:
-    owner, found = lookup.run(store, project, run, tenant)
-    store.delete_run(found.id)
-    return f"Run '{owner.name}/{found.name}' deleted successfully"
+    found = lookup.run(store, project, run, tenant)
+    store.delete_run(found.run.id)
+    return f"Run '{found.project.name}/{found.run.name}' deleted successfully"
 
 
 @router.delete("/{project}/runs/{run}", summary="Delete a run")

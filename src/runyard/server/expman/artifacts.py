@@ -36,7 +36,7 @@ def _refuse_query_paths(request: Request) -> None:
 
 
 def _list(store: Store, experiment: str, name: str, tenant: str) -> list[dict[str, Any]]:
-    _project, run = lookup.run(store, experiment, name, tenant)
+    run = lookup.run(store, experiment, name, tenant).run
     return [shapes.artifact_json(artifact) for artifact in store.list_artifacts(run.id)]
 
 
@@ -49,7 +49,7 @@ async def list_artifacts(request: Request, experiment: ExperimentName, run: RunN
 
 
 def _file(store: Store, experiment: str, name: str, path: str, tenant: str) -> FilePath:
-    _project, run = lookup.run(store, experiment, name, tenant)
+    run = lookup.run(store, experiment, name, tenant).run
     return store.artifact_file(run.id, path)
 
 

@@ -55,6 +55,7 @@ async def live(
     after: AfterEvent = None,
 ) -> EventSourceResponse:
     """`MetricsUpdated`, `LogMessage`, `StatusChanged`; only data committed after connecting (or after the id)."""
-    project, found = await call(lookup.run, store, experiment, run, tenant)
+    found = await call(lookup.run, store, experiment, run, tenant)
     resume = after if after is not None else parse_last_event_id(last_event_id)
-    return sse_response(follow_run(store, feed, found.id, last_event_id=resume), renderer(project.name, found.name))
+    return sse_response(follow_run(store, feed, found.run.id, last_event_id=resume),
+                        renderer(found.project.name, found.run.name))

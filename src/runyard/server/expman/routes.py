@@ -69,8 +69,9 @@ async def list_runs(
 
 
 def _run_detail(store: Store, experiment: str, name: str, tenant: str) -> dict[str, Any]:
-    project, run = lookup.run(store, experiment, name, tenant)
-    return shapes.run_detail_json(run, project.name, store.metric_summaries([run.id]).get(run.id, {}))
+    found = lookup.run(store, experiment, name, tenant)
+    summaries = store.metric_summaries([found.run.id]).get(found.run.id, {})
+    return shapes.run_detail_json(found.run, found.project.name, summaries)
 
 
 @router.get("/{experiment}/runs/{run}", summary="One run: metadata, config, params, system info, summaries")
@@ -138,6 +139,6 @@ async def get_metrics(
     """Every point, no sampling. Parquet also with `Accept: application/vnd.apache.parquet`."""
     if step_min is not None and step_max is not None and step_min > step_max:
         raise InvalidInputError("step_min must not be greater than step_max")
-    project, found = await call(lookup.run, store, experiment, run, tenant)
-    series = await call(_read, store, found, _keys(keys), step_min, step_max, settings.max_points_per_request)
-    return await call(_encode, project, found, series, _format(format, accept), layout)
+    found = await call(lookup.run, store, experiment, run, tenant)
+    series = await call(_read, store, found.run, _keys(keys), step_min, step_max, settings.max_points_per_request)
+    return await call(_encode, found.project, found.run, series, _format(format, accept), layout)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
-from runyard.errors import DependencyMissingError, ForbiddenError, NotFoundError
-from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call, check_tenant
+from runyard import lookup
+from runyard.errors import DependencyMissingError, ForbiddenError
+from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
 from runyard.server.jupyter import launch
 from runyard.server.jupyter.manager import JupyterManager
 from runyard.server.jupyter.notebook import RunTarget, write_notebook
-from runyard.server.v1.access import is_id
-from runyard.store import Run, Store
+from runyard.store import Store
 
 router = APIRouter(prefix="/api/jupyter", tags=["expman"])
 MAX_REF = 1000
@@ -50,26 +49,12 @@ ManagerDep = Annotated[JupyterManager, Depends(get_manager)]
 
 
 def find_run(store: Store, ref: str, experiment: str | None, tenant: str) -> RunTarget:
-    """The caller's run: 404 unknown, 403 another tenant's."""
+    """The caller's run (uid, `project/name` or id; a name in `experiment`): 404 unknown or another's."""
     if experiment is not None:
-        project = store.get_project_by_name(experiment, tenant=tenant)
-        run = store.get_run_by_name(project.id, ref)
+        found = lookup.run_by_name(store, experiment, ref, tenant)
     else:
-        run = _run_by_ref(store, ref, tenant)
-        project = check_tenant(store.get_project(run.project_id), tenant)
-    return RunTarget(id=run.id, uid=run.uid, project=project.name, name=run.name)
-
-
-def _run_by_ref(store: Store, ref: str, tenant: str) -> Run:
-    # Same order as `runyard.Api.run`: uid, then project/name, then id.
-    with contextlib.suppress(NotFoundError):
-        return store.get_run_by_uid(ref)
-    project, sep, name = ref.partition("/")
-    if sep and project and name:
-        return store.get_run_by_name(store.get_project_by_name(project, tenant=tenant).id, name)
-    if is_id(ref):
-        return store.get_run(int(ref))
-    raise NotFoundError(f"run {ref!r} not found (give a uid, project/name or id)")
+        found = lookup.run_by_ref(store, ref, tenant)
+    return RunTarget(id=found.run.id, uid=found.run.uid, project=found.project.name, name=found.run.name)
 
 
 @router.post("/spawn", status_code=201, summary="Spawn a Jupyter notebook analysing one run")

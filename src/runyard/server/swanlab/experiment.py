@@ -20,8 +20,8 @@ MAX_LOG_LINES = 10_000
 
 
 def _load(store: Store, experiment_id: int, tenant: str) -> tuple[Project, Run, dict[str, MetricSummary]]:
-    project, run = lookup.experiment(store, experiment_id, tenant)
-    return project, run, store.metric_summaries([run.id]).get(run.id, {})
+    found = lookup.experiment(store, experiment_id, tenant)
+    return found.project, found.run, store.metric_summaries([found.run.id]).get(found.run.id, {})
 
 
 def _detail(store: Store, experiment_id: int, tenant: str, logdir: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/experiment", **ROUTER_OPTIONS)
 
 def _tag(store: Store, experiment_id: int, tag: str, tenant: str, max_points: int | None,
          budget: int) -> dict[str, Any]:
-    _, run = lookup.experiment(store, experiment_id, tenant)
+    run = lookup.experiment(store, experiment_id, tenant).run
     summaries = store.metric_summaries([run.id]).get(run.id, {})
     key = charts.resolve_tag(tag, summaries)
     if key is None:

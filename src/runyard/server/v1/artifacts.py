@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 from runyard.errors import InvalidInputError, PayloadTooLargeError
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
 from runyard.server.responses import JSONResponse
-from runyard.server.v1 import lookup
+from runyard.server.v1.access import load_run
 from runyard.server.v1.schemas import ERRORS, ArtifactOut
 from runyard.server.v1.shapes import ms
 from runyard.store import Artifact
@@ -71,7 +71,7 @@ async def log_artifact(
     artifact_path: Annotated[str | None, Query(max_length=1024, description="subdirectory in the run's artifacts")] = None,
 ) -> JSONResponse:
     """Stores the file (replacing one at the same path); 413 past the artifact size limit."""
-    run, _project = await lookup.run(store, run_id, tenant)
+    run = (await load_run(store, run_id, tenant)).run
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         raise InvalidInputError("send the file as multipart/form-data in a field named 'file'")
     declared = request.headers.get("content-length", "")

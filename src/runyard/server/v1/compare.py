@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from runyard.errors import InvalidInputError
 from runyard.server.deps import StoreDep, TenantDep, call
 from runyard.server.responses import JSONResponse, json_float
-from runyard.server.v1 import lookup
+from runyard.server.v1.access import load_run
 from runyard.server.v1.schemas import ERRORS, CompareOut, CompareRuns
 from runyard.server.v1.shapes import run_info
 from runyard.store import MetricSummary, Run, Store
@@ -66,7 +66,7 @@ async def compare_runs(body: CompareRuns, store: StoreDep, tenant: TenantDep) ->
     """Per metric and run: latest, min, max and last step (null when the run lacks the metric)."""
     if not MIN_RUNS <= len(body.run_ids) <= MAX_RUNS:
         raise InvalidInputError(f"run_ids must hold {MIN_RUNS} to {MAX_RUNS} runs, not {len(body.run_ids)}")
-    runs = [(await lookup.run(store, ref, tenant))[0] for ref in body.run_ids]
+    runs = [(await load_run(store, ref, tenant)).run for ref in body.run_ids]
     if len({run.id for run in runs}) != len(runs):
         raise InvalidInputError("run_ids must name different runs")
     return JSONResponse(await call(compare, store, runs, body.metrics))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from runyard.server.deps import StoreDep, TenantDep, call
 from runyard.server.responses import JSONResponse
-from runyard.server.v1 import lookup
+from runyard.server.v1.access import load_experiment
 from runyard.server.v1.schemas import (
     ERRORS,
     CreateExperiment,
@@ -53,7 +53,7 @@ async def list_experiments(
 @router.get("/{experiment_id}", response_model=ExperimentOut, summary="Get an experiment")
 async def get_experiment(experiment_id: str, store: StoreDep, tenant: TenantDep) -> JSONResponse:
     """The experiment, deleted or not."""
-    return JSONResponse(experiment_json(await lookup.experiment(store, experiment_id, tenant)))
+    return JSONResponse(experiment_json(await load_experiment(store, experiment_id, tenant)))
 
 
 @router.patch("/{experiment_id}", response_model=ExperimentOut, summary="Update an experiment")
@@ -61,7 +61,7 @@ async def update_experiment(
     experiment_id: str, body: UpdateExperiment, store: StoreDep, tenant: TenantDep
 ) -> JSONResponse:
     """Change the fields given; `tags` is merged (null removes a tag); 409 on a taken name."""
-    project = await lookup.experiment(store, experiment_id, tenant)
+    project = await load_experiment(store, experiment_id, tenant)
     tags = None if body.tags is None else merge_tags(project.tags, body.tags)
     updated = await call(store.update_project, project.id, name=body.name, description=body.description,
                          tags=tags, artifact_location=body.artifact_location)
@@ -71,12 +71,12 @@ async def update_experiment(
 @router.delete("/{experiment_id}", response_model=ExperimentOut, summary="Archive (soft-delete) an experiment")
 async def delete_experiment(experiment_id: str, store: StoreDep, tenant: TenantDep) -> JSONResponse:
     """Lifecycle becomes `deleted`; runs and data stay; restore brings it back."""
-    project = await lookup.experiment(store, experiment_id, tenant)
+    project = await load_experiment(store, experiment_id, tenant)
     return JSONResponse(experiment_json(await call(store.set_project_lifecycle, project.id, "deleted")))
 
 
 @router.post("/{experiment_id}/restore", response_model=ExperimentOut, summary="Restore an archived experiment")
 async def restore_experiment(experiment_id: str, store: StoreDep, tenant: TenantDep) -> JSONResponse:
     """Lifecycle becomes `active` again."""
-    project = await lookup.experiment(store, experiment_id, tenant)
+    project = await load_experiment(store, experiment_id, tenant)
     return JSONResponse(experiment_json(await call(store.set_project_lifecycle, project.id, "active")))

@@ -82,7 +82,7 @@ def _encode(payload: dict[str, Any], series: dict[str, MetricColumns], fmt: str)
 @router.get("/{run_id}/metrics", summary="Metric keys of a run with their summaries")
 async def metric_keys(run_id: str, store: StoreDep, tenant: TenantDep) -> JSONResponse:
     """Count, min, max, first/last step and last value of every key."""
-    run, _project = await load_run(store, run_id, tenant)
+    run = (await load_run(store, run_id, tenant)).run
     return JSONResponse({"run_id": str(run.id), "metrics": await call(_summaries_json, store, run.id)})
 
 
@@ -99,7 +99,7 @@ async def metric_history(
 ) -> Response:
     """Every point (no sampling). `format`: json, msgpack (raw arrays), arrow (IPC stream) or parquet."""
     _check_range(step_min, step_max)
-    run, _project = await load_run(store, run_id, tenant)
+    run = (await load_run(store, run_id, tenant)).run
     series = await call(_read_all, store, run.id, _keys(keys), step_min, step_max, settings.max_points_per_request)
     return _encode({"run_id": str(run.id)}, series, format)
 
@@ -116,7 +116,7 @@ async def metric_downsampled(
 ) -> Response:
     """Per bucket: count, min (+step), max (+step), last (+step, timestamp); short series come back whole."""
     _check_range(step_min, step_max)
-    run, _project = await load_run(store, run_id, tenant)
+    run = (await load_run(store, run_id, tenant)).run
 
     def read() -> dict[str, Any]:
         chosen = _keys(keys) or sorted(store.metric_summaries([run.id])[run.id])
@@ -144,7 +144,7 @@ class MetricsQuery(BaseModel):
 async def metrics_query(body: MetricsQuery, store: StoreDep, tenant: TenantDep, settings: SettingsDep) -> Response:
     """`{"runs": {run_id: {key: series}}}`; a run lacking a key simply has no entry for it."""
     _check_range(body.step_min, body.step_max)
-    runs = [(await load_run(store, ref, tenant))[0] for ref in body.run_ids]
+    runs = [(await load_run(store, ref, tenant)).run for ref in body.run_ids]
 
     def read() -> dict[str, Any]:
         summaries = store.metric_summaries([run.id for run in runs])

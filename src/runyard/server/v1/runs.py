@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from runyard.errors import InvalidInputError
 from runyard.server.deps import StoreDep, TenantDep, call
 from runyard.server.responses import JSONResponse
-from runyard.server.v1 import lookup
+from runyard.server.v1.access import load_active_experiment, load_experiment, load_run
 from runyard.server.v1.schemas import ERRORS, CreateRun, EndRun, RunListOut, RunOut
 from runyard.server.v1.shapes import INT64_MAX, run_json, tags_to_list
 from runyard.store import Filter, Run, RunQuery, Store, parse_filter, parse_order_by
@@ -73,7 +73,7 @@ def _page(store: Store, query: RunQuery) -> dict[str, Any]:
 @router.post("", status_code=201, response_model=RunOut, summary="Create a run")
 async def create_run(body: CreateRun, store: StoreDep, tenant: TenantDep) -> JSONResponse:
     """201 with the run (status RUNNING); 409 for a taken name or a deleted experiment."""
-    project = await lookup.active_experiment(store, body.experiment_id, tenant)
+    project = await load_active_experiment(store, body.experiment_id, tenant)
     tags = tags_to_list(body.tags)
     run = await call(store.create_run, project.id, name=body.name, description=body.description, tags=tags)
     return JSONResponse(run_json(run, {}), status_code=201)
@@ -92,7 +92,7 @@ async def list_runs(
     offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
 ) -> JSONResponse:
     """Runs matching every condition; default order: by id."""
-    project = await lookup.experiment(store, experiment_id, tenant)
+    project = await load_experiment(store, experiment_id, tenant)
     query = build_query(project.id, status, filter, order_by, limit, offset)
     return JSONResponse(await call(_page, store, query))
 
@@ -100,14 +100,14 @@ async def list_runs(
 @router.get("/{run_id}", response_model=RunOut, summary="Get a run")
 async def get_run(run_id: str, store: StoreDep, tenant: TenantDep) -> JSONResponse:
     """The run with its params, tags and latest metric values; `run_id` may also be the uid."""
-    run, _project = await lookup.run(store, run_id, tenant)
+    run = (await load_run(store, run_id, tenant)).run
     return JSONResponse((await call(with_metrics, store, [run]))[0])
 
 
 @router.post("/{run_id}/end", response_model=RunOut, summary="End a run")
 async def end_run(run_id: str, store: StoreDep, tenant: TenantDep, body: EndRun | None = None) -> JSONResponse:
     """Set a terminal status (default FINISHED) and the end time (default now)."""
-    run, _project = await lookup.run(store, run_id, tenant)
+    run = (await load_run(store, run_id, tenant)).run
     end = body or EndRun()
     end_time = None if end.end_time is None else end.end_time / 1000
     if end_time is not None and end_time < run.start_time - 0.001:

@@ -18,7 +18,7 @@ from fastapi import APIRouter
 from runyard.errors import InvalidInputError, PayloadTooLargeError
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
 from runyard.server.responses import JSONResponse
-from runyard.server.v1 import lookup
+from runyard.server.v1.access import load_run
 from runyard.server.v1.schemas import (
     ERRORS,
     LogBatch,
@@ -74,7 +74,7 @@ def _seconds(timestamp_ms: float | None, now: float) -> float:
 @router.post("/{run_id}/log-metrics", response_model=LogMetricsOut, summary="Log metric values at one step")
 async def log_metrics(run_id: str, body: LogMetrics, store: StoreDep, tenant: TenantDep) -> JSONResponse:
     """`{"metrics": n, "steps": {key: step used}}`; a missing step is each key's last step + 1."""
-    run, _project = await lookup.run(store, run_id, tenant)
+    run = (await load_run(store, run_id, tenant)).run
     when = _seconds(body.timestamp, time.time())
     points = [(key, value, body.step, when) for key, value in body.metrics.items()]
     steps, _replayed = await call(write_points, store, run.id, points, None)
@@ -84,7 +84,7 @@ async def log_metrics(run_id: str, body: LogMetrics, store: StoreDep, tenant: Te
 @router.post("/{run_id}/log-params", response_model=LogParamsOut, summary="Log params (merged into the run's params)")
 async def log_params(run_id: str, body: LogParams, store: StoreDep, tenant: TenantDep) -> JSONResponse:
     """Values are kept as sent (string, number or boolean); a key logged again takes the new value."""
-    run, _project = await lookup.run(store, run_id, tenant)
+    run = (await load_run(store, run_id, tenant)).run
     params = check_params(body.params)
     await call(store.log_params, run.id, params)
     return JSONResponse({"params": len(params)})
@@ -115,7 +115,7 @@ async def log_batch(run_id: str, body: LogBatch, store: StoreDep, tenant: Tenant
                     settings: SettingsDep) -> JSONResponse:
     """Counts of what the batch held; `replayed` is true when its `batch_id` was already applied."""
     _check_limits(body, settings)
-    run, _project = await lookup.run(store, run_id, tenant)
+    run = (await load_run(store, run_id, tenant)).run
     now = time.time()
     points = [(m.key, m.value, m.step, _seconds(m.timestamp, now)) for m in body.metrics]
     params = check_params({p.key: p.value for p in body.params})

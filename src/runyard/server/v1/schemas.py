@@ -219,6 +219,7 @@ class CompareOut(BaseModel):
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
-    for code, text in ((400, "Invalid request parameters"), (403, "Tenant access denied"),
-                       (404, "Experiment or run not found"), (409, "Conflict"))
+    for code, text in ((400, "Invalid request parameters"), (403, "Cross-site write refused (cookie sign-in)"),
+                       (404, "Experiment or run not found, or another tenant's (the same answer)"),
+                       (409, "Conflict"))
 }

@@ -18,8 +18,10 @@ from runyard.errors import InvalidInputError
 from runyard.jsonenc import json_float
 from runyard.store import MetricSummary, Project, Run
 from runyard.store.validate import check_tags
+from runyard.store.validate_numbers import (
+    INT64_MAX as INT64_MAX,  # re-exported: the one int64 bound
+)
 
-INT64_MAX = (1 << 63) - 1
 MAX_PARAM_KEY = 255
 MAX_PARAM_VALUE = 10_000
 END_STATUSES = ("finished", "failed", "killed")

@@ -31,6 +31,6 @@ async def run_stream(
     after: AfterEvent = None,
 ) -> EventSourceResponse:
     """`metrics`, `logs` and `status` events with ids; only data committed after connecting (or after the id)."""
-    run, _project = await load_run(store, run_id, tenant)
+    run = (await load_run(store, run_id, tenant)).run
     resume = after if after is not None else parse_last_event_id(last_event_id)
     return sse_response(follow_run(store, feed, run.id, last_event_id=resume), render_run_event)

@@ -13,14 +13,13 @@ import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response
 
-from runyard import access
+from runyard import lookup
 from runyard.errors import InvalidInputError
 from runyard.server.chart_points import READERS
 from runyard.server.deps import StoreDep, TenantDep, call
 from runyard.server.downloads import media_type
 from runyard.server.params import INT64_MAX, StepMax, StepMin
 from runyard.server.responses import json_float
-from runyard.server.v1.access import load_project, load_run
 from runyard.server.web.series import chart_series
 from runyard.store import Filter, Run, RunQuery, Store
 
@@ -40,14 +39,9 @@ def id_list(raw: str, what: str, limit: int) -> list[int]:
     return [int(part) for part in parts]
 
 
-def check_runs(store: Store, run_ids: list[int], tenant: str) -> None:
-    """404 for an unknown run, 403 for another tenant's (one thread hop for all of them)."""
-    tenants: dict[int, str] = {}
-    for run_id in run_ids:
-        project_id = store.get_run(run_id).project_id
-        if project_id not in tenants:
-            tenants[project_id] = store.get_project(project_id).tenant
-        access.require_tenant(tenants[project_id], tenant, access.Kind.RUN)
+async def _run(store: Store, run_id: str, tenant: str) -> Run:
+    """The caller's run by id (or uid); 400 for an id past int64, 404 unknown or another tenant's."""
+    return (await call(lookup.run_by_id_or_uid, store, run_id, tenant)).run
 
 
 def _json(payload: dict[str, Any]) -> Response:
@@ -80,7 +74,7 @@ async def project_runs(
     after_id: Annotated[int, Query(ge=0, le=INT64_MAX, description="only runs created after this one (new-run check)")] = 0,
 ) -> Response:
     """Rows of the runs table: status, times, params, tags, notes, latest metrics."""
-    project = await load_project(store, project_id, tenant)
+    project = await call(lookup.project_by_id, store, lookup.parse_id(project_id, "project"), tenant)
     return _json(await call(table_rows, store, project.id, after_id))
 
 
@@ -100,7 +94,7 @@ async def series(
         raise InvalidInputError("step_min must not be greater than step_max")
     run_ids = id_list(runs, "runs", MAX_CHART_RUNS)
     wanted = [key for key in keys.split(",") if key][:MAX_CHART_KEYS]
-    await call(check_runs, store, run_ids, tenant)
+    await call(lookup.check_runs, store, run_ids, tenant)
 
     def read() -> dict[str, Any]:
         cursor = store.last_change_seq()
@@ -125,7 +119,7 @@ async def run_logs(
     tail: Annotated[int, Query(ge=1, le=MAX_LOG_TAIL)] = 1000,
 ) -> Response:
     """The last `tail` console lines of a run."""
-    run, _project = await load_run(store, run_id, tenant)
+    run = await _run(store, run_id, tenant)
 
     def read() -> dict[str, Any]:
         cursor = store.last_change_seq()
@@ -139,6 +133,6 @@ async def run_logs(
 @router.get("/runs/{run_id}/artifacts/{path:path}", response_class=FileResponse)
 async def artifact_file(run_id: str, path: str, store: StoreDep, tenant: TenantDep) -> FileResponse:
     """One artifact file, confined to the run's artifact directory by the store."""
-    run, _project = await load_run(store, run_id, tenant)
+    run = await _run(store, run_id, tenant)
     found = await call(store.artifact_file, run.id, path)
     return FileResponse(found, media_type=media_type(path), filename=found.name)

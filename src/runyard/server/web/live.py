@@ -19,10 +19,11 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from runyard.errors import InvalidInputError
 from runyard.events import Opened, Resync, StreamItem, follow_runs, json_data, parse_last_event_id
 from runyard.events.sse import PING_SECONDS
+from runyard.lookup import check_runs
 from runyard.server.deps import FeedDep, StoreDep, TenantDep, call
 from runyard.server.params import AfterEvent
 from runyard.server.run_events import render_run_event
-from runyard.server.web.data import check_runs, id_list
+from runyard.server.web.data import id_list
 
 router = APIRouter(prefix="/web/api", include_in_schema=False)
 MAX_STREAM_RUNS = 200

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from runyard import lookup
 from runyard.errors import NotFoundError
 from runyard.server.deps import StoreDep, call
 from runyard.server.raw_paths import decode
@@ -27,13 +28,6 @@ router = APIRouter(include_in_schema=False)
 def _not_found(message: str, signed_in: bool) -> HTMLResponse:
     return render("not_found.html", status_code=404, title="Not found", message=message, crumbs=[],
                   signed_in=signed_in)
-
-
-def _project(store: Store, name: str, tenant: str) -> Project:
-    project = store.get_project_by_name(name, tenant=tenant)
-    if project.lifecycle != "active":
-        raise NotFoundError(f"project {name!r} is deleted")
-    return project
 
 
 def _projects(store: Store, tenant: str) -> list[dict[str, Any]]:
@@ -54,7 +48,7 @@ async def project_page(request: Request, project: str, store: StoreDep, tenant: 
     """One chart per metric overlaying the selected runs, with the runs table to pick them."""
     project = decode(request, project)
     try:
-        found = await call(_project, store, project, tenant)
+        found = await call(lookup.project_by_name, store, project, tenant)
     except NotFoundError as exc:
         return await call(_not_found, str(exc), signed_in_by_cookie(request))
     return await call(render, "project.html", title=found.name, project=found, view="charts",
@@ -66,7 +60,7 @@ async def runs_page(request: Request, project: str, store: StoreDep, tenant: Pag
     """The runs table on its own: every column, sort, filter, edit tags and notes, compare."""
     project = decode(request, project)
     try:
-        found = await call(_project, store, project, tenant)
+        found = await call(lookup.project_by_name, store, project, tenant)
     except NotFoundError as exc:
         return await call(_not_found, str(exc), signed_in_by_cookie(request))
     return await call(render, "project.html", title=f"{found.name}: runs", project=found, view="table",
@@ -80,8 +74,8 @@ async def run_page(request: Request, project: str, run: str, store: StoreDep, te
     project, run = decode(request, project), decode(request, run)
 
     def load() -> tuple[Project, Run, dict[str, Any]]:
-        found = _project(store, project, tenant)
-        found_run = store.get_run_by_name(found.id, run)
+        located = lookup.run_by_name(store, project, run, tenant)
+        found, found_run = located.project, located.run
         summaries = store.metric_summaries([found_run.id]).get(found_run.id, {})
         return found, found_run, run_detail(found, found_run, summaries, store.list_artifacts(found_run.id))
 

@@ -135,3 +135,14 @@ def delete(conn: sqlite3.Connection, project_id: int) -> list[str]:
 def run_ids(conn: sqlite3.Connection, project_id: int) -> list[int]:
     """Ids of the project's runs."""
     return [row[0] for row in conn.execute("SELECT id FROM runs WHERE project_id = ?", (project_id,))]
+
+def run_tenants(conn: sqlite3.Connection, run_ids: Sequence[int]) -> dict[int, str]:
+    """Run id -> its project's tenant, for the ids that name a run (in chunks under SQLite's variable limit)."""
+    wanted = list(dict.fromkeys(run_ids))
+    owners: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        owners.update(conn.execute(
+            "SELECT runs.id, projects.tenant FROM runs JOIN projects ON projects.id = runs.project_id "
+            f"WHERE runs.id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+    return owners

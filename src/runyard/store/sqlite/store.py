@@ -283,5 +283,8 @@ class SQLiteStore(SQLiteHub, Store):
     def tenant_for_token(self, secret: str) -> str | None:
         return self._db.read(lambda c: tokens.tenant_of(c, secret))
 
+    def run_tenants(self, run_ids: Sequence[int]) -> dict[int, str]:
+        return self._db.read(lambda c: projects.run_tenants(c, run_ids))
+
     def add_commit_listener(self, listener: Callable[[], None]) -> None:
         self._db.add_commit_listener(listener)
