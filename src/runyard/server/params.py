@@ -13,9 +13,9 @@ from typing import Annotated
 from fastapi import Query
 
 from runyard.errors import InvalidInputError
+from runyard.lookup import INT64_MAX as INT64_MAX  # the one int64 bound, re-exported
 
-INT64_MIN = -(1 << 63)
-INT64_MAX = (1 << 63) - 1
+INT64_MIN = -INT64_MAX - 1
 
 StepMin = Annotated[int | None, Query(ge=INT64_MIN, le=INT64_MAX, description="first step (inclusive)")]
 StepMax = Annotated[int | None, Query(ge=INT64_MIN, le=INT64_MAX, description="last step (inclusive)")]
