@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Header, Query
 
 from runyard.errors import InvalidInputError
+from runyard.events import resume_id
 from runyard.lookup import INT64_MAX as INT64_MAX  # the one int64 bound, re-exported
 
 INT64_MIN = -INT64_MAX - 1
@@ -29,3 +30,12 @@ def check_step_range(step_min: int | None, step_max: int | None) -> None:
     """400 when both ends are given and the range is empty."""
     if step_min is not None and step_max is not None and step_min > step_max:
         raise InvalidInputError("step_min must not be greater than step_max")
+
+
+def _resume(after: AfterEvent = None, last_event_id: Annotated[str | None, Header(
+        description="the id of the last event received, to resume")] = None) -> int | None:
+    return resume_id(after, last_event_id)
+
+
+# Where an SSE stream resumes: `?after=` when given, else `Last-Event-ID` (`events.resume_id`).
+ResumeFrom = Annotated[int | None, Depends(_resume)]

@@ -187,9 +187,15 @@ def test_stream_merges_runs_and_resumes(live_server: tuple[LiveServer, dict[str,
     assert ids == sorted(ids)  # one order for every run: the last id is an exact resume point
     metrics = next(event for event in events if event.event == "metrics")
     assert metrics.data["metrics"]["train/loss"]["steps"] == list(range(100, 110))
-    # Resuming after the metrics event replays only what came after it.
-    resumed = read_events(url, headers={"Last-Event-ID": metrics.id}, timeout=20)
+    # Resuming after the metrics event replays only what came after it: by the browser's
+    # Last-Event-ID when the URL has no `after`, by `after` when it has one (it wins, as in every dialect).
+    plain = f"{server.url}/web/api/stream?runs={running},{done}"
+    resumed = read_events(plain, headers={"Last-Event-ID": metrics.id}, timeout=20)
     assert "metrics" not in [event.event for event in resumed]
+    resumed = read_events(f"{plain}&after={metrics.id}", headers={"Last-Event-ID": str(start)}, timeout=20)
+    assert "metrics" not in [event.event for event in resumed]
+    replayed = read_events(url, headers={"Last-Event-ID": metrics.id}, timeout=20)
+    assert "metrics" in [event.event for event in replayed]
     assert (httpx.get(f"{server.url}/web/api/stream", params={"runs": "abc"})).status_code == 400
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from runyard.errors import NotFoundError
@@ -21,22 +21,20 @@ from runyard.events import (
     follow_run,
     follow_runs,
     json_data,
-    parse_last_event_id,
     sse_response,
 )
 from runyard.events.sse import Renderer
+from runyard.server import listparams
 from runyard.server.aspara import PREFIX, TAG, lookup
-from runyard.server.aspara.metrics import MAX_RUNS, split_names
+from runyard.server.aspara.metrics import MAX_RUNS
 from runyard.server.aspara.path_params import ProjectName, RunName
 from runyard.server.aspara.shapes import status_fields
 from runyard.server.deps import FeedDep, StoreDep, TenantDep, call
-from runyard.server.params import AfterEvent
+from runyard.server.params import ResumeFrom
 from runyard.server.series_encoding import series_json
 from runyard.store import Project, Run, Store
 
 router = APIRouter(prefix=PREFIX, tags=[TAG], responses={404: {"description": '`{"detail": "..."}`'}})
-AfterQuery = AfterEvent
-LastEventId = Annotated[str | None, Header(description="the id of the last event received, to resume")]
 
 
 def renderer(project: str, names: Mapping[int, str]) -> Renderer:
@@ -55,10 +53,6 @@ def renderer(project: str, names: Mapping[int, str]) -> Renderer:
     return render
 
 
-def _resume(after: int | None, last_event_id: str | None) -> int | None:
-    return after if after is not None else parse_last_event_id(last_event_id)
-
-
 @router.get("/{project}/runs/{run}/stream", summary="Live metrics and status of a run (SSE)",
             response_class=EventSourceResponse)
 async def stream_metrics(
@@ -67,12 +61,11 @@ async def stream_metrics(
     store: StoreDep,
     tenant: TenantDep,
     feed: FeedDep,
-    last_event_id: LastEventId = None,
-    after: AfterQuery = None,
+    resume: ResumeFrom,
 ) -> EventSourceResponse:
     """`metric` and `status` events committed after connecting (or after the id); ends with the run."""
     found = await call(lookup.run, store, project, run, tenant)
-    items = follow_run(store, feed, found.run.id, last_event_id=_resume(after, last_event_id))
+    items = follow_run(store, feed, found.run.id, last_event_id=resume)
     return sse_response(items, renderer(found.project.name, {found.run.id: found.run.name}))
 
 
@@ -91,14 +84,13 @@ async def stream_multiple_runs(
     store: StoreDep,
     tenant: TenantDep,
     feed: FeedDep,
+    resume: ResumeFrom,
     runs: Annotated[str | None, Query(description=f"comma-separated run names (at most {MAX_RUNS})")] = None,
-    last_event_id: LastEventId = None,
-    after: AfterQuery = None,
 ) -> EventSourceResponse:
     """Events of every named run, in commit order; unknown runs are skipped (header `X-Missing-Runs`)."""
-    names = split_names(runs, "runs", MAX_RUNS)
+    names = listparams.bounded(runs, "runs", MAX_RUNS)
     owner, found, missing = await call(_runs, store, project, names, tenant)
-    items = follow_runs(store, feed, [r.id for r in found], last_event_id=_resume(after, last_event_id))
+    items = follow_runs(store, feed, [r.id for r in found], last_event_id=resume)
     response = sse_response(items, renderer(owner.name, {r.id: r.name for r in found}))
     if missing:
         response.headers["X-Missing-Runs"] = ",".join(quote(name, safe="") for name in missing)

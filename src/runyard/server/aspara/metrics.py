@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from runyard.errors import InvalidInputError
+from runyard.server import listparams
 from runyard.server.aspara import PREFIX, TAG, lookup
 from runyard.server.aspara.path_params import ProjectName, RunName
 from runyard.server.aspara.series import (
@@ -40,18 +40,8 @@ SinceQuery = Annotated[float | None, Query(allow_inf_nan=False,
                                            description="only points logged at or after this UNIX time in ms")]
 
 
-def split_names(raw: str | None, what: str, limit: int) -> list[str]:
-    """A comma-separated list, trimmed, de-duplicated, bounded; 400 when empty or too long."""
-    names = list(dict.fromkeys(part.strip() for part in (raw or "").split(",") if part.strip()))
-    if not names:
-        raise InvalidInputError(f"No {what} specified: pass {what}=a,b,c")
-    if len(names) > limit:
-        raise InvalidInputError(f"Too many {what}: {len(names)} (max: {limit})")
-    return names
-
-
 def _keys(raw: str | None) -> tuple[str, ...] | None:
-    return None if raw is None else tuple(split_names(raw, "metrics", MAX_KEYS))
+    return None if raw is None else tuple(listparams.bounded(raw, "metrics", MAX_KEYS))
 
 
 def _run_series(store: Store, project: str, name: str, tenant: str, selection: Selection,
@@ -108,7 +98,7 @@ async def runs_metrics_api(
     Runs that do not exist in the project are skipped and named in `missing_runs`; a run
     lacking a metric has no entry under it.
     """
-    names = split_names(runs, "runs", MAX_RUNS)
+    names = listparams.bounded(runs, "runs", MAX_RUNS)
     selection = Selection(_keys(metrics), max_points, since)
     fields, series = await call(_many, store, project, names, tenant, selection, settings.max_points_per_request)
     return await call(encode, fields, series, format, arrays)

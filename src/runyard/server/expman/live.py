@@ -7,19 +7,19 @@ Events: `MetricsUpdated` (only the new points), `LogMessage` (new console lines)
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from runyard.events import RunEvent, follow_run, json_data, parse_last_event_id, sse_response
+from runyard.events import RunEvent, follow_run, json_data, sse_response
 from runyard.events.sse import Renderer
 from runyard.server.deps import FeedDep, StoreDep, TenantDep, call
 from runyard.server.expman import PREFIX, lookup
 from runyard.server.expman.path_params import ExperimentName, RunName
-from runyard.server.expman.shapes import iso
-from runyard.server.params import AfterEvent
+from runyard.server.params import ResumeFrom
 from runyard.server.series_encoding import series_json
+from runyard.server.times import iso
 
 router = APIRouter(prefix=PREFIX, tags=["expman"], responses={404: {"description": '`{"error": "..."}`'}})
 EVENT_NAMES = {"metrics": "MetricsUpdated", "logs": "LogMessage", "status": "StatusChanged"}
@@ -51,11 +51,9 @@ async def live(
     store: StoreDep,
     tenant: TenantDep,
     feed: FeedDep,
-    last_event_id: Annotated[str | None, Header()] = None,
-    after: AfterEvent = None,
+    resume: ResumeFrom,
 ) -> EventSourceResponse:
     """`MetricsUpdated`, `LogMessage`, `StatusChanged`; only data committed after connecting (or after the id)."""
     found = await call(lookup.run, store, experiment, run, tenant)
-    resume = after if after is not None else parse_last_event_id(last_event_id)
     return sse_response(follow_run(store, feed, found.run.id, last_event_id=resume),
                         renderer(found.project.name, found.run.name))

@@ -4,29 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
-from runyard.errors import InvalidInputError, NotFoundError, PayloadTooLargeError
+from runyard.errors import NotFoundError
+from runyard.jsonenc import dumps
+from runyard.server import budget, listparams
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
 from runyard.server.expman import PREFIX, lookup, shapes, wide
 from runyard.server.expman.path_params import ExperimentName, RunName
-from runyard.server.params import Offset, StepMax, StepMin
+from runyard.server.params import Offset, StepMax, StepMin, check_step_range
 from runyard.server.responses import JSONResponse
 from runyard.server.series_encoding import MEDIA_TYPES, frame_bytes, long_frame, series_json
-from runyard.store import MetricColumns, Project, Run, RunQuery, SortKey, Store
+from runyard.store import MetricColumns, Project, Run, RunQuery, Store
+from runyard.store.query import NEWEST_FIRST
 
 router = APIRouter(prefix=PREFIX, tags=["expman"], responses={404: {"description": '`{"error": "..."}`'}})
-NEWEST_FIRST = (SortKey("attributes", "start_time", descending=True), SortKey("attributes", "id", descending=True))
-JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 KeysQuery = Annotated[str | None, Query(description="comma-separated metric keys")]
-
-
-def _keys(raw: str | None) -> list[str] | None:
-    if raw is None:
-        return None
-    return list(dict.fromkeys(key.strip() for key in raw.split(",") if key.strip()))
 
 
 def _experiments(store: Store, tenant: str) -> list[dict[str, Any]]:
@@ -65,7 +59,7 @@ async def list_runs(
     offset: Offset = 0,
 ) -> JSONResponse:
     """Runs newest first: name, uid, status, times, duration, tags, config summary, latest metric values."""
-    return JSONResponse(await call(_runs, store, experiment, tenant, _keys(metrics), limit, offset))
+    return JSONResponse(await call(_runs, store, experiment, tenant, listparams.items(metrics), limit, offset))
 
 
 def _run_detail(store: Store, experiment: str, name: str, tenant: str) -> dict[str, Any]:
@@ -81,18 +75,19 @@ async def get_run(experiment: ExperimentName, run: RunName, store: StoreDep, ten
 
 
 def _read(store: Store, run: Run, keys: list[str] | None, step_min: int | None, step_max: int | None,
-          budget: int) -> dict[str, MetricColumns]:
-    chosen = keys if keys is not None else sorted(store.metric_summaries([run.id]).get(run.id, {}))
+          limit: int) -> dict[str, MetricColumns]:
+    summaries = store.metric_summaries([run.id]).get(run.id, {})
+    chosen = keys if keys is not None else sorted(summaries)
+    tally = budget.check([summaries[key] for key in chosen if key in summaries], limit,
+                         lambda _total: f"more than {limit} points requested: ask for fewer keys or a step range",
+                         step_min=step_min, step_max=step_max)
     result: dict[str, MetricColumns] = {}
-    total = 0
     for key in chosen:
         try:
             result[key] = store.read_metric(run.id, key, step_min=step_min, step_max=step_max)
         except NotFoundError:  # a requested key this run lacks: no points (like `?metrics=` gives null)
             result[key] = MetricColumns.empty()
-        total += len(result[key])
-        if total > budget:
-            raise PayloadTooLargeError(f"more than {budget} points requested: ask for fewer keys or a step range")
+        tally.add(len(result[key]))
     return result
 
 
@@ -114,7 +109,7 @@ def _encode(project: Project, run: Run, series: dict[str, MetricColumns], fmt: s
     if fmt == "json":
         payload = {"experiment": project.name, "run": run.name,
                    "metrics": {key: series_json(s) for key, s in series.items()}}
-        return Response(orjson.dumps(payload, option=JSON_OPTIONS), media_type=MEDIA_TYPES["json"], headers=vary)
+        return Response(dumps(payload), media_type=MEDIA_TYPES["json"], headers=vary)
     table = wide.frame(wide.align(series)) if layout == "wide" else long_frame(series)
     return Response(frame_bytes(table, fmt), media_type=MEDIA_TYPES[fmt],
                     headers={**vary, "Content-Disposition": f'inline; filename="metrics.{fmt}"'})
@@ -137,8 +132,7 @@ async def get_metrics(
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     """Every point, no sampling. Parquet also with `Accept: application/vnd.apache.parquet`."""
-    if step_min is not None and step_max is not None and step_min > step_max:
-        raise InvalidInputError("step_min must not be greater than step_max")
+    check_step_range(step_min, step_max)
     found = await call(lookup.run, store, experiment, run, tenant)
-    series = await call(_read, store, found.run, _keys(keys), step_min, step_max, settings.max_points_per_request)
+    series = await call(_read, store, found.run, listparams.items(keys), step_min, step_max, settings.max_points_per_request)
     return await call(_encode, found.project, found.run, series, _format(format, accept), layout)

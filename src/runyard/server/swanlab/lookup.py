@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from runyard import lookup
 from runyard.errors import NotFoundError
-from runyard.store import Project, RunQuery, SortKey, Store
+from runyard.store import Project, RunQuery, Store
+from runyard.store.query import NEWEST_FIRST
 
-NEWEST_FIRST = (SortKey("attributes", "start_time", descending=True), SortKey("attributes", "id", descending=True))
 # SwanLab calls runs experiments.
 WORDS = lookup.Wording(run_ref="experiment {ref} not found")
 

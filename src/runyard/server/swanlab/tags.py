@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from runyard.errors import NotFoundError, PayloadTooLargeError
+from runyard.errors import NotFoundError
+from runyard.server import budget
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
 from runyard.server.responses import JSONResponse
 from runyard.server.swanlab import charts, lookup, shapes
@@ -18,15 +19,15 @@ router = APIRouter(prefix="/api/v1/experiment", **ROUTER_OPTIONS)
 
 
 def _tag(store: Store, experiment_id: int, tag: str, tenant: str, max_points: int | None,
-         budget: int) -> dict[str, Any]:
+         limit: int) -> dict[str, Any]:
     run = lookup.experiment(store, experiment_id, tenant).run
     summaries = store.metric_summaries([run.id]).get(run.id, {})
     key = charts.resolve_tag(tag, summaries)
     if key is None:
         raise NotFoundError(f"tag {tag!r} not found in experiment {experiment_id}")
-    if summaries[key].count > budget and (max_points is None or max_points > budget):
-        raise PayloadTooLargeError(
-            f"tag {key!r} has {summaries[key].count} points, more than {budget} per request: ask for ?max_points=")
+    count = summaries[key].count
+    budget.check([summaries[key]], limit, lambda _total: f"tag {key!r} has {count} points, more than {limit} "
+                 "per request: ask for ?max_points=", max_points=max_points)
     series = store.read_metric(run.id, key)
     return shapes.envelope(tag_json(series, run.id, max_points))
 

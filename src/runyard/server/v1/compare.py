@@ -10,7 +10,8 @@ from fastapi import APIRouter
 
 from runyard.errors import InvalidInputError
 from runyard.server.deps import StoreDep, TenantDep, call
-from runyard.server.responses import JSONResponse, json_float
+from runyard.server.responses import JSONResponse
+from runyard.server.summaries import summary_core
 from runyard.server.v1.access import load_run
 from runyard.server.v1.schemas import ERRORS, CompareOut, CompareRuns
 from runyard.server.v1.shapes import run_info
@@ -24,8 +25,8 @@ _MISSING = object()
 def _summary(summary: MetricSummary | None) -> dict[str, Any] | None:
     if summary is None:
         return None
-    return {"latest": json_float(summary.last_value), "min": json_float(summary.min),
-            "max": json_float(summary.max), "step": summary.last_step}
+    core = summary_core(summary)
+    return {"latest": core["last_value"], "min": core["min"], "max": core["max"], "step": core["last_step"]}
 
 
 def _canonical(value: Any) -> tuple[str, Any]:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import orjson
 import ormsgpack
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from runyard.errors import InvalidInputError, PayloadTooLargeError
+from runyard.jsonenc import dumps
+from runyard.server import budget, listparams
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
 from runyard.server.msgpack_stream import msgpack_response, series_chunks
-from runyard.server.params import INT64_MAX, INT64_MIN, StepMax, StepMin
-from runyard.server.responses import JSONResponse, json_float
+from runyard.server.params import INT64_MAX, INT64_MIN, StepMax, StepMin, check_step_range
+from runyard.server.responses import JSONResponse
 from runyard.server.series_encoding import (
     FORMATS,
     MEDIA_TYPES,
@@ -24,6 +24,7 @@ from runyard.server.series_encoding import (
     series_json,
     series_msgpack,
 )
+from runyard.server.summaries import summary_json
 from runyard.server.v1.access import load_run
 from runyard.store import MetricColumns, Store
 
@@ -33,44 +34,35 @@ MAX_QUERY_RUNS = 200
 
 
 def _keys(raw: str | None) -> list[str] | None:
-    if raw is None or not raw.strip():
-        return None
-    return [key.strip() for key in raw.split(",") if key.strip()]
-
-
-def _check_range(step_min: int | None, step_max: int | None) -> None:
-    if step_min is not None and step_max is not None and step_min > step_max:
-        raise InvalidInputError("step_min must not be greater than step_max")
+    return listparams.items(raw) or None  # absent or empty: every key
 
 
 def _summaries_json(store: Store, run_id: int) -> dict[str, Any]:
-    found = store.metric_summaries([run_id])[run_id]
-    return {
-        key: {"count": s.count, "min": json_float(s.min), "max": json_float(s.max), "first_step": s.first_step,
-              "last_step": s.last_step, "last_value": json_float(s.last_value), "last_timestamp": s.last_time * 1000}
-        for key, s in found.items()
-    }
+    return {key: summary_json(s) for key, s in store.metric_summaries([run_id])[run_id].items()}
+
+
+def _too_many(limit: int, hint: str) -> budget.Message:
+    return lambda _total: f"more than {limit} points requested: {hint}"
 
 
 def _read_all(store: Store, run_id: int, keys: list[str] | None, step_min: int | None,
-              step_max: int | None, budget: int) -> dict[str, MetricColumns]:
-    chosen = keys if keys is not None else sorted(store.metric_summaries([run_id])[run_id])
+              step_max: int | None, limit: int) -> dict[str, MetricColumns]:
+    summaries = store.metric_summaries([run_id])[run_id]
+    chosen = keys if keys is not None else sorted(summaries)
+    tally = budget.check([summaries[key] for key in chosen if key in summaries], limit,
+                         _too_many(limit, "ask for fewer keys or a step range, or use /downsampled"),
+                         step_min=step_min, step_max=step_max)
     result: dict[str, MetricColumns] = {}
-    total = 0
     for key in chosen:
         result[key] = store.read_metric(run_id, key, step_min=step_min, step_max=step_max)
-        total += len(result[key])
-        if total > budget:
-            raise PayloadTooLargeError(
-                f"more than {budget} points requested: ask for fewer keys or a step range, or use /downsampled"
-            )
+        tally.add(len(result[key]))
     return result
 
 
 def _encode(payload: dict[str, Any], series: dict[str, MetricColumns], fmt: str) -> Response:
     if fmt == "json":
         payload["metrics"] = {key: series_json(s) for key, s in series.items()}
-        body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
+        body = dumps(payload)
     elif fmt == "msgpack":
         payload["encoding"] = {"steps": "<i8", "values": "<f8", "times": "<f8 epoch seconds"}
         return msgpack_response(series_chunks(payload, series))
@@ -98,7 +90,7 @@ async def metric_history(
     format: Annotated[str, Query(pattern="^(json|msgpack|arrow|parquet)$")] = "json",
 ) -> Response:
     """Every point (no sampling). `format`: json, msgpack (raw arrays), arrow (IPC stream) or parquet."""
-    _check_range(step_min, step_max)
+    check_step_range(step_min, step_max)
     run = (await load_run(store, run_id, tenant)).run
     series = await call(_read_all, store, run.id, _keys(keys), step_min, step_max, settings.max_points_per_request)
     return _encode({"run_id": str(run.id)}, series, format)
@@ -115,7 +107,7 @@ async def metric_downsampled(
     step_max: StepMax = None,
 ) -> Response:
     """Per bucket: count, min (+step), max (+step), last (+step, timestamp); short series come back whole."""
-    _check_range(step_min, step_max)
+    check_step_range(step_min, step_max)
     run = (await load_run(store, run_id, tenant)).run
 
     def read() -> dict[str, Any]:
@@ -123,10 +115,7 @@ async def metric_downsampled(
         return {key: downsampled_json(store.read_metric_downsampled(
             run.id, key, buckets=buckets, step_min=step_min, step_max=step_max)) for key in chosen}
 
-    metrics = await call(read)
-    body = orjson.dumps({"run_id": str(run.id), "buckets": buckets, "metrics": metrics},
-                        option=orjson.OPT_SERIALIZE_NUMPY)
-    return Response(body, media_type="application/json")
+    return JSONResponse({"run_id": str(run.id), "buckets": buckets, "metrics": await call(read)})
 
 
 class MetricsQuery(BaseModel):
@@ -143,16 +132,20 @@ class MetricsQuery(BaseModel):
 @router.post("/metrics/query", summary="Metric history of several runs (overlay charts)")
 async def metrics_query(body: MetricsQuery, store: StoreDep, tenant: TenantDep, settings: SettingsDep) -> Response:
     """`{"runs": {run_id: {key: series}}}`; a run lacking a key simply has no entry for it."""
-    _check_range(body.step_min, body.step_max)
+    check_step_range(body.step_min, body.step_max)
     runs = [(await load_run(store, ref, tenant)).run for ref in body.run_ids]
 
     def read() -> dict[str, Any]:
         summaries = store.metric_summaries([run.id for run in runs])
+        keys = list(dict.fromkeys(body.keys))
+        whole = [summaries[run.id][key] for run in runs for key in keys if key in summaries[run.id]]
+        tally = budget.check(whole if body.buckets is None else [], settings.max_points_per_request,
+                             _too_many(settings.max_points_per_request, "set buckets"),
+                             step_min=body.step_min, step_max=body.step_max)
         out: dict[str, Any] = {}
-        total = 0
         for run in runs:
             per_key: dict[str, Any] = {}
-            for key in body.keys:
+            for key in keys:
                 if key not in summaries[run.id]:
                     continue
                 if body.buckets is not None:
@@ -161,9 +154,7 @@ async def metrics_query(body: MetricsQuery, store: StoreDep, tenant: TenantDep, 
                     per_key[key] = downsampled_json(down)
                     continue
                 series = store.read_metric(run.id, key, step_min=body.step_min, step_max=body.step_max)
-                total += len(series)
-                if total > settings.max_points_per_request:
-                    raise PayloadTooLargeError(f"more than {settings.max_points_per_request} points requested: set buckets")
+                tally.add(len(series))
                 per_key[key] = series_json(series) if body.format == "json" else series_msgpack(series)
             out[str(run.id)] = per_key
         return out
@@ -171,7 +162,7 @@ async def metrics_query(body: MetricsQuery, store: StoreDep, tenant: TenantDep, 
     result = {"runs": await call(read)}
     if body.format == "msgpack":
         return Response(ormsgpack.packb(result, option=ormsgpack.OPT_SERIALIZE_NUMPY), media_type=MEDIA_TYPES["msgpack"])
-    return Response(orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")
+    return JSONResponse(result)
 
 
 __all__ = ["FORMATS", "router"]

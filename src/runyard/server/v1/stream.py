@@ -7,14 +7,12 @@ missed. The stream ends after the run's final status.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 from sse_starlette import EventSourceResponse
 
-from runyard.events import follow_run, parse_last_event_id, sse_response
+from runyard.events import follow_run, sse_response
 from runyard.server.deps import FeedDep, StoreDep, TenantDep
-from runyard.server.params import AfterEvent
+from runyard.server.params import ResumeFrom
 from runyard.server.run_events import render_run_event
 from runyard.server.v1.access import load_run
 
@@ -27,10 +25,8 @@ async def run_stream(
     store: StoreDep,
     tenant: TenantDep,
     feed: FeedDep,
-    last_event_id: Annotated[str | None, Header()] = None,
-    after: AfterEvent = None,
+    resume: ResumeFrom,
 ) -> EventSourceResponse:
     """`metrics`, `logs` and `status` events with ids; only data committed after connecting (or after the id)."""
     run = (await load_run(store, run_id, tenant)).run
-    resume = after if after is not None else parse_last_event_id(last_event_id)
     return sse_response(follow_run(store, feed, run.id, last_event_id=resume), render_run_event)

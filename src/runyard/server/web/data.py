@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response
 
 from runyard import lookup
-from runyard.errors import InvalidInputError
+from runyard.jsonenc import json_float
+from runyard.server import listparams
 from runyard.server.chart_points import READERS
 from runyard.server.deps import StoreDep, TenantDep, call
 from runyard.server.downloads import media_type
-from runyard.server.params import INT64_MAX, StepMax, StepMin
-from runyard.server.responses import json_float
+from runyard.server.params import INT64_MAX, StepMax, StepMin, check_step_range
+from runyard.server.responses import JSONResponse
 from runyard.server.web.series import chart_series
 from runyard.store import Filter, Run, RunQuery, Store
 
@@ -29,24 +29,9 @@ MAX_CHART_KEYS = 100
 MAX_LOG_TAIL = 10_000
 
 
-def id_list(raw: str, what: str, limit: int) -> list[int]:
-    """`1,2,3` as ints; 400 on junk or too many."""
-    parts = [part.strip() for part in raw.split(",") if part.strip()]
-    if not all(part.isascii() and part.isdigit() and len(part) < 19 for part in parts):
-        raise InvalidInputError(f"{what} must be comma-separated ids")
-    if len(parts) > limit:
-        raise InvalidInputError(f"at most {limit} {what} at once")
-    return [int(part) for part in parts]
-
-
 async def _run(store: Store, run_id: str, tenant: str) -> Run:
     """The caller's run by id (or uid); 400 for an id past int64, 404 unknown or another tenant's."""
     return (await call(lookup.run_by_id_or_uid, store, run_id, tenant)).run
-
-
-def _json(payload: dict[str, Any]) -> Response:
-    return Response(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS),
-                    media_type="application/json")
 
 
 def run_row(run: Run, metrics: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +60,7 @@ async def project_runs(
 ) -> Response:
     """Rows of the runs table: status, times, params, tags, notes, latest metrics."""
     project = await call(lookup.project_by_id, store, lookup.parse_id(project_id, "project"), tenant)
-    return _json(await call(table_rows, store, project.id, after_id))
+    return JSONResponse(await call(table_rows, store, project.id, after_id))
 
 
 @router.get("/series")
@@ -90,10 +75,9 @@ async def series(
     smoothing: Annotated[float, Query(ge=0, le=0.999)] = 0.0,
 ) -> Response:
     """Chart lines of several runs and keys: min/max/last per bucket, EMA first when smoothing."""
-    if step_min is not None and step_max is not None and step_min > step_max:
-        raise InvalidInputError("step_min must not be greater than step_max")
-    run_ids = id_list(runs, "runs", MAX_CHART_RUNS)
-    wanted = [key for key in keys.split(",") if key][:MAX_CHART_KEYS]
+    check_step_range(step_min, step_max)
+    run_ids = listparams.ids(runs, "runs", MAX_CHART_RUNS)
+    wanted = listparams.bounded(keys, "keys", MAX_CHART_KEYS, required=False, strip=False)
     await call(lookup.check_runs, store, run_ids, tenant)
 
     def read() -> dict[str, Any]:
@@ -110,7 +94,7 @@ async def series(
                                      "ema_count": line.ema_count}
         return {"cursor": cursor, "buckets": buckets, "smoothing": smoothing, "metrics": out}
 
-    return _json(await call(read))
+    return JSONResponse(await call(read))
 
 
 @router.get("/runs/{run_id}/logs")
@@ -127,7 +111,7 @@ async def run_logs(
         return {"cursor": cursor, "lines": [{"id": line.id, "timestamp": line.time * 1000, "stream": line.stream,
                                              "line": line.line} for line in lines]}
 
-    return _json(await call(read))
+    return JSONResponse(await call(read))
 
 
 @router.get("/runs/{run_id}/artifacts/{path:path}", response_class=FileResponse)

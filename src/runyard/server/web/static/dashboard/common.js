@@ -80,8 +80,8 @@ export function metadataUrl(project, runName) {
 }
 
 // One SSE connection for many runs; events come in change order, so the last id seen is
-// an exact resume point. The browser's own retry sends it as Last-Event-ID; when the
-// browser gives up (server gone), we reconnect with `after=` it.
+// an exact resume point. The page always reconnects by itself with `after=` it: the
+// browser's own retry would repeat the first URL, whose older `after` wins over Last-Event-ID.
 export class LiveStream {
   constructor(handlers) {
     this.handlers = handlers; // {metrics(data), logs(data), status(data)}
@@ -125,10 +125,8 @@ export class LiveStream {
     };
     source.onerror = () => {
       this.setIndicator("reconnecting");
-      if (source.readyState === EventSource.CLOSED) {
-        this.reconnectSoon(this.retryMs);
-        this.retryMs = Math.min(this.retryMs * 2, 10000);
-      }
+      this.reconnectSoon(this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, 10000);
     };
   }
 
