@@ -136,6 +136,7 @@ def run_ids(conn: sqlite3.Connection, project_id: int) -> list[int]:
     """Ids of the project's runs."""
     return [row[0] for row in conn.execute("SELECT id FROM runs WHERE project_id = ?", (project_id,))]
 
+
 def run_tenants(conn: sqlite3.Connection, run_ids: Sequence[int]) -> dict[int, str]:
     """Run id -> its project's tenant, for the ids that name a run (in chunks under SQLite's variable limit)."""
     wanted = list(dict.fromkeys(run_ids))
