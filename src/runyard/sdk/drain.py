@@ -12,7 +12,7 @@ other request of the run needs it first.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from urllib.parse import unquote
@@ -95,6 +95,36 @@ def _send_one(spool: Spool, seq: int, client: IngestClient, report: DrainReport,
     return _Outcome.DONE, request, ""
 
 
+# Decides what a failed request means for the walk: True stops it, False goes on.
+OnFailed = Callable[[int, Request | None, str, DrainReport], bool]
+
+
+def _walk(
+    spool: Spool,
+    seqs: Iterable[int],
+    client: IngestClient,
+    deadline: float | None,
+    on_done: Callable[[Request], None] | None,
+    failed: OnFailed,
+) -> DrainReport:
+    """Send `seqs` in order until the deadline, a stop, or `failed` says to stop."""
+    report = DrainReport()
+    for seq in seqs:
+        if deadline is not None and time.monotonic() >= deadline:
+            report.stopped = "time"
+            break
+        outcome, request, error = _send_one(spool, seq, client, report, deadline)
+        if outcome is _Outcome.FAILED:
+            if failed(seq, request, error, report):
+                break
+            continue
+        if outcome is _Outcome.STOP:
+            break
+        if on_done is not None and request is not None:
+            on_done(request)  # sent or dropped: either way it left the spool
+    return report
+
+
 def drain(
     spool: Spool,
     client: IngestClient,
@@ -108,26 +138,18 @@ def drain(
 
     `strikes` counts each request's failures across drains (the caller keeps it).
     """
-    report = DrainReport()
     counts = {} if strikes is None else strikes
-    for seq in spool.seqs():
-        if deadline is not None and time.monotonic() >= deadline:
-            report.stopped = "time"
-            break
-        outcome, request, error = _send_one(spool, seq, client, report, deadline)
-        if outcome is _Outcome.FAILED:
-            counts[seq] = counts.get(seq, 0) + 1
-            if counts[seq] < hold_after:
-                report.stopped, report.unavailable = error, True
-                break
-            spool.hold(seq)
-            report.held.append(f"{describe(request) if request else 'a request'} ({error})")
-            continue
-        if outcome is _Outcome.STOP:
-            break
-        if on_done is not None and request is not None:
-            on_done(request)  # sent or dropped: either way it left the spool
-    return report
+
+    def failed(seq: int, request: Request | None, error: str, report: DrainReport) -> bool:
+        counts[seq] = counts.get(seq, 0) + 1
+        if counts[seq] < hold_after:
+            report.stopped, report.unavailable = error, True
+            return True
+        spool.hold(seq)
+        report.held.append(f"{describe(request) if request else 'a request'} ({error})")
+        return False
+
+    return _walk(spool, spool.seqs(), client, deadline, on_done, failed)
 
 
 def drain_held(
@@ -138,17 +160,9 @@ def drain_held(
     on_done: Callable[[Request], None] | None = None,
 ) -> DrainReport:
     """Try each held request once, oldest first; those the server fails on again stay held."""
-    report = DrainReport()
-    for seq in spool.held():
-        if deadline is not None and time.monotonic() >= deadline:
-            report.stopped = "time"
-            break
-        outcome, request, error = _send_one(spool, seq, client, report, deadline)
-        if outcome is _Outcome.FAILED:
-            report.stopped = error
-            continue
-        if outcome is _Outcome.STOP:
-            break
-        if on_done is not None and request is not None:
-            on_done(request)
-    return report
+
+    def failed(seq: int, request: Request | None, error: str, report: DrainReport) -> bool:
+        report.stopped = error
+        return False
+
+    return _walk(spool, spool.held(), client, deadline, on_done, failed)

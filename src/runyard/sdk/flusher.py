@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from runyard.errors import InvalidInputError, RunyardError, StoreError
+from runyard.sdk.background import BackgroundLoop
 from runyard.sdk.buffer import ColumnQueue
 from runyard.sdk.console import LineBuffer, LogRecord
 from runyard.sdk.sink import Sink
@@ -24,12 +25,13 @@ def _transient(exc: BaseException) -> bool:
     return isinstance(exc, StoreError) or not isinstance(exc, RunyardError)
 
 
-class Flusher:
+class Flusher(BackgroundLoop):
     """Writes through a sink, off the training thread; never raises into the caller.
 
     Wakes when columns are queued, every `interval` seconds for console lines, and sends
     a heartbeat every `heartbeat_interval`. A failed write keeps its batch with the same
-    batch id (so the retry is idempotent) and is retried with backoff.
+    batch id (so the retry is idempotent) and is retried with backoff. After `stop()`,
+    `flush()` writes what is left.
     """
 
     def __init__(
@@ -44,6 +46,7 @@ class Flusher:
         heartbeat_interval: float = 10.0,
         name: str = "runyard-flusher",
     ) -> None:
+        super().__init__(name, wake=queue.ready)
         self.run_id = run_id
         self.sink = sink
         self.queue = queue
@@ -54,24 +57,11 @@ class Flusher:
         self.points_written = 0
         self.points_dropped = 0
         self._lock = threading.Lock()  # one write at a time keeps batches in log order
-        self._stop = threading.Event()
         self._retry_metrics: tuple[str, dict[str, MetricColumns]] | None = None
         self._retry_logs: tuple[str, list[LogRecord]] | None = None
         self._system: dict[str, Any] | None = None
         self._failures = 0
         self._next_try = 0.0
-        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-
-    def start(self) -> None:
-        """Start the thread."""
-        self._thread.start()
-
-    def stop(self, timeout: float) -> None:
-        """Ask the thread to exit and wait for it; `flush()` does the rest."""
-        self._stop.set()
-        self.queue.ready.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
 
     def set_system_info(self, info: Mapping[str, Any]) -> None:
         """Queue the run's system info for the next write."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 import psutil
 
+from runyard.sdk.background import BackgroundLoop
 from runyard.sdk.warn import WarnOnce
 from runyard.store.models import SYSTEM_METRIC_PREFIX, MetricColumns
 
@@ -189,7 +189,7 @@ def gpu_source() -> GpuSource | None:
     return source
 
 
-class SystemMonitor:
+class SystemMonitor(BackgroundLoop):
     """The sampler thread of one run; `stop()` ends it (the thread never keeps the process alive)."""
 
     def __init__(self, emit: Emit, warn: WarnOnce, *, interval: float = DEFAULT_INTERVAL_S,
@@ -197,6 +197,7 @@ class SystemMonitor:
                  name: str = "runyard-monitor") -> None:
         if interval <= 0:
             raise ValueError("monitor interval must be positive")
+        super().__init__(name)
         self.interval = interval
         self.samples = 0
         self._emit = emit
@@ -205,23 +206,6 @@ class SystemMonitor:
         self._disk_path = disk_path or Path.cwd()
         self._last_step = -1
         self._sources: list[Source] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-
-    def start(self) -> None:
-        """Start sampling in the background."""
-        self._thread.start()
-
-    @property
-    def alive(self) -> bool:
-        """Whether the sampler thread runs."""
-        return self._thread.is_alive()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop sampling and wait (at most `timeout`) for the thread; idempotent."""
-        self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
 
     def _open_sources(self) -> None:
         # Opened in the thread: NVML's start-up takes a while and init() must stay fast.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from runyard.sdk.background import BackgroundLoop
 from runyard.sdk.buffer import ColumnQueue, take
 from runyard.sdk.columns import Record, to_columns
 from runyard.sdk.warn import WarnOnce
@@ -12,11 +13,12 @@ CHUNK_RECORDS = 50_000
 MAX_QUEUED_POINTS = 1_000_000  # ~24 MB of columns waiting for a slow or failing writer
 
 
-class Transposer:
+class Transposer(BackgroundLoop):
     """Converts records to columns every `interval` seconds, or sooner when `wake` is set.
 
     When the writer falls far behind (`max_queued_points` waiting) it stops converting, so
-    records pile up in the raw buffer and `log()` eventually applies backpressure.
+    records pile up in the raw buffer and `log()` eventually applies backpressure. After
+    `stop()`, `convert(force=True)` does the rest.
     """
 
     def __init__(
@@ -30,34 +32,17 @@ class Transposer:
         max_queued_points: int = MAX_QUEUED_POINTS,
         name: str = "runyard-transposer",
     ) -> None:
+        self.wake = threading.Event()
+        super().__init__(name, wake=self.wake)
         self.records = records
         self.queue = queue
         self.warn = warn
         self.interval = interval
         self.chunk_records = chunk_records
         self.max_queued_points = max_queued_points
-        self.wake = threading.Event()
         self.drained = threading.Event()
         self.points_dropped = 0
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-
-    def start(self) -> None:
-        """Start the thread."""
-        self._thread.start()
-
-    @property
-    def alive(self) -> bool:
-        """Whether the thread runs."""
-        return self._thread.is_alive()
-
-    def stop(self, timeout: float) -> None:
-        """Ask the thread to exit and wait for it; `convert(force=True)` does the rest."""
-        self._stop.set()
-        self.wake.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
