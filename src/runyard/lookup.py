@@ -15,7 +15,7 @@ reads every tenant's runs by id or uid, and names in the default tenant.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from runyard import access
@@ -98,32 +98,25 @@ def project_by_name(store: Store, name: str, tenant: str | None, words: Wording 
     return found
 
 
-def _located(store: Store, run: Run, tenant: str | None, missing: NotFoundError) -> Located:
+def _located(store: Store, get: Callable[[], Run], ref: str | int, tenant: str | None, words: Wording) -> Located:
+    """The run `get` reads and its project, if the caller may see them; one not-found message for every miss."""
+    missing = NotFoundError(words.run_ref.format(ref=ref))
     try:
-        project = store.get_project(run.project_id)
-    except NotFoundError:  # deleted in between
+        run = get()
+        project = store.get_project(run.project_id)  # NotFoundError when deleted in between
+    except NotFoundError:
         raise missing from None
     return Located(_seen(project, tenant, access.Kind.RUN, missing), run)
 
 
 def run_by_id(store: Store, run_id: int, tenant: str | None, words: Wording = WORDS) -> Located:
     """The run with that id and its project, if the caller may see it."""
-    missing = NotFoundError(words.run_ref.format(ref=run_id))
-    try:
-        run = store.get_run(run_id)
-    except NotFoundError:
-        raise missing from None
-    return _located(store, run, tenant, missing)
+    return _located(store, lambda: store.get_run(run_id), run_id, tenant, words)
 
 
 def run_by_uid(store: Store, uid: str, tenant: str | None, words: Wording = WORDS) -> Located:
     """The run with that uid and its project, if the caller may see it."""
-    missing = NotFoundError(words.run_ref.format(ref=uid))
-    try:
-        run = store.get_run_by_uid(uid)
-    except NotFoundError:
-        raise missing from None
-    return _located(store, run, tenant, missing)
+    return _located(store, lambda: store.get_run_by_uid(uid), uid, tenant, words)
 
 
 def run_by_id_or_uid(store: Store, key: str | int, tenant: str | None, words: Wording = WORDS) -> Located:

@@ -1,47 +1,33 @@
 """The one interface every caller uses (SDK, server, CLI); backends implement it.
 
-A backend implements the abstract primitives; conveniences (`append_metrics`,
-`add_artifact`, `get_or_create_project`, ...) and checks that do not depend on the backend
-(metric keys and columns, log lines) live here once. ExperimentHub persistence is a
-separate interface (`runyard.store.hub_store.HubStore`).
+A backend implements the abstract primitives; conveniences (`get_or_create_project`,
+`run_tenants`, ...) and checks that do not depend on the backend live here once. The run-data
+part (units of work, metrics, console logs, artifacts) is `runyard.store.run_data.RunDataStore`,
+which `Store` inherits. ExperimentHub persistence is a separate interface
+(`runyard.store.hub_store.HubStore`).
 """
 
 from __future__ import annotations
 
 import abc
-import io
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from runyard.errors import ConflictError, NotFoundError
 from runyard.store.info import StoreInfo
 from runyard.store.models import (
-    Artifact,
     Change,
-    Downsampled,
-    LogLine,
-    MetricColumns,
-    MetricSummary,
     Project,
     Run,
     Token,
 )
 from runyard.store.query import RunQuery
-from runyard.store.units import Applied, LogEntry, WriteBatch
-from runyard.store.validate_batch import check_batch
+from runyard.store.run_data import RunDataStore
 
 DEFAULT_TENANT = "default"
 
 
-class ByteStream(Protocol):
-    """What an artifact upload reads from: a file, a spooled upload, a request body reader."""
-
-    def read(self, size: int = ..., /) -> bytes | None:
-        """Up to `size` bytes; empty (or None) at the end."""
-
-
-class Store(abc.ABC):
+class Store(RunDataStore):
     """Projects, runs, metrics, logs and artifacts behind one API.
 
     Every method is blocking and thread-safe: call it from worker threads, never from
@@ -225,98 +211,6 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def delete_run(self, run_id: int) -> None:
         """Remove a run with its metrics, logs and artifact files."""
-
-    # -- units of work -------------------------------------------------------------
-    def apply(self, run_id: int, batch: WriteBatch) -> Applied:
-        """Write every part of `batch` into the run in one transaction: all of it or none.
-
-        Bad input in any part raises before anything is written. A `batch_id` already
-        applied to the run is skipped whole (`replayed`), so retried sends are idempotent.
-        An empty batch writes nothing and records no batch id.
-        """
-        checked = check_batch(batch)
-        if checked.is_empty():
-            return Applied()
-        return self._apply(run_id, checked)
-
-    @abc.abstractmethod
-    def _apply(self, run_id: int, batch: WriteBatch) -> Applied:
-        """Backend hook of `apply`: `batch` is checked (metric columns sorted by step) and not empty."""
-
-    # -- metrics -------------------------------------------------------------------
-    def append_metrics(
-        self, run_id: int, batch: Mapping[str, MetricColumns], *, batch_id: str | None = None
-    ) -> int:
-        """Store points; (run, key, step) is unique and the last write wins.
-
-        A `batch_id` already applied is skipped, so retried sends are idempotent.
-        Returns the change sequence number of the commit (0 when skipped).
-        """
-        return self.apply(run_id, WriteBatch(metrics=batch, batch_id=batch_id)).seq
-
-    @abc.abstractmethod
-    def read_metric(
-        self, run_id: int, key: str, *, step_min: int | None = None, step_max: int | None = None
-    ) -> MetricColumns:
-        """The full-fidelity series of a key (optionally a step range), sorted by step."""
-
-    @abc.abstractmethod
-    def read_metric_downsampled(
-        self,
-        run_id: int,
-        key: str,
-        *,
-        buckets: int = 1000,
-        step_min: int | None = None,
-        step_max: int | None = None,
-    ) -> Downsampled:
-        """Min/max/last per step bucket; series with fewer points than buckets come back whole."""
-
-    @abc.abstractmethod
-    def metric_summaries(self, run_ids: Sequence[int]) -> dict[int, dict[str, MetricSummary]]:
-        """Per-key summaries for many runs at once."""
-
-    @abc.abstractmethod
-    def compact(self, run_id: int | None = None) -> int:
-        """Merge small metric chunks now; returns how many chunks were merged away."""
-
-    # -- console logs --------------------------------------------------------------
-    def append_logs(self, run_id: int, lines: Sequence[LogEntry], *, batch_id: str | None = None) -> int:
-        """Store (time, stream, line) tuples; idempotent per `batch_id`; returns the change seq (0 when skipped)."""
-        return self.apply(run_id, WriteBatch(logs=lines, batch_id=batch_id)).seq
-
-    @abc.abstractmethod
-    def read_logs(
-        self, run_id: int, *, after_id: int = 0, limit: int | None = None, tail: int | None = None
-    ) -> list[LogLine]:
-        """Lines in order; `tail` gives the last N lines."""
-
-    # -- artifacts -----------------------------------------------------------------
-    def add_artifact(self, run_id: int, source: Path, name: str | None = None) -> Artifact:
-        """Copy a file under the run's artifact dir and record its size and sha256."""
-        source = Path(source)
-        if not source.is_file():
-            raise NotFoundError(f"artifact source {source} is not a file")
-        with source.open("rb") as stream:
-            return self.add_artifact_stream(run_id, name or source.name, stream)
-
-    def add_artifact_bytes(self, run_id: int, name: str, data: bytes) -> Artifact:
-        """Store bytes as an artifact file of the run."""
-        return self.add_artifact_stream(run_id, name, io.BytesIO(data))
-
-    @abc.abstractmethod
-    def add_artifact_stream(
-        self, run_id: int, name: str, stream: ByteStream, *, max_bytes: int | None = None
-    ) -> Artifact:
-        """Store a stream as an artifact; `PayloadTooLargeError` past `max_bytes`, nothing kept."""
-
-    @abc.abstractmethod
-    def list_artifacts(self, run_id: int) -> list[Artifact]:
-        """Artifacts of a run, ordered by path."""
-
-    @abc.abstractmethod
-    def artifact_file(self, run_id: int, name: str) -> Path:
-        """The local file of an artifact; refuses names escaping the run's artifact dir."""
 
     # -- change feed ---------------------------------------------------------------
     @abc.abstractmethod

@@ -8,6 +8,7 @@ from concurrent.futures import Executor
 
 import numpy as np
 
+from runyard.store.codec import sort_dedupe
 from runyard.store.models import Downsampled, FloatArray, IntArray, MetricColumns
 
 # Below this many points threads cost more than they save.
@@ -27,14 +28,8 @@ def merge_chunks(chunks: Sequence[MetricColumns]) -> MetricColumns:
     steps = np.concatenate([c.steps for c in chunks])
     values = np.concatenate([c.values for c in chunks])
     times = np.concatenate([c.times for c in chunks])
-    if ordered:
-        return MetricColumns(steps, values, times)
-    order = np.argsort(steps, kind="stable")
-    sorted_steps = steps[order]
-    keep = np.ones(len(order), dtype=bool)
-    keep[:-1] = sorted_steps[1:] != sorted_steps[:-1]
-    picked = order[keep]
-    return MetricColumns(steps[picked], values[picked], times[picked])
+    merged = MetricColumns(steps, values, times)
+    return merged if ordered else sort_dedupe(merged)
 
 
 def _clip_bounds(steps: IntArray, step_min: int | None, step_max: int | None) -> tuple[int, int]:

@@ -81,6 +81,13 @@ def model_type(value: Any, aliases: Mapping[str, tuple[str, ...]], field: str = 
     raise ConfigError(field, f"unknown model type {value!r}; one of {sorted(aliases)}")
 
 
+def create_model(config: Mapping[str, Any], aliases: Mapping[str, tuple[str, ...]]) -> tuple[str, Any]:
+    """The `create_model` section: its canonical model type (matched against `aliases`) and raw params."""
+    create = section(config, "create_model")
+    reject_unknown(create, {"model_type", "params"}, "create_model")
+    return model_type(create.get("model_type"), aliases), create.get("params")
+
+
 @dataclass(frozen=True)
 class Param:
     """One model hyper-parameter: accepted JSON types, default, and optional bounds or choices."""

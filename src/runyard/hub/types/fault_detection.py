@@ -19,7 +19,6 @@ from runyard.hub.types import storage
 from runyard.hub.types.base import (
     ConfigError,
     DataError,
-    ExperimentType,
     Figure,
     NotTrainedError,
     Reporter,
@@ -27,6 +26,7 @@ from runyard.hub.types.base import (
     TrainingStopped,
 )
 from runyard.hub.types.fd_models import DETECTORS, Detector
+from runyard.hub.types.fitted import FittedExperiment
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +37,7 @@ MAX_HISTOGRAMS = 24
 REPORT_SAMPLE = 5000
 
 
-class FaultDetectionExperiment(ExperimentType):
+class FaultDetectionExperiment(FittedExperiment):
     """Isolation forest or PCA T^2/SPE over feature columns."""
 
     name: ClassVar[str] = "fault_detection"
@@ -48,9 +48,6 @@ class FaultDetectionExperiment(ExperimentType):
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)
         self._detector: Detector | None = None
-        self._train: pd.DataFrame | None = None
-        self._prediction: pd.DataFrame | None = None
-        self._state: dict[str, Any] = {}
 
     @classmethod
     def validate(cls, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,14 +67,11 @@ class FaultDetectionExperiment(ExperimentType):
         label = cfg.text(setup, "label", "setup.label", required=False)
         if features and {ds, label} & set(features):
             raise ConfigError("setup.features", "must not include the ds or label column")
-        create = cfg.section(config, "create_model")
-        cfg.reject_unknown(create, {"model_type", "params"}, "create_model")
-        model_type = cfg.model_type(create.get("model_type"), {n: d.aliases for n, d in DETECTORS.items()})
+        model_type, params = cfg.create_model(config, {n: d.aliases for n, d in DETECTORS.items()})
         return {
             **config,
             "setup": {"features": features, "ds": ds, "label": label},
-            "create_model": {"model_type": model_type,
-                             "params": cfg.params(create.get("params"), DETECTORS[model_type].spec)},
+            "create_model": {"model_type": model_type, "params": cfg.params(params, DETECTORS[model_type].spec)},
         }
 
     def params(self) -> dict[str, Any]:
@@ -183,8 +177,7 @@ class FaultDetectionExperiment(ExperimentType):
 
     def plot(self, name: str) -> Figure:
         """scores (with T^2 and SPE panels for PCA) or contributions."""
-        if name not in self.plots:
-            raise KeyError(f"unknown plot {name!r}; one of {list(self.plots)}")
+        self.check_plot(name)
         detector, _ = self._require()
         prediction = self._prediction if self._prediction is not None else self.predict()
         ds = self.config["setup"]["ds"]
@@ -216,8 +209,7 @@ class FaultDetectionExperiment(ExperimentType):
 
     def eda_plot(self, name: str, data: pd.DataFrame) -> Figure:
         """correlation (heatmap of feature correlations) or histogram (one panel per feature)."""
-        if name not in self.eda_plots:
-            raise KeyError(f"unknown EDA plot {name!r}; one of {list(self.eda_plots)}")
+        self.check_plot(name, eda=True)
         features = self._features(data)
         import pandas as pd
 
@@ -235,11 +227,7 @@ class FaultDetectionExperiment(ExperimentType):
     def save(self, folder: Path) -> None:
         """config.json, state.json, train.parquet, prediction.parquet and the pickled detector."""
         detector, train = self._require()
-        folder.mkdir(parents=True, exist_ok=True)
-        storage.write_json(folder / storage.CONFIG_FILE, self.config)
-        storage.write_json(folder / storage.STATE_FILE, self._state)
-        storage.write_frame(folder / storage.TRAIN_FILE, train)
-        storage.write_frame(folder / storage.PREDICTION_FILE, self._prediction)
+        self.save_frames(folder, train)
         storage.dump_model(folder / storage.MODEL_FILE, detector)
 
     @classmethod
@@ -250,11 +238,7 @@ class FaultDetectionExperiment(ExperimentType):
         if not isinstance(detector, Detector):
             raise TypeError(f"{folder} does not hold a fault detection model")
         experiment._detector = detector
-        experiment._state = storage.read_json(folder / storage.STATE_FILE)
-        experiment._train = storage.read_frame(folder / storage.TRAIN_FILE)
-        experiment._prediction = storage.read_frame(folder / storage.PREDICTION_FILE)
-        if experiment._train is None:
-            raise FileNotFoundError(folder / storage.TRAIN_FILE)
+        experiment.load_frames(folder)
         return experiment
 
 

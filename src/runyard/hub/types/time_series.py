@@ -17,16 +17,15 @@ import numpy as np
 
 from runyard.hub.types import config as cfg
 from runyard.hub.types import figures as fig
-from runyard.hub.types import storage
 from runyard.hub.types.base import (
     ConfigError,
-    ExperimentType,
     Figure,
     NotTrainedError,
     Reporter,
     ShouldStop,
     TrainingStopped,
 )
+from runyard.hub.types.fitted import FittedExperiment
 from runyard.hub.types.ts_boosting import GradientBoostingForecaster
 from runyard.hub.types.ts_data import (
     default_horizon,
@@ -48,7 +47,7 @@ FORECASTERS: dict[str, type[Forecaster]] = {
 SETUP_FIELDS = {"target", "ds", "horizon", "freq", "holdout"}
 
 
-class TimeSeriesExperiment(ExperimentType):
+class TimeSeriesExperiment(FittedExperiment):
     """Forecasting with Prophet, exponential smoothing, ARIMA or gradient boosting on lags."""
 
     name: ClassVar[str] = "time_series"
@@ -58,11 +57,9 @@ class TimeSeriesExperiment(ExperimentType):
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)
+        # `_train` is the training series on its regular grid: ds, y, fitted (refit model),
+        # holdout (validation forecast).
         self._model: Forecaster | None = None
-        # Training series on its regular grid: ds, y, fitted (refit model), holdout (validation forecast).
-        self._history: pd.DataFrame | None = None
-        self._prediction: pd.DataFrame | None = None
-        self._state: dict[str, Any] = {}
 
     @classmethod
     def validate(cls, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -77,10 +74,7 @@ class TimeSeriesExperiment(ExperimentType):
                 pd.tseries.frequencies.to_offset(freq)
             except ValueError as exc:
                 raise ConfigError("setup.freq", f"not a pandas frequency: {freq!r}") from exc
-        create = cfg.section(config, "create_model")
-        cfg.reject_unknown(create, {"model_type", "params"}, "create_model")
-        model_type = cfg.model_type(create.get("model_type"),
-                                    {name: f.aliases for name, f in FORECASTERS.items()})
+        model_type, params = cfg.create_model(config, {name: f.aliases for name, f in FORECASTERS.items()})
         return {
             **config,
             "setup": {
@@ -92,7 +86,7 @@ class TimeSeriesExperiment(ExperimentType):
             },
             "create_model": {
                 "model_type": model_type,
-                "params": FORECASTERS[model_type].validate_params(create.get("params")),
+                "params": FORECASTERS[model_type].validate_params(params),
             },
         }
 
@@ -135,16 +129,16 @@ class TimeSeriesExperiment(ExperimentType):
         history["fitted"] = model.fitted()
         history["holdout"] = np.nan
         history.loc[history.index[-holdout:], "holdout"] = validation
-        self._model, self._history, self._prediction = model, history, None
+        self._model, self._train, self._prediction = model, history, None
         self._state = {"freq": series.freq, "season": season, "horizon": horizon, "holdout": holdout,
                        "interpolated": series.interpolated, "metrics": scores,
                        "last_ds": pd.Timestamp(frame["ds"].iloc[-1]).isoformat()}
         return scores
 
     def _require(self) -> tuple[Forecaster, pd.DataFrame]:
-        if self._model is None or self._history is None:
+        if self._model is None or self._train is None:
             raise NotTrainedError("the time_series experiment has no fitted model yet")
-        return self._model, self._history
+        return self._model, self._train
 
     def predict(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
         """Forecast `horizon` steps after the last training ds: ds, yhat, yhat_lower, yhat_upper.
@@ -167,8 +161,7 @@ class TimeSeriesExperiment(ExperimentType):
 
     def plot(self, name: str) -> Figure:
         """forecast, components or residuals."""
-        if name not in self.plots:
-            raise KeyError(f"unknown plot {name!r}; one of {list(self.plots)}")
+        self.check_plot(name)
         model, history = self._require()
         target = self.config["setup"]["target"]
         if name == "forecast":
@@ -194,8 +187,7 @@ class TimeSeriesExperiment(ExperimentType):
 
     def eda_plot(self, name: str, data: pd.DataFrame) -> Figure:
         """correlation (autocorrelation by lag), histogram of the target, or the raw series."""
-        if name not in self.eda_plots:
-            raise KeyError(f"unknown EDA plot {name!r}; one of {list(self.eda_plots)}")
+        self.check_plot(name, eda=True)
         setup = self.config["setup"]
         series = prepare(data, setup["target"], setup["ds"], setup["freq"])
         frame, target = series.frame, setup["target"]
@@ -223,11 +215,7 @@ class TimeSeriesExperiment(ExperimentType):
     def save(self, folder: Path) -> None:
         """config.json, state.json, train.parquet, prediction.parquet and the model."""
         model, history = self._require()
-        folder.mkdir(parents=True, exist_ok=True)
-        storage.write_json(folder / storage.CONFIG_FILE, self.config)
-        storage.write_json(folder / storage.STATE_FILE, self._state)
-        storage.write_frame(folder / storage.TRAIN_FILE, history)
-        storage.write_frame(folder / storage.PREDICTION_FILE, self._prediction)
+        self.save_frames(folder, history)
         model.save(folder)
 
     @classmethod
@@ -236,11 +224,7 @@ class TimeSeriesExperiment(ExperimentType):
         experiment = cls(config)
         model_cls = FORECASTERS[experiment.config["create_model"]["model_type"]]
         experiment._model = model_cls.load(folder)
-        experiment._history = storage.read_frame(folder / storage.TRAIN_FILE)
-        experiment._prediction = storage.read_frame(folder / storage.PREDICTION_FILE)
-        experiment._state = storage.read_json(folder / storage.STATE_FILE)
-        if experiment._history is None:
-            raise FileNotFoundError(folder / storage.TRAIN_FILE)
+        experiment.load_frames(folder)
         return experiment
 
 

@@ -16,14 +16,13 @@ from runyard.errors import (
     ConflictError,
     InsufficientStorageError,
     InvalidInputError,
-    NotFoundError,
     PayloadTooLargeError,
     RunyardError,
     StoreError,
 )
-from runyard.store.base import ByteStream
 from runyard.store.models import Artifact
-from runyard.store.sqlite.rows import record_change
+from runyard.store.run_data import ByteStream
+from runyard.store.sqlite.rows import record_change, require_run
 from runyard.store.validate_paths import UPLOAD_PREFIX, clean_name, confined, run_folder
 
 _COPY_BLOCK = 1 << 20
@@ -92,8 +91,7 @@ def write_file(root: Path, uid: str, name: str, source: ByteStream,
 
 def record(conn: sqlite3.Connection, run_id: int, name: str, size: int, sha256: str) -> Artifact:
     """Insert or replace the artifact row."""
-    if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-        raise NotFoundError(f"run {run_id} not found")
+    require_run(conn, run_id)
     now = time.time()
     conn.execute(
         "INSERT INTO artifacts (run_id, path, size, sha256, created_at) VALUES (?, ?, ?, ?, ?)"
@@ -111,8 +109,7 @@ def record(conn: sqlite3.Connection, run_id: int, name: str, size: int, sha256: 
 
 def list_(conn: sqlite3.Connection, run_id: int) -> list[Artifact]:
     """Artifacts of a run."""
-    if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-        raise NotFoundError(f"run {run_id} not found")
+    require_run(conn, run_id)
     rows = conn.execute(
         "SELECT id, run_id, path, size, sha256, created_at FROM artifacts WHERE run_id = ? ORDER BY path",
         (run_id,),

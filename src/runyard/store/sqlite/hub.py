@@ -7,9 +7,9 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from runyard.errors import ConflictError, NotFoundError
+from runyard.errors import ConflictError
 from runyard.store.hub_records import HubExperimentRecord, HubModelRecord, QueuedMessage
-from runyard.store.sqlite.rows import dumps, loads
+from runyard.store.sqlite.rows import dumps, fetch_one, loads
 
 _COLUMNS = "name, tenant, type, config, state, created_at, updated_at"
 _KEY = "tenant = ? AND name = ?"
@@ -36,10 +36,8 @@ def create(conn: sqlite3.Connection, name: str, tenant: str, type_: str,
 
 def get(conn: sqlite3.Connection, tenant: str, name: str) -> HubExperimentRecord:
     """The tenant's hub experiment of that name."""
-    row = conn.execute(f"SELECT {_COLUMNS} FROM hub_experiments WHERE {_KEY}", (tenant, name)).fetchone()
-    if row is None:
-        raise NotFoundError(f"experiment {name!r} not found")
-    return _record(row)
+    return _record(fetch_one(conn, f"SELECT {_COLUMNS} FROM hub_experiments WHERE {_KEY}", (tenant, name),
+                             f"experiment {name!r} not found"))
 
 
 def update(conn: sqlite3.Connection, tenant: str, name: str, config: Mapping[str, Any] | None,
@@ -114,8 +112,6 @@ def record_model(conn: sqlite3.Connection, run_id: int, tenant: str, experiment:
 
 def get_model(conn: sqlite3.Connection, run_id: int) -> HubModelRecord:
     """The provenance record of a run's hub model."""
-    row = conn.execute("SELECT run_id, tenant, experiment, files, created_at FROM hub_models WHERE run_id = ?",
-                       (run_id,)).fetchone()
-    if row is None:
-        raise NotFoundError(f"run {run_id} holds no model saved by the hub")
+    row = fetch_one(conn, "SELECT run_id, tenant, experiment, files, created_at FROM hub_models WHERE run_id = ?",
+                    (run_id,), f"run {run_id} holds no model saved by the hub")
     return HubModelRecord(row[0], row[1], row[2], loads(row[3]), row[4])

@@ -5,9 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from runyard.errors import NotFoundError
 from runyard.store.models import LogLine
-from runyard.store.sqlite.rows import record_change
+from runyard.store.sqlite.rows import record_change, require_run
 from runyard.store.units import LogEntry
 
 
@@ -24,8 +23,7 @@ def write(conn: sqlite3.Connection, run_id: int, lines: Sequence[LogEntry]) -> i
 
 def read(conn: sqlite3.Connection, run_id: int, after_id: int, limit: int | None, tail: int | None) -> list[LogLine]:
     """Lines after `after_id`, oldest first; `tail` keeps the newest N."""
-    if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-        raise NotFoundError(f"run {run_id} not found")
+    require_run(conn, run_id)
     if tail is not None:
         rows = conn.execute(
             "SELECT id, run_id, time, stream, line FROM log_lines WHERE run_id = ? AND id > ?"

@@ -21,7 +21,7 @@ from runyard.store.codec import (
 )
 from runyard.store.models import MetricColumns, MetricSummary
 from runyard.store.series import merge_chunks
-from runyard.store.sqlite.rows import record_change
+from runyard.store.sqlite.rows import record_change, require_run
 
 SMALL_CHUNK = 16_384
 TARGET_CHUNK = 65_536
@@ -127,8 +127,7 @@ def key_id(conn: sqlite3.Connection, run_id: int, key: str) -> int:
     """Id of a (run, key); NotFoundError naming what is missing."""
     row = conn.execute("SELECT id FROM metric_keys WHERE run_id = ? AND key = ?", (run_id, key)).fetchone()
     if row is None:
-        if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-            raise NotFoundError(f"run {run_id} not found")
+        require_run(conn, run_id)
         raise NotFoundError(f"metric {key!r} not found in run {run_id}")
     return int(row[0])
 

@@ -6,10 +6,16 @@ import sqlite3
 import time
 from collections.abc import Sequence
 
-from runyard.errors import ConflictError, InvalidInputError, NotFoundError
+from runyard.errors import ConflictError, InvalidInputError
 from runyard.store.models import Project
 from runyard.store.sqlite import runs
-from runyard.store.sqlite.rows import PROJECT_COLUMNS, dumps, project_from_row, record_change
+from runyard.store.sqlite.rows import (
+    PROJECT_COLUMNS,
+    dumps,
+    fetch_one,
+    project_from_row,
+    record_change,
+)
 from runyard.store.validate import check_name, check_tags, check_text
 
 LIFECYCLES = ("active", "deleted")
@@ -17,20 +23,17 @@ LIFECYCLES = ("active", "deleted")
 
 def get(conn: sqlite3.Connection, project_id: int) -> Project:
     """Project by id."""
-    row = conn.execute(f"SELECT {PROJECT_COLUMNS} FROM projects WHERE id = ?", (project_id,)).fetchone()
-    if row is None:
-        raise NotFoundError(f"project {project_id} not found")
-    return project_from_row(row)
+    return project_from_row(fetch_one(
+        conn, f"SELECT {PROJECT_COLUMNS} FROM projects WHERE id = ?", (project_id,), f"project {project_id} not found"
+    ))
 
 
 def get_by_name(conn: sqlite3.Connection, name: str, tenant: str) -> Project:
     """Project by name in a tenant."""
-    row = conn.execute(
-        f"SELECT {PROJECT_COLUMNS} FROM projects WHERE tenant = ? AND name = ?", (tenant, name)
-    ).fetchone()
-    if row is None:
-        raise NotFoundError(f"project {name!r} not found")
-    return project_from_row(row)
+    return project_from_row(fetch_one(
+        conn, f"SELECT {PROJECT_COLUMNS} FROM projects WHERE tenant = ? AND name = ?", (tenant, name),
+        f"project {name!r} not found",
+    ))
 
 
 def create(

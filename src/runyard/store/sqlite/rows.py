@@ -1,4 +1,4 @@
-"""Row <-> record conversion and the change-log helper shared by the SQL modules."""
+"""Row <-> record conversion, the one-row look-ups and the change-log helper shared by the SQL modules."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from runyard.errors import InvalidInputError
+from runyard.errors import InvalidInputError, NotFoundError
 from runyard.store.models import Project, Run
 
 PROJECT_COLUMNS = (
@@ -32,6 +32,19 @@ def dumps(value: Any) -> str:
 def loads(text: str | bytes) -> Any:
     """Parse a JSON column."""
     return orjson.loads(text)
+
+
+def fetch_one(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...], missing: str) -> Any:
+    """The first row `sql` selects; `NotFoundError(missing)` when it selects none."""
+    row = conn.execute(sql, args).fetchone()
+    if row is None:
+        raise NotFoundError(missing)
+    return row
+
+
+def require_run(conn: sqlite3.Connection, run_id: int) -> None:
+    """`NotFoundError` unless a run with that id exists."""
+    fetch_one(conn, "SELECT 1 FROM runs WHERE id = ?", (run_id,), f"run {run_id} not found")
 
 
 def project_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Project:

@@ -12,7 +12,7 @@ from typing import Any
 from runyard.errors import ConflictError, InvalidInputError, NotFoundError
 from runyard.store.liveness import owner_alive
 from runyard.store.models import RUN_STATUSES, TERMINAL_STATUSES, Run
-from runyard.store.sqlite.rows import RUN_COLUMNS, dumps, record_change, run_from_row
+from runyard.store.sqlite.rows import RUN_COLUMNS, dumps, fetch_one, record_change, run_from_row
 from runyard.store.validate import check_encodable, check_name, check_tags, check_text, check_uid
 from runyard.store.validate_numbers import (
     check_document,
@@ -38,28 +38,24 @@ def _document(value: Any, what: str) -> str:
 
 def get(conn: sqlite3.Connection, run_id: int) -> Run:
     """Run by id."""
-    row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
-    if row is None:
-        raise NotFoundError(f"run {run_id} not found")
-    return run_from_row(row)
+    return run_from_row(fetch_one(
+        conn, f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,), f"run {run_id} not found"
+    ))
 
 
 def get_by_uid(conn: sqlite3.Connection, uid: str) -> Run:
     """Run by uid."""
-    row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE uid = ?", (uid,)).fetchone()
-    if row is None:
-        raise NotFoundError(f"run {uid!r} not found")
-    return run_from_row(row)
+    return run_from_row(fetch_one(
+        conn, f"SELECT {RUN_COLUMNS} FROM runs WHERE uid = ?", (uid,), f"run {uid!r} not found"
+    ))
 
 
 def get_by_name(conn: sqlite3.Connection, project_id: int, name: str) -> Run:
     """Run by name in a project."""
-    row = conn.execute(
-        f"SELECT {RUN_COLUMNS} FROM runs WHERE project_id = ? AND name = ?", (project_id, name)
-    ).fetchone()
-    if row is None:
-        raise NotFoundError(f"run {name!r} not found")
-    return run_from_row(row)
+    return run_from_row(fetch_one(
+        conn, f"SELECT {RUN_COLUMNS} FROM runs WHERE project_id = ? AND name = ?", (project_id, name),
+        f"run {name!r} not found",
+    ))
 
 
 def _fresh_name(conn: sqlite3.Connection, project_id: int) -> str:
@@ -74,9 +70,7 @@ def _fresh_name(conn: sqlite3.Connection, project_id: int) -> str:
 
 def create(conn: sqlite3.Connection, project_id: int, fields: dict[str, Any]) -> Run:
     """Insert a run."""
-    project = conn.execute("SELECT lifecycle FROM projects WHERE id = ?", (project_id,)).fetchone()
-    if project is None:
-        raise NotFoundError(f"project {project_id} not found")
+    fetch_one(conn, "SELECT lifecycle FROM projects WHERE id = ?", (project_id,), f"project {project_id} not found")
     status = fields.get("status", "running")
     if status not in RUN_STATUSES:
         raise InvalidInputError(f"status must be one of {RUN_STATUSES}")

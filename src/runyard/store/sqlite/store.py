@@ -13,7 +13,7 @@ from typing import Any
 
 from runyard.errors import NotFoundError, StoreError
 from runyard.paths import ARTIFACTS_DIR_NAME, DB_FILE_NAME
-from runyard.store.base import DEFAULT_TENANT, ByteStream, Store
+from runyard.store.base import DEFAULT_TENANT, Store
 from runyard.store.info import StoreInfo
 from runyard.store.models import (
     Artifact,
@@ -27,6 +27,7 @@ from runyard.store.models import (
     Token,
 )
 from runyard.store.query import RunQuery
+from runyard.store.run_data import ByteStream
 from runyard.store.series import clip_steps, downsample_lazy
 from runyard.store.sqlite import (
     artifacts,

@@ -7,8 +7,8 @@ import secrets
 import sqlite3
 import time
 
-from runyard.errors import NotFoundError
 from runyard.store.models import Token
+from runyard.store.sqlite.rows import fetch_one
 from runyard.store.validate import check_name
 
 TOKEN_PREFIX = "ry_"
@@ -33,10 +33,8 @@ def create(conn: sqlite3.Connection, tenant: str, name: str) -> tuple[Token, str
 
 def get(conn: sqlite3.Connection, token_id: int) -> Token:
     """Token by id."""
-    row = conn.execute(f"SELECT {_COLUMNS} FROM tokens WHERE id = ?", (token_id,)).fetchone()
-    if row is None:
-        raise NotFoundError(f"token {token_id} not found")
-    return Token(*row)
+    return Token(*fetch_one(conn, f"SELECT {_COLUMNS} FROM tokens WHERE id = ?", (token_id,),
+                            f"token {token_id} not found"))
 
 
 def list_(conn: sqlite3.Connection, tenant: str | None) -> list[Token]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from runyard.errors import NotFoundError
 from runyard.store.sqlite import changes, logs, metrics, runs
 from runyard.store.sqlite.metrics import PreparedKey
+from runyard.store.sqlite.rows import require_run
 from runyard.store.units import Applied, WriteBatch
 
 
@@ -25,8 +25,7 @@ def apply(
     conn: sqlite3.Connection, run_id: int, batch: WriteBatch, prepared: Sequence[PreparedKey]
 ) -> tuple[Applied, list[int]]:
     """Write a checked batch (metrics already encoded as `prepared`); returns (outcome, keys due for compaction)."""
-    if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-        raise NotFoundError(f"run {run_id} not found")
+    require_run(conn, run_id)
     if batch.batch_id is not None and _seen(conn, run_id, batch.batch_id):
         return Applied(0, replayed=True), []
     fields = batch.run_fields()
