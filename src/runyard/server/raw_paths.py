@@ -8,6 +8,7 @@ and `decode` turns each path parameter back into the name the client meant, exac
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated
 from urllib.parse import unquote
 
@@ -40,12 +41,25 @@ def decode(request: Request, value: str) -> str:
     return unquote(value, errors="replace") if request.scope.get(RAW_FLAG) else value
 
 
-async def run_name(
-    request: Request,
-    run: Annotated[str, Path(description="Run name; percent-encode `/`, spaces and `%`.")],
-) -> str:
-    """The run name of the path (`{run}`)."""
-    return decode(request, run)
+class DecodedPathParam:
+    """A dependency answering path parameter `{name}` as the client meant it (decoded once).
+
+    FastAPI binds a dependency's parameters by name and documents them from its signature,
+    so each instance presents the signature `(request, <name>: str)` with its description;
+    one class then serves every dialect's `{project}`, `{experiment}` and `{run}`.
+    """
+
+    def __init__(self, name: str, description: str) -> None:
+        self.name = name
+        self.__signature__ = inspect.Signature([
+            inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
+                              annotation=Annotated[str, Path(description=description)]),
+        ], return_annotation=str)
+
+    async def __call__(self, request: Request, **path: str) -> str:
+        """The decoded value of the parameter."""
+        return decode(request, path[self.name])
 
 
-RunName = Annotated[str, Depends(run_name)]
+RunName = Annotated[str, Depends(DecodedPathParam("run", "Run name; percent-encode `/`, spaces and `%`."))]

@@ -7,19 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends
 
-from runyard.server.raw_paths import RunName, decode
+from runyard.server.raw_paths import DecodedPathParam, RunName
 
 __all__ = ["ProjectName", "RunName"]
 
-
-async def project_name(
-    request: Request,
-    project: Annotated[str, Path(description="Project name; percent-encode `/`, spaces and `%`.")],
-) -> str:
-    """The project name of the path."""
-    return decode(request, project)
-
-
-ProjectName = Annotated[str, Depends(project_name)]
+ProjectName = Annotated[str, Depends(DecodedPathParam(
+    "project", "Project name; percent-encode `/`, spaces and `%`."))]

@@ -7,19 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends
 
-from runyard.server.raw_paths import RunName, decode
+from runyard.server.raw_paths import DecodedPathParam, RunName
 
 __all__ = ["ExperimentName", "RunName"]
 
-
-async def experiment_name(
-    request: Request,
-    experiment: Annotated[str, Path(description="Experiment (project) name; percent-encode `/`, spaces and `%`.")],
-) -> str:
-    """The experiment name of the path."""
-    return decode(request, experiment)
-
-
-ExperimentName = Annotated[str, Depends(experiment_name)]
+ExperimentName = Annotated[str, Depends(DecodedPathParam(
+    "experiment", "Experiment (project) name; percent-encode `/`, spaces and `%`."))]

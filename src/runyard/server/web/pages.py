@@ -30,6 +30,15 @@ def _not_found(message: str, signed_in: bool) -> HTMLResponse:
                   signed_in=signed_in)
 
 
+async def _project_or_page(request: Request, project: str, store: Store,
+                           tenant: str) -> Project | HTMLResponse:
+    """The path's project, or the not-found page to answer instead."""
+    try:
+        return await call(lookup.project_by_name, store, decode(request, project), tenant)
+    except NotFoundError as exc:
+        return await call(_not_found, str(exc), signed_in_by_cookie(request))
+
+
 def _projects(store: Store, tenant: str) -> list[dict[str, Any]]:
     return [{"project": project, "runs": store.count_runs(RunQuery(project_ids=(project.id,)))}
             for project in store.list_projects(tenant=tenant)]
@@ -46,11 +55,9 @@ async def projects_page(request: Request, store: StoreDep, tenant: PageTenantDep
 @router.get("/projects/{project}", response_class=HTMLResponse)
 async def project_page(request: Request, project: str, store: StoreDep, tenant: PageTenantDep) -> Response:
     """One chart per metric overlaying the selected runs, with the runs table to pick them."""
-    project = decode(request, project)
-    try:
-        found = await call(lookup.project_by_name, store, project, tenant)
-    except NotFoundError as exc:
-        return await call(_not_found, str(exc), signed_in_by_cookie(request))
+    found = await _project_or_page(request, project, store, tenant)
+    if isinstance(found, Response):
+        return found
     return await call(render, "project.html", title=found.name, project=found, view="charts",
                       crumbs=[(found.name, None)], signed_in=signed_in_by_cookie(request))
 
@@ -58,11 +65,9 @@ async def project_page(request: Request, project: str, store: StoreDep, tenant: 
 @router.get("/projects/{project}/runs", response_class=HTMLResponse)
 async def runs_page(request: Request, project: str, store: StoreDep, tenant: PageTenantDep) -> Response:
     """The runs table on its own: every column, sort, filter, edit tags and notes, compare."""
-    project = decode(request, project)
-    try:
-        found = await call(lookup.project_by_name, store, project, tenant)
-    except NotFoundError as exc:
-        return await call(_not_found, str(exc), signed_in_by_cookie(request))
+    found = await _project_or_page(request, project, store, tenant)
+    if isinstance(found, Response):
+        return found
     return await call(render, "project.html", title=f"{found.name}: runs", project=found, view="table",
                       crumbs=[(found.name, f"/projects/{segment(found.name)}"), ("runs", None)],
                       signed_in=signed_in_by_cookie(request))
