@@ -1,9 +1,8 @@
-"""Request bodies in JSON or msgpack, optionally gzip-compressed, with a size limit."""
+"""Request bodies in JSON or msgpack, read with a size limit (BodyMiddleware has inflated gzip)."""
 
 from __future__ import annotations
 
 import json
-import zlib
 from typing import Any
 
 import orjson
@@ -16,7 +15,7 @@ MSGPACK_TYPES = ("application/msgpack", "application/x-msgpack", "application/vn
 
 
 async def read_raw(request: Request, limit: int) -> bytes:
-    """The body bytes, gunzipped when sent with `Content-Encoding: gzip`; 413 past `limit`."""
+    """The body bytes; 413 past `limit`."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLargeError(f"request body is larger than {limit} bytes")
@@ -27,19 +26,8 @@ async def read_raw(request: Request, limit: int) -> bytes:
         if size > limit:
             raise PayloadTooLargeError(f"request body is larger than {limit} bytes")
         chunks.append(chunk)
-    body = b"".join(chunks)
-    encoding = request.headers.get("content-encoding", "").lower().strip()
-    if encoding in ("gzip", "x-gzip"):
-        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        try:
-            body = inflater.decompress(body, limit + 1)
-        except zlib.error:
-            raise InvalidInputError("body is not valid gzip") from None
-        if len(body) > limit or inflater.unconsumed_tail:
-            raise PayloadTooLargeError(f"decompressed body is larger than {limit} bytes")
-    elif encoding not in ("", "identity"):
-        raise InvalidInputError(f"unsupported Content-Encoding {encoding!r}")
-    return body
+    # gzip was inflated (and Content-Encoding dropped) by BodyMiddleware before routing.
+    return b"".join(chunks)
 
 
 def decode(body: bytes, content_type: str) -> Any:
@@ -62,8 +50,3 @@ def decode(body: bytes, content_type: str) -> Any:
         except (ValueError, UnicodeDecodeError):
             raise InvalidInputError("body is not valid JSON") from None
 
-
-async def read_data(request: Request) -> Any:
-    """Decoded body under the app's size limit."""
-    limit = request.app.state.settings.max_body_bytes
-    return decode(await read_raw(request, limit), request.headers.get("content-type", "application/json"))
