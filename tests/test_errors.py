@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -30,7 +30,7 @@ from runyard.server.jupyter.manager import (
     ShuttingDownError,
 )
 from runyard.settings import Settings
-from runyard.store import Store, open_store
+from runyard.store import Store
 
 # The decision, written down once more on purpose: a change to a status must change this table too.
 EXPECTED: dict[type[core.RunyardError], int] = {
@@ -115,15 +115,6 @@ def test_by_status_picks_the_class_that_first_takes_a_status() -> None:
     assert table[400] is core.InvalidInputError and table[413] is core.PayloadTooLargeError
     assert table[500] is core.RunyardError and table[507] is core.InsufficientStorageError
     assert all(cls.__module__ == "runyard.errors" for cls in table.values())
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "data")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from runyard import lookup
 from runyard.errors import InvalidInputError, NotFoundError
-from runyard.store import Project, Run, Store, open_store
+from runyard.store import Project, Run, Store
 
 MINE, THEIRS = "acme", "globex"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "data")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def _run(store: Store, tenant: str, project: str, name: str, uid: str | None = None) -> tuple[Project, Run]:

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from runyard.events import ChangeFeed, Opened, RunEvent, follow_run
 from runyard.events.multi import follow_runs
-from runyard.store import Store, open_store
+from runyard.store import Store
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "data")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def _finished_run(store: Store) -> int:

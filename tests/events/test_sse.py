@@ -12,11 +12,6 @@ from runyard.events import Opened, Resync, RunEvent, StreamItem, resume_id, sse_
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def test_after_wins_over_last_event_id() -> None:
     assert resume_id(7, "9") == 7
     assert resume_id(None, "9") == 9

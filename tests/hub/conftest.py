@@ -13,7 +13,7 @@ import pytest
 from runyard.hub.manager import HubManager
 from runyard.hub.queues import StoreQueue
 from runyard.settings import Settings
-from runyard.store import Store, open_store
+from runyard.store import Store
 from tests.hub.toy import ToyExperiment
 from tests.server.conftest import TEST_HOSTS
 
@@ -48,15 +48,6 @@ def make_manager(data_dir: Path, store: Store, **changes: object) -> HubManager:
     manager = HubManager(settings, store, StoreQueue(store), lambda: {"toy": ToyExperiment})
     manager.recover()
     return manager
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "data")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture

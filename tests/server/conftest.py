@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -11,24 +11,10 @@ from fastapi import FastAPI
 
 from runyard.server import create_app
 from runyard.settings import Settings
-from runyard.store import Store, open_store
+from runyard.store import Store
 
 # Host names of the in-process test clients: the server refuses names it does not go by.
 TEST_HOSTS = ("runyard.test", "t")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "data")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture

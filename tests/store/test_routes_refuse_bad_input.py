@@ -30,11 +30,6 @@ T0 = 1_700_000_000.0
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def data(tmp_path: Path) -> Path:
     return tmp_path / "data"
 

@@ -171,9 +171,16 @@ async def check_token_before_body(request: Request) -> None:
     found = credentials(request)
     if found is None:
         raise AuthError(AUTH_REQUIRED)
+    await _owner_of(request, found)
+
+
+async def _owner_of(request: Request, found: Credentials) -> str:
+    """The tenant of a token sent from an allowed origin; AuthError for an unknown or revoked one."""
     check_csrf(request, found)
-    if await token_tenant(request, found.secret) is None:
+    tenant = await token_tenant(request, found.secret)
+    if tenant is None:
         raise AuthError("invalid or revoked token")
+    return tenant
 
 
 async def get_tenant(request: Request) -> str:
@@ -188,11 +195,7 @@ async def get_tenant(request: Request) -> str:
         if cross_site_browser_write(request):
             raise ForbiddenError("cross-site request refused: writes from another site's pages are not allowed")
         return DEFAULT_TENANT
-    check_csrf(request, found)
-    tenant = await token_tenant(request, found.secret)
-    if tenant is None:
-        raise AuthError("invalid or revoked token")
-    return tenant
+    return await _owner_of(request, found)
 
 
 async def get_feed(request: Request) -> ChangeFeed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -47,3 +48,19 @@ def idle(app: FastAPI) -> Callable[[str], object]:
 def restarted(settings: Settings, store: Store) -> FastAPI:
     """A new app on the same store: what a server restart sees."""
     return create_app(settings, store=store)
+
+
+@contextlib.asynccontextmanager
+async def auth_hub_app(settings: Settings, store: Store, **limits: int) -> AsyncIterator[FastAPI]:
+    """An app that requires tokens, with the given hub limits; its jobs are stopped afterwards."""
+    app = create_app(settings.with_changes(auth=True, **limits), store=store)
+    try:
+        yield app
+    finally:
+        await anyio.to_thread.run_sync(app.state.hub.stop_all)
+
+
+def bearer(store: Store, tenant: str) -> dict[str, str]:
+    """Headers with a new token of `tenant`."""
+    _token, secret = store.create_token(tenant)
+    return {"Authorization": f"Bearer {secret}"}

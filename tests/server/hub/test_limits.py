@@ -15,6 +15,7 @@ from runyard.server import create_app
 from runyard.settings import Settings
 from runyard.store import Store
 from tests.hub.conftest import rows
+from tests.server.hub.conftest import auth_hub_app, bearer
 
 pytestmark = pytest.mark.anyio
 SLOW = {"target": "y", "steps": 10_000, "sleep": 0.05}
@@ -22,16 +23,8 @@ SLOW = {"target": "y", "steps": 10_000, "sleep": 0.05}
 
 @pytest.fixture
 async def limited(settings: Settings, store: Store) -> AsyncIterator[FastAPI]:
-    app = create_app(settings.with_changes(auth=True, hub_max_jobs=2, hub_max_jobs_per_tenant=1), store=store)
-    try:
+    async with auth_hub_app(settings, store, hub_max_jobs=2, hub_max_jobs_per_tenant=1) as app:
         yield app
-    finally:
-        await anyio.to_thread.run_sync(app.state.hub.stop_all)
-
-
-def _headers(store: Store, tenant: str) -> dict[str, str]:
-    _token, secret = store.create_token(tenant)
-    return {"Authorization": f"Bearer {secret}"}
 
 
 def test_the_defaults_are_small() -> None:
@@ -40,7 +33,7 @@ def test_the_defaults_are_small() -> None:
 
 
 async def test_concurrent_jobs_are_limited_per_tenant_and_per_server(limited: FastAPI, store: Store) -> None:
-    a, b, c = (_headers(store, tenant) for tenant in ("acme", "bravo", "carol"))
+    a, b, c = (bearer(store, tenant) for tenant in ("acme", "bravo", "carol"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://t") as http:
         for headers in (a, b, c):
             for name in ("one", "two"):

@@ -13,6 +13,7 @@ from runyard.server import create_app
 from runyard.settings import Settings
 from runyard.store import Store
 from tests.hub.conftest import rows
+from tests.server.hub.conftest import auth_hub_app, bearer
 
 pytestmark = pytest.mark.anyio
 CONFIG = {"target": "y", "horizon": 2}
@@ -20,16 +21,8 @@ CONFIG = {"target": "y", "horizon": 2}
 
 @pytest.fixture
 async def auth_app(settings: Settings, store: Store) -> AsyncIterator[FastAPI]:
-    app = create_app(settings.with_changes(auth=True, hub_max_jobs=4, hub_max_jobs_per_tenant=2), store=store)
-    try:
+    async with auth_hub_app(settings, store, hub_max_jobs=4, hub_max_jobs_per_tenant=2) as app:
         yield app
-    finally:
-        await anyio.to_thread.run_sync(app.state.hub.stop_all)
-
-
-def _headers(store: Store, tenant: str) -> dict[str, str]:
-    _token, secret = store.create_token(tenant)
-    return {"Authorization": f"Bearer {secret}"}
 
 
 async def _idle(app: FastAPI, tenant: str, name: str) -> None:
@@ -39,7 +32,7 @@ async def _idle(app: FastAPI, tenant: str, name: str) -> None:
 
 
 async def test_queues_names_and_flush_are_per_tenant(auth_app: FastAPI, store: Store, settings: Settings) -> None:
-    a, b = _headers(store, "acme"), _headers(store, "bravo")
+    a, b = bearer(store, "acme"), bearer(store, "bravo")
     transport = httpx.ASGITransport(app=auth_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
         # A pushes 50 rows into `sales` before anyone owns it; B then creates its own `sales`.
@@ -82,7 +75,7 @@ async def test_queues_names_and_flush_are_per_tenant(auth_app: FastAPI, store: S
 
 
 async def test_names_of_other_tenants_do_not_leak(auth_app: FastAPI, store: Store) -> None:
-    a, b = _headers(store, "acme"), _headers(store, "bravo")
+    a, b = bearer(store, "acme"), bearer(store, "bravo")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=auth_app), base_url="http://t") as http:
         await http.post("/t1/data", content=rows(), headers=a)
         assert (await http.post("/create_experiment/t1/toy", json=CONFIG, headers=a)).status_code == 200

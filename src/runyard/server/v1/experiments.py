@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from runyard.server.deps import StoreDep, TenantDep, call
+from runyard.server.params import Offset
 from runyard.server.responses import JSONResponse
 from runyard.server.v1.access import load_experiment
 from runyard.server.v1.schemas import (
@@ -16,7 +17,7 @@ from runyard.server.v1.schemas import (
     ExperimentOut,
     UpdateExperiment,
 )
-from runyard.server.v1.shapes import INT64_MAX, experiment_json, merge_tags, tags_to_list
+from runyard.server.v1.shapes import experiment_json, merge_tags, tags_to_list
 from runyard.store import Store
 
 router = APIRouter(prefix="/api/v1/experiments", tags=["experiments-v1"], responses=ERRORS)
@@ -44,7 +45,7 @@ async def list_experiments(
     search: Annotated[str | None, Query(max_length=255, description="case-insensitive substring of the name")] = None,
     lifecycle_stage: Literal["active", "deleted"] = "active",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
+    offset: Offset = 0,
 ) -> JSONResponse:
     """The caller's experiments, ordered by id."""
     return JSONResponse(await call(_page, store, tenant, search, lifecycle_stage, limit, offset))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 
 from runyard.errors import InvalidInputError
 from runyard.server.deps import StoreDep, TenantDep, call
+from runyard.server.params import Offset
 from runyard.server.responses import JSONResponse
 from runyard.server.v1.access import load_active_experiment, load_experiment, load_run
 from runyard.server.v1.schemas import ERRORS, CreateRun, EndRun, RunListOut, RunOut
@@ -89,7 +90,7 @@ async def list_runs(
                                         description="e.g. metrics.loss < 0.5 and params.lr = 0.01")] = None,
     order_by: Annotated[list[str] | None, Query(description="e.g. metrics.loss desc (repeat or comma-separate)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
+    offset: Offset = 0,
 ) -> JSONResponse:
     """Runs matching every condition; default order: by id."""
     project = await load_experiment(store, experiment_id, tenant)
