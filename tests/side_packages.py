@@ -83,15 +83,24 @@ def wheel_files(name: str, version: str) -> Path:
     return folder
 
 
-def side_venv(key: str, requirements: Sequence[str], timeout_s: float = 900) -> Path:
-    """The python of a virtualenv holding `requirements`, cached under `key` (name it by version)."""
+def side_venv(key: str, requirements: Sequence[str], timeout_s: float = 900,
+              without_deps: Sequence[str] = ()) -> Path:
+    """The python of a virtualenv holding `requirements`, cached under `key` (name it by version).
+
+    `without_deps` are installed afterwards with `--no-deps`: for a release that pins a sibling
+    package PyPI does not have (mlflow 3.18.0 pins mlflow-tracing==3.18.0, which was never
+    published; mlflow-skinny carries the same files), list its other requirements in
+    `requirements` and the release itself here.
+    """
     folder = cache_root() / "venvs" / key
     python = folder / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     with _locked(folder):
         if not (folder / _DONE).exists():
             shutil.rmtree(folder, ignore_errors=True)
             _run([sys.executable, "-m", "venv", str(folder)], f"virtualenv {key}", 120)
-            _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                  *requirements], f"{key} ({' '.join(requirements)})", timeout_s)
-            (folder / _DONE).write_text("\n".join(requirements) + "\n")
+            _run([*pip, *requirements], f"{key} ({' '.join(requirements)})", timeout_s)
+            if without_deps:
+                _run([*pip, "--no-deps", *without_deps], f"{key} ({' '.join(without_deps)})", timeout_s)
+            (folder / _DONE).write_text("\n".join([*requirements, *without_deps]) + "\n")
     return python
