@@ -70,6 +70,8 @@ class Settings:
     hub_max_rows: int = 1_000_000
     hub_max_columns: int = 10_000
     default_project: str | None = None  # the project SwanLab's `GET /api/v1/project` shows
+    # Third-party dashboards, each served on a port of its own (server/sites); None: off.
+    swanboard_port: int | None = None
 
     @property
     def auth_required(self) -> bool:
@@ -104,6 +106,8 @@ class Settings:
             values["default_project"] = env["RUNYARD_PROJECT"]
         if env.get("RUNYARD_DATASTREAM_URL"):
             values["datastream_url"] = env["RUNYARD_DATASTREAM_URL"]
+        if env.get("RUNYARD_SWANBOARD_PORT"):
+            values["swanboard_port"] = int(env["RUNYARD_SWANBOARD_PORT"])
         if "RUNYARD_HUB" in env:
             values["hub_enabled"] = env["RUNYARD_HUB"].lower() in ("1", "true", "yes")
         if env.get("RUNYARD_HUB_TYPES"):

@@ -5,12 +5,16 @@ from __future__ import annotations
 import subprocess
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from runyard.commands.common import DirOption, data_dir
+from runyard.errors import InvalidInputError, RunyardError
 from runyard.settings import Settings, is_loopback, split_hosts
+
+if TYPE_CHECKING:
+    from runyard.server.sites import FrontendSite
 
 HOSTS_HELP = ("Extra host names the server answers to, comma-separated (.example.com: subdomains too; '*': any, "
               "unsafe: allows DNS rebinding). Default: $RUNYARD_ALLOWED_HOSTS; the bind address and localhost always.")
@@ -27,6 +31,7 @@ def serve(
     live_minutes: Annotated[float, typer.Option("--live-minutes", min=0.0, help="With --demo: how long the live run logs.")] = 30.0,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
     project: Annotated[str | None, typer.Option("--project", help="Project SwanLab's GET /api/v1/project shows (default: RUNYARD_PROJECT, else the most recently active).", show_default=False)] = None,
+    swanboard_port: Annotated[int | None, typer.Option("--swanboard-port", min=1, max=65535, help="Also serve swanboard's own dashboard (pip install swanboard) on this port, on runyard's data (default: $RUNYARD_SWANBOARD_PORT, else off).", show_default=False)] = None,
     datastream: Annotated[str | None, typer.Option("--datastream", help="ExperimentHub data queues on RabbitMQ, e.g. amqp://guest:guest@127.0.0.1:5672/ (default: RUNYARD_DATASTREAM_URL, else embedded in the store).", show_default=False)] = None,
     dir: DirOption = None,
 ) -> None:
@@ -35,11 +40,12 @@ def serve(
 
     from runyard.server import create_app
     from runyard.server.listen import PortUnavailableError, bind
+    from runyard.server.sites import SiteServer, serve_together, site_app
 
     target: Path = data_dir(ctx, dir)
     settings = Settings.from_env(
         data_dir=target, host=host, port=port, auth=auth, demo=demo, default_project=project,
-        datastream_url=datastream, jupyter_enabled=jupyter,
+        datastream_url=datastream, jupyter_enabled=jupyter, swanboard_port=swanboard_port,
         allowed_hosts=split_hosts(allowed_hosts) if allowed_hosts is not None else None,
     )
     if settings.auth is False and not is_loopback(settings.host):
@@ -47,7 +53,8 @@ def serve(
     try:
         # Before the demo: a busy port must not leave a live demo process behind.
         listener = bind(settings.host, settings.port)
-    except PortUnavailableError as exc:
+        sites = [(site, bind(settings.host, site_port, option)) for site_port, option, site in _sites(settings)]
+    except (PortUnavailableError, RunyardError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     app = create_app(settings)
@@ -60,7 +67,29 @@ def serve(
     typer.echo(f"runyard serving {target} on http://{shown}:{settings.port} ({mode}); docs at /docs", err=True)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
                             timeout_graceful_shutdown=10)
-    uvicorn.Server(config).run(sockets=[listener])
+    servers = [SiteServer(uvicorn.Server(config), listener)]
+    for site, site_listener in sites:
+        site_port = site_listener.getsockname()[1]
+        typer.echo(f"{site.name} on http://{shown}:{site_port} (its API calls answered by runyard)", err=True)
+        site_config = uvicorn.Config(site_app(site, app), host=settings.host, port=site_port, log_level=log_level,
+                                     lifespan="off", timeout_graceful_shutdown=10)
+        servers.append(SiteServer(uvicorn.Server(site_config), site_listener))
+    serve_together(servers)
+
+
+def _sites(settings: Settings) -> list[tuple[int, str, FrontendSite]]:
+    """(port, option, site) of each third-party dashboard asked for; RunyardError when one cannot be served."""
+    from runyard.server.swanlab.site import swanboard_site
+
+    wanted = [(settings.swanboard_port, "--swanboard-port N or set RUNYARD_SWANBOARD_PORT", swanboard_site)]
+    chosen: list[tuple[int, str, FrontendSite]] = []
+    for site_port, option, make in wanted:
+        if site_port is None:
+            continue
+        if site_port in (settings.port, *(taken for taken, _option, _site in chosen)):
+            raise InvalidInputError(f"port {site_port} is taken by another server of this command: pass {option}")
+        chosen.append((site_port, option, make()))
+    return chosen
 
 
 def _make_demo(target: Path, live_minutes: float) -> subprocess.Popen[bytes] | None:
