@@ -127,6 +127,17 @@ class Store(RunDataStore):
     def delete_project(self, project_id: int) -> None:
         """Remove a project with all its runs, metrics, logs and artifact files."""
 
+    @abc.abstractmethod
+    def project_tag_values(self, project_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+        """Key-value tags (MLflow's experiment tags) of many projects in one read: id -> {key: value}.
+
+        Separate from `Project.tags` (a list of labels). Every id asked for is in the answer.
+        """
+
+    @abc.abstractmethod
+    def set_project_tag_values(self, project_id: int, values: Mapping[str, str], deletes: Sequence[str] = ()) -> None:
+        """Set key-value tags of a project, then remove the keys in `deletes` (a missing key is no error)."""
+
     # -- runs ----------------------------------------------------------------------
     @abc.abstractmethod
     def create_run(

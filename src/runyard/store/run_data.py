@@ -82,6 +82,27 @@ class RunDataStore(abc.ABC):
         """Per-key summaries for many runs at once."""
 
     @abc.abstractmethod
+    def read_metric_history(self, run_id: int, key: str) -> MetricColumns:
+        """Every point of a key as logged (`WriteBatch.history`, `runyard.store.history`).
+
+        Each distinct (step, time, value) once, ordered by time, step, value. A key written
+        without a history (the SDK, other dialects) answers its series; `NotFoundError` for a
+        key the run never logged.
+        """
+
+    # -- key-value tags --------------------------------------------------------------
+    @abc.abstractmethod
+    def run_tag_values(self, run_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+        """Key-value tags (MLflow's run tags) of many runs in one read: id -> {key: value}.
+
+        Separate from `Run.tags` (a list of labels). Every id asked for is in the answer.
+        """
+
+    def set_run_tag_values(self, run_id: int, values: Mapping[str, str], deletes: Sequence[str] = ()) -> None:
+        """Set key-value tags of a run, then remove the keys in `deletes`, in one unit of work."""
+        self.apply(run_id, WriteBatch(tag_values=values, tag_deletes=deletes))
+
+    @abc.abstractmethod
     def compact(self, run_id: int | None = None) -> int:
         """Merge small metric chunks now; returns how many chunks were merged away."""
 

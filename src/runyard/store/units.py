@@ -32,8 +32,8 @@ class WriteBatch:
 
     Applied in this order inside one transaction: run fields (`name`, `notes`, `tags`,
     `config`, `system`: replaced), `resume` (running again, owned by that process),
-    `params` (merged), `metrics`, `logs`, and last `status` (so a terminal status closes
-    a run that already holds the batch's data).
+    `params` (merged), key-value tags, `metrics` with `history`, `logs`, and last `status`
+    (so a terminal status closes a run that already holds the batch's data).
     """
 
     metrics: Mapping[str, MetricColumns] = field(default_factory=dict)
@@ -47,6 +47,14 @@ class WriteBatch:
     resume: Owner | None = None
     status: str | None = None
     batch_id: str | None = None  # applied at most once per run; a resend is skipped whole
+    # Params that never change (MLflow's): a key already holding another value refuses the whole unit.
+    fixed_params: bool = False
+    # Key-value tags (`Store.run_tag_values`): set these, then remove `tag_deletes`.
+    tag_values: Mapping[str, str] | None = None
+    tag_deletes: Sequence[str] = ()
+    # Every point as logged, appended to the keys' full histories (`runyard.store.history`);
+    # unlike `metrics`, a step may repeat. Written with `metrics`, which keeps the last per step.
+    history: Mapping[str, MetricColumns] = field(default_factory=dict)
 
     def run_fields(self) -> dict[str, Any]:
         """The run fields to replace (those given)."""
@@ -57,7 +65,8 @@ class WriteBatch:
     def is_empty(self) -> bool:
         """Nothing to write (no commit, no batch id recorded)."""
         return (not self.metrics and not self.logs and not self.params and not self.run_fields()
-                and self.resume is None and self.status is None)
+                and self.resume is None and self.status is None and not self.tag_values
+                and not self.tag_deletes and not self.history)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,11 +13,12 @@ from runyard.errors import InvalidInputError
 from runyard.store.codec import sort_dedupe
 from runyard.store.models import RUN_STATUSES, MetricColumns
 from runyard.store.units import LogEntry, WriteBatch
-from runyard.store.validate import check_label, printable_text
+from runyard.store.validate import check_label, check_text, printable_text
 from runyard.store.validate_numbers import check_columns, check_time
 
 MAX_KEY_LENGTH = 255
 MAX_LINE = 16_384
+MAX_TAG_VALUE = 65_536  # key-value tag values (MLflow allows 8,000; its notes live in one)
 STREAMS = ("stdout", "stderr", "log")
 
 
@@ -52,8 +53,18 @@ def check_lines(lines: Sequence[LogEntry]) -> list[LogEntry]:
     return checked
 
 
+def check_tag_values(values: Mapping[str, str], deletes: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """Key-value tags: keys like metric keys, values bounded encodable text (may be empty)."""
+    clean = {check_label(key, "tag key", MAX_KEY_LENGTH): check_text(value, f"tag {key!r} value", MAX_TAG_VALUE)
+             for key, value in values.items()}
+    return clean, [check_label(key, "tag key", MAX_KEY_LENGTH) for key in deletes]
+
+
 def check_batch(batch: WriteBatch) -> WriteBatch:
     """The batch with its metrics and log lines checked and cleaned; `InvalidInputError` for bad parts."""
     if batch.status is not None and batch.status not in RUN_STATUSES:
         raise InvalidInputError(f"status must be one of {RUN_STATUSES}")
-    return dataclasses.replace(batch, metrics=check_metrics(batch.metrics), logs=check_lines(batch.logs))
+    tag_values, tag_deletes = check_tag_values(batch.tag_values or {}, batch.tag_deletes)
+    history = {check_key(key): check_columns(key, columns) for key, columns in batch.history.items()}
+    return dataclasses.replace(batch, metrics=check_metrics(batch.metrics), logs=check_lines(batch.logs),
+                               tag_values=tag_values or None, tag_deletes=tag_deletes, history=history)

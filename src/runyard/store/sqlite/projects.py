@@ -131,6 +131,7 @@ def delete(conn: sqlite3.Connection, project_id: int) -> list[str]:
     """Delete a project with its runs and everything attached; returns the run uids for file cleanup."""
     get(conn, project_id)
     uids = [runs.delete_rows(conn, run_id) for run_id in run_ids(conn, project_id)]
+    conn.execute("DELETE FROM project_tags WHERE project_id = ?", (project_id,))
     conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
     return uids
 

@@ -132,6 +132,17 @@ def update(conn: sqlite3.Connection, run_id: int, fields: Mapping[str, Any]) -> 
     return get(conn, run_id)
 
 
+def check_fixed_params(conn: sqlite3.Connection, run_id: int, params: Mapping[str, Any]) -> None:
+    """`InvalidInputError` when a param already holds a value other than the one sent (params that never change)."""
+    current = get(conn, run_id).params
+    for key, value in params.items():
+        if key in current and current[key] != value:
+            raise InvalidInputError(
+                f"param {key!r} of run {run_id} already has value {str(current[key])[:100]!r}; it cannot be "
+                f"changed to {str(value)[:100]!r}"
+            )
+
+
 def log_params(conn: sqlite3.Connection, run_id: int, params: Mapping[str, Any]) -> Run:
     """Merge params."""
     current = get(conn, run_id)
@@ -216,7 +227,7 @@ def delete_rows(conn: sqlite3.Connection, run_id: int) -> str:
     conn.execute(
         "DELETE FROM metric_chunks WHERE key_id IN (SELECT id FROM metric_keys WHERE run_id = ?)", (run_id,)
     )
-    for table in ("metric_keys", "log_lines", "artifacts", "batches"):
+    for table in ("metric_keys", "log_lines", "artifacts", "batches", "run_tags", "metric_history"):
         conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
     conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
     record_change(conn, run_id, "run_deleted", {"project_id": run.project_id})

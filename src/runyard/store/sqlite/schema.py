@@ -178,7 +178,32 @@ CREATE TABLE hub_models (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _HUB_TENANTS)
+# Key-value tags of projects and runs, and metrics' full histories (compressed chunks of every
+# point as logged, `runyard.store.history`): what the MLflow dialect needs beyond the series.
+_KEY_VALUES_AND_HISTORY = """
+CREATE TABLE project_tags (
+    project_id INTEGER NOT NULL REFERENCES projects(id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (project_id, key)
+) WITHOUT ROWID;
+CREATE TABLE run_tags (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+CREATE TABLE metric_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    key TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    points BLOB NOT NULL
+);
+CREATE INDEX metric_history_key ON metric_history (run_id, key, id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _HUB_TENANTS, _KEY_VALUES_AND_HISTORY)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

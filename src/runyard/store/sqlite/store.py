@@ -32,6 +32,8 @@ from runyard.store.series import clip_steps, downsample_lazy
 from runyard.store.sqlite import (
     artifacts,
     changes,
+    history,
+    keyvalues,
     logs,
     metrics,
     projects,
@@ -45,6 +47,7 @@ from runyard.store.sqlite.hub_mixin import SQLiteHub
 from runyard.store.sqlite.schema import SCHEMA_VERSION
 from runyard.store.sqlite.series_cache import Assembler, Assembly, LoadedSeries, SeriesCache
 from runyard.store.units import Applied, WriteBatch
+from runyard.store.validate_batch import check_tag_values
 from runyard.store.validate_paths import clean_name, confined, run_folder
 
 COMPACT_MIN_AGE_S = 10.0
@@ -114,6 +117,18 @@ class SQLiteStore(SQLiteHub, Store):
         for uid in self._db.write(lambda c: projects.delete(c, project_id)):
             artifacts.remove_run_folder(self.artifacts_dir, uid)
         self._series_cache.clear()
+
+    def project_tag_values(self, project_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+        return self._db.read(lambda c: keyvalues.read(c, "project_tags", project_ids))
+
+    def set_project_tag_values(self, project_id: int, values: Mapping[str, str], deletes: Sequence[str] = ()) -> None:
+        clean, removed = check_tag_values(values, deletes)
+
+        def write(conn: sqlite3.Connection) -> None:
+            projects.get(conn, project_id)
+            keyvalues.write(conn, "project_tags", project_id, clean, removed)
+
+        self._db.write(write)
 
     # -- runs ----------------------------------------------------------------------
     def create_run(self, project_id: int, *, name: str | None = None, description: str = "",
@@ -220,6 +235,13 @@ class SQLiteStore(SQLiteHub, Store):
 
     def metric_summaries(self, run_ids: Sequence[int]) -> dict[int, dict[str, MetricSummary]]:
         return self._db.read(lambda c: metrics.summaries(c, run_ids))
+
+    def read_metric_history(self, run_id: int, key: str) -> MetricColumns:
+        found = self._db.read(lambda c: history.read(c, run_id, key))
+        return self.read_metric(run_id, key) if found is None else found
+
+    def run_tag_values(self, run_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+        return self._db.read(lambda c: keyvalues.read(c, "run_tags", run_ids))
 
     def compact(self, run_id: int | None = None) -> int:
         key_ids = self._db.read(lambda c: metrics.key_ids_to_compact(c, run_id))

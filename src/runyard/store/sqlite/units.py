@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from runyard.store.sqlite import changes, logs, metrics, runs
+from runyard.store.sqlite import changes, history, keyvalues, logs, metrics, runs
 from runyard.store.sqlite.metrics import PreparedKey
 from runyard.store.sqlite.rows import require_run
 from runyard.store.units import Applied, WriteBatch
@@ -35,10 +35,16 @@ def apply(
         owner = batch.resume
         runs.resume(conn, run_id, owner.host, owner.pid, owner.pid_started_at)
     if batch.params:
+        if batch.fixed_params:
+            runs.check_fixed_params(conn, run_id, batch.params)
         runs.log_params(conn, run_id, batch.params)
+    if batch.tag_values or batch.tag_deletes:
+        keyvalues.write(conn, "run_tags", run_id, batch.tag_values or {}, batch.tag_deletes)
     due: list[int] = []
     if prepared:
         _seq, due = metrics.write(conn, run_id, prepared)
+    if batch.history:
+        history.append(conn, run_id, batch.history)
     if batch.logs:
         logs.write(conn, run_id, batch.logs)
     if batch.status is not None:
