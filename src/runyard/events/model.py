@@ -23,6 +23,7 @@ class RunEvent:
     lines: list[LogLine] = field(default_factory=list)
     status: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
+    time: float | None = None  # when the change was committed (epoch seconds); None: not known
 
     @property
     def final(self) -> bool:
@@ -43,7 +44,7 @@ def materialize(store: Store, change: Change) -> RunEvent | None:
         return None
     if change.kind == "status":
         return RunEvent(change.seq, change.run_id, "status", status=str(change.detail.get("status", "")),
-                        detail=change.detail)
+                        detail=change.detail, time=change.created_at or None)
     try:
         if change.kind == "logs":
             after = int(change.detail.get("after_id", 0))

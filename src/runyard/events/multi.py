@@ -6,7 +6,8 @@ last id it saw gets exactly what it missed, whichever run it belonged to. The or
 operations makes resume exact: subscribe first (so nothing committed from now on is
 missed), replay what the change log holds after the client's id, then hand out live
 events that the replay did not cover. The stream ends once every
-followed run has ended (a run resumed later is followed again).
+followed run has ended (a run resumed later is followed again), unless the follower asks
+to stay (`until_ended=False`: Aspara's dashboard treats a closed stream as an error and reconnects).
 """
 
 from __future__ import annotations
@@ -77,9 +78,11 @@ class _Ended:
 
 
 async def follow_runs(
-    store: Store, feed: ChangeFeed, run_ids: Sequence[int], *, last_event_id: int | None = None
+    store: Store, feed: ChangeFeed, run_ids: Sequence[int], *, last_event_id: int | None = None,
+    until_ended: bool = True,
 ) -> AsyncIterator[StreamItem]:
-    """Events of several runs: replayed after `last_event_id`, then live; ends when all have ended."""
+    """Events of several runs: replayed after `last_event_id`, then live; ends when all have ended
+    (with `until_ended`; otherwise it goes on until the client leaves)."""
     last_event_id = resume_point(last_event_id)
     ordered = tuple(dict.fromkeys(run_ids))
     wanted = frozenset(ordered)
@@ -105,7 +108,7 @@ async def follow_runs(
                 told = RunEvent(max(now, sent), run_id, "status", status=status)
                 ended.note(told)
                 yield told
-        while not ended.all(wanted):
+        while not (until_ended and ended.all(wanted)):
             if subscription.lagging and subscription.queue.empty():
                 yield Resync(sent)
                 return
@@ -120,7 +123,7 @@ async def follow_runs(
 
 
 def follow_run(
-    store: Store, feed: ChangeFeed, run_id: int, *, last_event_id: int | None = None
+    store: Store, feed: ChangeFeed, run_id: int, *, last_event_id: int | None = None, until_ended: bool = True
 ) -> AsyncIterator[StreamItem]:
     """Events of one run: `follow_runs` of that run alone."""
-    return follow_runs(store, feed, [run_id], last_event_id=last_event_id)
+    return follow_runs(store, feed, [run_id], last_event_id=last_event_id, until_ended=until_ended)

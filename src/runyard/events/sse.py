@@ -15,7 +15,8 @@ from runyard.events.stream import Opened, Resync, StreamItem, parse_last_event_i
 from runyard.jsonenc import dumps
 
 PING_SECONDS = 15
-Renderer = Callable[[RunEvent], ServerSentEvent | None]
+# A run event becomes one SSE event, several (Aspara: one per step of a metric batch), or none.
+Renderer = Callable[[RunEvent], ServerSentEvent | list[ServerSentEvent] | None]
 
 
 def json_data(payload: object) -> str:
@@ -34,8 +35,9 @@ def resume_id(after: int | None, last_event_id: str | None) -> int | None:
 
 def sse_response(items: AsyncIterator[StreamItem], render: Renderer, *, ping: int = PING_SECONDS,
                  end: bool = False) -> EventSourceResponse:
-    """Stream followed runs. Each run event becomes one SSE event whose `id` is its change
-    sequence, so a reconnecting client's `Last-Event-ID` resumes exactly after it. With
+    """Stream followed runs. Each run event becomes SSE events the last of which has the change
+    sequence as `id`, so a reconnecting client's `Last-Event-ID` resumes exactly after it (a
+    client cut off between the events of one change gets that change again). With
     `end`, a stream whose runs have all ended says so with an `end` event (not after a
     `resync`: that client should reconnect)."""
 
@@ -50,9 +52,11 @@ def sse_response(items: AsyncIterator[StreamItem], render: Renderer, *, ping: in
                 return
             else:
                 rendered = render(item)
-                if rendered is not None:
-                    rendered.id = str(item.seq)
-                    yield rendered
+                batch = [] if rendered is None else rendered if isinstance(rendered, list) else [rendered]
+                if batch:
+                    batch[-1].id = str(item.seq)
+                for event in batch:
+                    yield event
         if end:
             yield ServerSentEvent(event="end", data="{}")
 

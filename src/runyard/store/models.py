@@ -70,6 +70,8 @@ class MetricSummary:
     last_step: int
     last_value: float
     last_time: float
+    # Sorting a run's keys by this lists them in the order they were first logged (as Aspara does).
+    first_logged: int = 0
 
 
 @dataclass(slots=True)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
+from runyard.server.times import iso
 from runyard.store import Store, open_store
 from tests.live_server import LiveServer
-from tests.server.aspara.conftest import columns, project_url, run_url
+from tests.server.aspara.conftest import T0, columns, project_url, run_url
 from tests.server.expman.test_live import Follower
 from tests.sse_client import Event
 
@@ -37,29 +40,42 @@ def _runs(store: Store, project: str, *names: str) -> list[int]:
 
 
 def _steps(events: list[Event], run: str, key: str = "loss") -> list[int]:
-    return [s for e in events if e.event == "metric" and e.data["run"] == run for s in e.data["metrics"][key]["steps"]]
+    return [e.data["step"] for e in events if e.event == "metric" and e.data["run"] == run and key in e.data["metrics"]]
 
 
-def test_single_run_stream(server: LiveServer, writer: Store) -> None:
+def _still_open(follower: Follower, count: int, timeout: float = 10.0) -> list[Event]:
+    """The `count` events the follower got, after checking the stream stayed open past them."""
+    deadline = time.monotonic() + timeout
+    while len(follower.events) < count and follower.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    follower.join(1.0)  # a stream that closes after its last event would end here
+    assert follower.is_alive() and not follower.ended and follower.error is None, follower.error
+    return [event for event, _ in follower.events]
+
+
+def test_single_run_stream_sends_one_record_per_step_and_stays_open(server: LiveServer, writer: Store) -> None:
     (run_id,) = _runs(writer, "live one", "r/1")
     writer.append_metrics(run_id, {"loss": columns([0], [9.0])})  # before connecting: not streamed
     follower = Follower(f"{server.url}{run_url('live one', 'r/1')}/stream").start_and_wait()
     writer.append_metrics(run_id, {"loss": columns([1, 2], [1.0, math.nan]), "acc": columns([2], [0.5])})
     writer.append_metrics(run_id, {"loss": columns([3], [math.inf])})
     writer.set_run_status(run_id, "failed")
-    events = follower.finish()
-    assert follower.ended
-    assert [e.event for e in events] == ["metric", "metric", "status"]
-    first = events[0].data
-    assert first["project"] == "live one" and first["run"] == "r/1"
-    assert first["metrics"]["loss"] == {"steps": [1, 2], "values": [1.0, "NaN"],
-                                        "timestamps": first["metrics"]["loss"]["timestamps"]}
-    assert first["metrics"]["acc"]["values"] == [0.5]
-    assert events[1].data["metrics"]["loss"]["values"] == ["Infinity"]
-    assert events[2].data == {"project": "live one", "run": "r/1", "status": "failed", "is_finished": True,
-                              "exit_code": 1, "runyard_status": "failed"}
-    ids = [int(e.id or 0) for e in events]
-    assert ids == sorted(set(ids)) and ids[0] > 0
+    events = _still_open(follower, 4)  # Aspara's dashboard reconnects when a stream closes
+    assert [e.event for e in events] == ["metric", "metric", "metric", "status"]
+    records = [e.data for e in events[:3]]
+    assert [(r["step"], r["metrics"]) for r in records] == [
+        (1, {"loss": 1.0}), (2, {"loss": "NaN", "acc": 0.5}), (3, {"loss": "Infinity"})]
+    assert all(r["project"] == "live one" and r["run"] == "r/1" for r in records)
+    # T0 + step seconds, as ISO strings (the dashboard reads them with `new Date(...)`)
+    assert [r["timestamp"] for r in records] == [iso(T0 + 1), iso(T0 + 2), iso(T0 + 3)]
+    status = events[3].data
+    assert datetime.fromisoformat(status.pop("timestamp")).timestamp() == pytest.approx(time.time(), abs=60)
+    assert status == {"project": "live one", "run": "r/1", "status": "failed", "is_finished": True,
+                      "exit_code": 1, "runyard_status": "failed"}
+    # The last record of each commit carries its change sequence: a resume repeats no commit.
+    ids = [e.id for e in events]
+    assert ids[0] is None and all(ids[1:])
+    assert [int(i or 0) for i in ids[1:]] == sorted({int(i or 0) for i in ids[1:]})
 
 
 def test_multi_run_stream_merges_in_commit_order_and_resumes(server: LiveServer, writer: Store) -> None:
@@ -76,28 +92,28 @@ def test_multi_run_stream_merges_in_commit_order_and_resumes(server: LiveServer,
     for step in range(4, 6):  # only b is left
         writer.append_metrics(b, {"loss": columns([step], [-float(step)])})
     writer.set_run_status(b, "crashed")
-    everything = witness.finish()
-    assert witness.ended  # every followed run ended: the stream closed
+    everything = _still_open(witness, 12)  # 10 points and 2 statuses; every run ended, still open
     assert _steps(everything, "a") == [0, 1, 2, 3] and _steps(everything, "b/2") == [0, 1, 2, 3, 4, 5]
     ids = [int(e.id or 0) for e in everything]
-    assert ids == sorted(set(ids))  # one increasing sequence across runs
+    assert ids == sorted(set(ids))  # one increasing sequence across runs (one step per commit here)
     statuses = [(e.data["run"], e.data["status"]) for e in everything if e.event == "status"]
     assert statuses == [("a", "completed"), ("b/2", "maybe_failed")]
     seen = [event for event, _ in early.events]
-    resumed = Follower(url, headers={"Last-Event-ID": seen[-1].id or ""}).start_and_wait().finish()
+    resumed = _still_open(Follower(url, headers={"Last-Event-ID": seen[-1].id or ""}).start_and_wait(), 9)
     assert [(e.id, e.event, e.data) for e in resumed] == [(e.id, e.event, e.data) for e in everything[3:]]
-    via_query = Follower(f"{url}&after={everything[5].id}").start_and_wait().finish()
+    via_query = _still_open(Follower(f"{url}&after={everything[5].id}").start_and_wait(), 6)
     assert [e.id for e in via_query] == [e.id for e in everything[6:]]
 
 
-def test_multi_run_stream_of_ended_runs_tells_their_status_and_closes(server: LiveServer, writer: Store) -> None:
+def test_multi_run_stream_of_ended_runs_tells_their_status_and_stays_open(server: LiveServer,
+                                                                         writer: Store) -> None:
     a, b = _runs(writer, "live ended", "a", "b")
     writer.set_run_status(a, "finished")
     writer.set_run_status(b, "killed")
-    events = Follower(f"{server.url}{project_url('live ended')}/runs/stream?runs=a,b").start_and_wait().finish()
+    events = _still_open(Follower(f"{server.url}{project_url('live ended')}/runs/stream?runs=a,b").start_and_wait(), 2)
     assert [(e.event, e.data["run"], e.data["status"]) for e in events] == [
         ("status", "a", "completed"), ("status", "b", "failed")]
-    assert all(e.id for e in events)
+    assert all(e.id and e.data["timestamp"] for e in events)
 
 
 def test_stream_errors(server: LiveServer, writer: Store) -> None:
@@ -119,5 +135,4 @@ def test_unknown_runs_are_skipped_and_named_in_a_header(server: LiveServer, writ
     with httpx.stream("GET", url, timeout=10) as response:
         assert response.status_code == 200
         assert response.headers["x-missing-runs"] == "gh%20ost"
-        body = response.read().decode()
-    assert "event: status" in body
+        assert "event: status" in response.iter_lines()  # the stream stays open: read up to it

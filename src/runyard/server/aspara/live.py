@@ -1,13 +1,17 @@
 """Live SSE streams: one run (`.../runs/{run}/stream`) or several (`.../runs/stream?runs=a,b`).
 
-Events: `metric` (only the points just committed, for every key the batch touched) and
-`status`. Every event has an `id:` (its change-log sequence, increasing across runs);
-reconnect with `Last-Event-ID` (or `?after=`) to get exactly what was missed. A stream
-ends once its runs have ended; a run that had already ended is told as one `status` event.
+Events as Aspara's server sends them: `metric`, one record per step of what was just
+committed (`{"timestamp", "step", "metrics": {key: value}, "run", "project"}`), and `status`
+(with its `timestamp`). The last event of each commit has an `id:` (its change-log
+sequence, increasing across runs); reconnect with `Last-Event-ID` (or `?after=`) to get
+exactly what was missed. Like Aspara's, a stream stays open (keep-alive comments) after its
+runs end: Aspara's dashboard takes a closed stream for a failure and reconnects. A run that
+had already ended is told as one `status` event.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -24,6 +28,7 @@ from runyard.events import (
     sse_response,
 )
 from runyard.events.sse import Renderer
+from runyard.jsonenc import json_float
 from runyard.server import listparams
 from runyard.server.aspara import PREFIX, TAG, lookup
 from runyard.server.aspara.metrics import MAX_RUNS
@@ -31,23 +36,40 @@ from runyard.server.aspara.path_params import ProjectName, RunName
 from runyard.server.aspara.shapes import status_fields
 from runyard.server.deps import FeedDep, StoreDep, TenantDep, call
 from runyard.server.params import ResumeFrom
-from runyard.server.series_encoding import series_json
-from runyard.store import Project, Run, Store
+from runyard.server.times import iso
+from runyard.store import MetricColumns, Project, Run, Store
 
 router = APIRouter(prefix=PREFIX, tags=[TAG], responses={404: {"description": '`{"detail": "..."}`'}})
 
 
-def renderer(project: str, names: Mapping[int, str]) -> Renderer:
-    """Render run events as Aspara's `metric` and `status` events, naming project and run."""
+def step_records(metrics: Mapping[str, MetricColumns]) -> list[tuple[int, float, dict[str, Any]]]:
+    """`(step, time, {key: value})` per step, steps ascending, keys in the batch's (logging) order;
+    the time of a step is its latest point's."""
+    by_step: dict[int, tuple[float, dict[str, Any]]] = {}
+    for key, series in metrics.items():
+        for step, value, when in zip(series.steps.tolist(), series.values.tolist(), series.times.tolist(),
+                                     strict=True):
+            latest, values = by_step.get(step, (when, {}))
+            values[key] = json_float(value)
+            by_step[step] = (max(latest, when), values)
+    return [(step, *by_step[step]) for step in sorted(by_step)]
 
-    def render(event: RunEvent) -> ServerSentEvent | None:
-        data: dict[str, Any] = {"project": project, "run": names.get(event.run_id, str(event.run_id))}
+
+def renderer(project: str, names: Mapping[int, str]) -> Renderer:
+    """Render run events as Aspara's `metric` (one per step) and `status` events."""
+
+    def render(event: RunEvent) -> list[ServerSentEvent] | None:
+        run = names.get(event.run_id, str(event.run_id))
         if event.kind == "metrics":
-            data["metrics"] = {key: series_json(series) for key, series in sorted(event.metrics.items())}
-            return ServerSentEvent(event="metric", data=json_data(data))
+            return [ServerSentEvent(event="metric", data=json_data({
+                "timestamp": iso(when), "step": step, "metrics": values, "run": run, "project": project}))
+                for step, when, values in step_records(event.metrics)]
         if event.kind == "status":
-            data.update(status_fields(event.status), runyard_status=event.status)
-            return ServerSentEvent(event="status", data=json_data(data))
+            # A status told at connect time (the run had ended before) has no commit time: now.
+            when = event.time if event.time is not None else time.time()
+            return [ServerSentEvent(event="status", data=json_data({
+                "timestamp": iso(when), "run": run, "project": project, **status_fields(event.status),
+                "runyard_status": event.status}))]
         return None  # console lines are not part of this API
 
     return render
@@ -63,9 +85,9 @@ async def stream_metrics(
     feed: FeedDep,
     resume: ResumeFrom,
 ) -> EventSourceResponse:
-    """`metric` and `status` events committed after connecting (or after the id); ends with the run."""
+    """`metric` and `status` events committed after connecting (or after the id); stays open."""
     found = await call(lookup.run, store, project, run, tenant)
-    items = follow_run(store, feed, found.run.id, last_event_id=resume)
+    items = follow_run(store, feed, found.run.id, last_event_id=resume, until_ended=False)
     return sse_response(items, renderer(found.project.name, {found.run.id: found.run.name}))
 
 
@@ -90,7 +112,7 @@ async def stream_multiple_runs(
     """Events of every named run, in commit order; unknown runs are skipped (header `X-Missing-Runs`)."""
     names = listparams.bounded(runs, "runs", MAX_RUNS)
     owner, found, missing = await call(_runs, store, project, names, tenant)
-    items = follow_runs(store, feed, [r.id for r in found], last_event_id=resume)
+    items = follow_runs(store, feed, [r.id for r in found], last_event_id=resume, until_ended=False)
     response = sse_response(items, renderer(owner.name, {r.id: r.name for r in found}))
     if missing:
         response.headers["X-Missing-Runs"] = ",".join(quote(name, safe="") for name in missing)

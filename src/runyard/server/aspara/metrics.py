@@ -36,6 +36,9 @@ MaxPointsQuery = Annotated[int | None, Query(
     ge=3, le=MAX_POINTS_LIMIT,
     description="runyard extension: at most this many points per series (min/max/last per step bucket); "
                 "default: every point")]
+AbsoluteQuery = Annotated[bool, Query(
+    description="runyard extension: `true` sends `steps` and `timestamps` as stored; by default they are "
+                "delta-encoded like Aspara's (first value absolute, then differences from the one before)")]
 SinceQuery = Annotated[float | None, Query(allow_inf_nan=False,
                                            description="only points logged at or after this UNIX time in ms")]
 
@@ -65,12 +68,13 @@ async def get_metrics_api(
     metrics: MetricsQuery = None,
     max_points: MaxPointsQuery = None,
     since: SinceQuery = None,
+    absolute: AbsoluteQuery = False,
 ) -> Response:
     """`{"project", "run", "metrics": {key: {"steps", "values", "timestamps"}}}`; timestamps in epoch ms."""
-    selection = Selection(_keys(metrics), max_points, since)
+    selection = Selection(_keys(metrics), max_points, since, absolute)
     owner, found, series = await call(_run_series, store, project, run, tenant, selection,
                                       settings.max_points_per_request)
-    return await call(encode, {"project": owner.name, "run": found.name}, series, format, arrays)
+    return await call(encode, {"project": owner.name, "run": found.name}, series, format, arrays, absolute)
 
 
 def _many(store: Store, project: str, names: list[str], tenant: str, selection: Selection,
@@ -92,6 +96,7 @@ async def runs_metrics_api(
     metrics: MetricsQuery = None,
     max_points: MaxPointsQuery = None,
     since: SinceQuery = None,
+    absolute: AbsoluteQuery = False,
 ) -> Response:
     """`{"project", "metrics": {key: {run: {"steps", "values", "timestamps"}}}, "missing_runs": [...]}`.
 
@@ -99,6 +104,6 @@ async def runs_metrics_api(
     lacking a metric has no entry under it.
     """
     names = listparams.bounded(runs, "runs", MAX_RUNS)
-    selection = Selection(_keys(metrics), max_points, since)
+    selection = Selection(_keys(metrics), max_points, since, absolute)
     fields, series = await call(_many, store, project, names, tenant, selection, settings.max_points_per_request)
-    return await call(encode, fields, series, format, arrays)
+    return await call(encode, fields, series, format, arrays, absolute)

@@ -6,6 +6,10 @@ extension) asks for at most that many points per series: a longer series is cut 
 step order, a point that is several of these appears once), so spikes survive. Those
 points' values and steps are exact; their `timestamps` are the wall time of the
 bucket's last point (buckets keep only that one), so they are approximate for min/max.
+
+On the wire `steps` and `timestamps` are delta-encoded by default, as Aspara's server
+sends them and its dashboard scripts always undo: the first value absolute, each next one
+the difference from the one before. `absolute` sends them as stored.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import numpy as np
 import ormsgpack
 from starlette.responses import Response
 
-from runyard.jsonenc import dumps
+from runyard.jsonenc import dumps, json_floats
 from runyard.server import budget
 from runyard.server.chart_points import READERS, bucket_points
 from runyard.server.msgpack_stream import (  # the v1 history's zero-copy framing, reused
@@ -27,7 +31,7 @@ from runyard.server.msgpack_stream import (  # the v1 history's zero-copy framin
     map_header,
     msgpack_response,
 )
-from runyard.server.series_encoding import MEDIA_TYPES, series_json
+from runyard.server.series_encoding import MEDIA_TYPES
 from runyard.store import MetricColumns, MetricSummary, Run, Store
 
 MAX_POINTS_LIMIT = 1_000_000
@@ -41,6 +45,7 @@ class Selection:
     keys: tuple[str, ...] | None  # None: every key of each run
     max_points: int | None  # None: whole series
     since_ms: float | None  # only points with timestamp >= this (epoch ms)
+    absolute: bool = False  # steps and timestamps as stored instead of delta-encoded
 
 
 def _since(series: MetricColumns, since_ms: float | None) -> MetricColumns:
@@ -52,7 +57,7 @@ def _since(series: MetricColumns, since_ms: float | None) -> MetricColumns:
 
 def _keys_of(summaries: Mapping[str, MetricSummary], selection: Selection) -> list[str]:
     if selection.keys is None:
-        return sorted(summaries)
+        return sorted(summaries, key=lambda key: summaries[key].first_logged)
     return [key for key in selection.keys if key in summaries]
 
 
@@ -80,7 +85,8 @@ def read_run(store: Store, run: Run, summaries: Mapping[str, MetricSummary],
 
 def read_runs(store: Store, runs: Sequence[Run], selection: Selection,
               limit: int) -> dict[str, dict[str, MetricColumns]]:
-    """`{key: {run name: series}}` for several runs (blocking), keys sorted, runs in given order."""
+    """`{key: {run name: series}}` for several runs (blocking), runs in given order, keys in the
+    order first met going through the runs in that order, each run's keys as first logged."""
     summaries = store.metric_summaries([run.id for run in runs]) if runs else {}
     check_budget(summaries, selection, limit)
     read = [READERS.submit(read_run, store, run, summaries.get(run.id, {}), selection) for run in runs]
@@ -88,12 +94,25 @@ def read_runs(store: Store, runs: Sequence[Run], selection: Selection,
     for run, future in zip(runs, read, strict=True):
         for key, series in future.result().items():
             by_key.setdefault(key, {})[run.name] = series
-    return {key: by_key[key] for key in sorted(by_key)}
+    return by_key
 
 
-def _plain(series: MetricColumns) -> dict[str, Any]:
-    """Arrays as they are (msgpack carries NaN and infinities natively); timestamps in ms."""
-    return {"steps": series.steps, "values": series.values, "timestamps": series.times * 1000.0}
+def _delta(array: np.ndarray) -> np.ndarray:
+    """First value as is, then each value's difference from the one before (Aspara's encoding)."""
+    return np.concatenate((array[:1], np.diff(array))) if len(array) else array
+
+
+def _columns(series: MetricColumns, absolute: bool) -> dict[str, Any]:
+    """Steps, values and timestamps (ms) as sent: values raw (msgpack carries NaN and infinities)."""
+    steps, timestamps = series.steps, series.times * 1000.0
+    if not absolute:
+        steps, timestamps = _delta(steps), _delta(timestamps)
+    return {"steps": steps, "values": series.values, "timestamps": timestamps}
+
+
+def _json_columns(series: MetricColumns, absolute: bool) -> dict[str, Any]:
+    columns = _columns(series, absolute)
+    return {**columns, "values": json_floats(columns["values"])}
 
 
 def _nest(tree: Mapping[str, Any], leaf: Any) -> Any:
@@ -113,16 +132,18 @@ def _binary_chunks(value: Any) -> list[Chunk]:
     return [ormsgpack.packb(value)]
 
 
-def encode(fields: dict[str, Any], metrics: Mapping[str, Any], fmt: str, arrays: str) -> Response:
+def encode(fields: dict[str, Any], metrics: Mapping[str, Any], fmt: str, arrays: str,
+           absolute: bool = False) -> Response:
     """JSON (non-finite values spelled out), msgpack with typed arrays, or msgpack with raw `bin` arrays.
 
     `metrics` is a tree of maps whose leaves are `MetricColumns`.
     """
     if fmt == "json":
-        payload = {**fields, "metrics": _nest(metrics, series_json)}
+        payload = {**fields, "metrics": _nest(metrics, lambda series: _json_columns(series, absolute))}
         return Response(dumps(payload), media_type=MEDIA_TYPES["json"])
-    tree = _nest(metrics, _plain)
+    tree = _nest(metrics, lambda series: _columns(series, absolute))
     if arrays == "binary":
-        return msgpack_response(_binary_chunks({**fields, "encoding": BINARY_ENCODING, "metrics": tree}))
+        encoding = {**BINARY_ENCODING, "delta": not absolute}
+        return msgpack_response(_binary_chunks({**fields, "encoding": encoding, "metrics": tree}))
     body = ormsgpack.packb({**fields, "metrics": tree}, option=ormsgpack.OPT_SERIALIZE_NUMPY)
     return Response(body, media_type=MEDIA_TYPES["msgpack"])

@@ -246,15 +246,16 @@ def summaries(conn: sqlite3.Connection, run_ids: Sequence[int]) -> dict[int, dic
         part = ids[start:start + 500]
         marks = ",".join("?" * len(part))
         for row in conn.execute(
-            "SELECT run_id, key, count, vmin, vmax, first_step, last_step, last_value, last_time"
+            # A key's row is inserted when it is first logged: its id orders keys by first logging.
+            "SELECT run_id, key, count, vmin, vmax, first_step, last_step, last_value, last_time, id"
             f" FROM metric_keys WHERE run_id IN ({marks}) ORDER BY key",
             part,
         ):
-            run_id, key, count, vmin, vmax, first_step, last_step, last_value, last_time = row
+            run_id, key, count, vmin, vmax, first_step, last_step, last_value, last_time, first_logged = row
             nan = float("nan")
             result[run_id][key] = MetricSummary(
                 run_id, key, count, nan if vmin is None else vmin, nan if vmax is None else vmax,
-                first_step, last_step, nan if last_value is None else last_value, last_time,
+                first_step, last_step, nan if last_value is None else last_value, last_time, first_logged,
             )
     return result
 
