@@ -1,7 +1,7 @@
 """Tenant access: the one rule deciding who may touch an object, for every kind of object.
 
 Every object a caller can name belongs to exactly one tenant: projects (and through them runs,
-metrics, logs and artifacts), ExperimentHub experiments (with their queues, folders and saved
+metrics, logs, artifacts and logged models), ExperimentHub experiments (with their queues, folders and saved
 models), spawned Jupyter servers. Each route, page, the hub, Jupyter and the SDK's ingest ask
 here and nowhere else.
 
@@ -43,6 +43,7 @@ class Kind(Enum):
     HUB_EXPERIMENT = ("experiment", True)
     HUB_MODEL = ("hub model", True)
     JUPYTER_SERVER = ("Jupyter server", True)
+    LOGGED_MODEL = ("logged model", True)
 
     def __init__(self, label: str, hidden: bool) -> None:
         self.label = label

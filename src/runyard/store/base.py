@@ -3,7 +3,8 @@
 A backend implements the abstract primitives; conveniences (`get_or_create_project`,
 `run_tenants`, ...) and checks that do not depend on the backend live here once. The run-data
 part (units of work, metrics, console logs, artifacts) is `runyard.store.run_data.RunDataStore`,
-which `Store` inherits. ExperimentHub persistence is a separate interface
+which `Store` inherits, as it does `runyard.store.logged_models.LoggedModelStore` (logged models
+and runs' inputs/outputs). ExperimentHub persistence is a separate interface
 (`runyard.store.hub_store.HubStore`).
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from runyard.errors import ConflictError, NotFoundError
 from runyard.store.info import StoreInfo
+from runyard.store.logged_models import LoggedModelStore
 from runyard.store.models import (
     Change,
     Project,
@@ -27,7 +29,7 @@ from runyard.store.run_data import RunDataStore
 DEFAULT_TENANT = "default"
 
 
-class Store(RunDataStore):
+class Store(RunDataStore, LoggedModelStore):
     """Projects, runs, metrics, logs and artifacts behind one API.
 
     Every method is blocking and thread-safe: call it from worker threads, never from

@@ -141,5 +141,12 @@ class RunDataStore(abc.ABC):
         """Artifacts of a run, ordered by path."""
 
     @abc.abstractmethod
+    def delete_artifacts(self, run_id: int, name: str) -> int:
+        """Delete the artifact `name`, or every artifact under the folder `name`; returns how many.
+
+        `NotFoundError` when there is neither.
+        """
+
+    @abc.abstractmethod
     def artifact_file(self, run_id: int, name: str) -> Path:
         """The local file of an artifact; refuses names escaping the run's artifact dir."""

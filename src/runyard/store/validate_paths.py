@@ -1,6 +1,7 @@
-"""Every path the store builds under `<data>/artifacts/`: run folders and artifact files, confined.
+"""Every path the store builds under `<data>/artifacts/`: run and model folders and their files, confined.
 
-A run folder is `<root>/<uid>`. Uids are checked when a run is made, but rows written by
+A run folder is `<root>/<uid>`; a logged model's is `<root>/.logged-models/<model id>` (run uids
+start with a letter or digit, so no run folder can be that one). Uids are checked when a run is made, but rows written by
 an older runyard may hold any uid (`..` was once accepted), so each use of a folder checks
 it again: one plain component, not a symlink, resolving to a direct child of the root.
 Nothing is ever written or deleted at the root itself or above it.
@@ -11,11 +12,13 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from runyard.errors import InvalidInputError
+from runyard.store.logged_models import check_model_id
 from runyard.store.validate import check_label
 
 MAX_COMPONENT_BYTES = 255  # NAME_MAX of common file systems, in UTF-8 bytes
 MAX_PATH_BYTES = 1024
 UPLOAD_PREFIX = ".upload-"  # temporary files of writes in progress
+MODELS_FOLDER = ".logged-models"
 
 
 def clean_name(name: str) -> str:
@@ -65,3 +68,11 @@ def confined(run_dir: Path, name: str) -> Path:
     if target == root or not target.is_relative_to(root):
         raise InvalidInputError(f"artifact name {name!r:.80} escapes the run's artifact directory")
     return target
+
+
+def model_folder(root: Path, model_id: str) -> Path:
+    """The folder of a logged model's files (not created), confined like a run folder; never through a symlink."""
+    models = root.resolve() / MODELS_FOLDER
+    if models.is_symlink() or (models.exists() and not models.is_dir()):
+        raise InvalidInputError(f"{MODELS_FOLDER} inside the artifact root must be a plain folder")
+    return run_folder(models, check_model_id(model_id))

@@ -10,12 +10,14 @@ import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from runyard.errors import (
     ConflictError,
     InsufficientStorageError,
     InvalidInputError,
+    NotFoundError,
     PayloadTooLargeError,
     RunyardError,
     StoreError,
@@ -57,14 +59,20 @@ def _os_error(exc: OSError, folder: Path, cleaned: str) -> RunyardError:
 def write_file(root: Path, uid: str, name: str, source: ByteStream,
                max_bytes: int | None = None) -> tuple[str, int, str]:
     """Copy a stream into `<root>/<uid>/<name>` atomically; returns (clean name, size, sha256)."""
+    return write_into(lambda: run_folder(root, uid), name, source, max_bytes)
+
+
+def write_into(locate: Callable[[], Path], name: str, source: ByteStream,
+               max_bytes: int | None = None) -> tuple[str, int, str]:
+    """Copy a stream into `<folder>/<name>` atomically, `locate` giving the checked folder (a run's, a model's)."""
     cleaned = clean_name(name)
-    folder = run_folder(root, uid)
+    folder = locate()
     target = confined(folder, cleaned)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _os_error(exc, folder, cleaned) from None
-    confined(run_folder(root, uid), cleaned)  # re-check: a symlinked parent may have appeared
+    confined(locate(), cleaned)  # re-check: a symlinked parent may have appeared
     if target.is_dir():
         raise ConflictError(f"artifact {cleaned!r} is a folder of other artifacts; choose another name")
     digest = hashlib.sha256()
@@ -128,3 +136,32 @@ def remove_run_folder(root: Path, uid: str) -> None:
         log.warning("not deleting the artifact folder of run uid %r: it is not inside %s", uid, root)
         return
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def delete(conn: sqlite3.Connection, run_id: int, name: str) -> list[str]:
+    """Drop the rows of the artifact `name` or of every artifact under the folder `name`; returns their paths."""
+    require_run(conn, run_id)
+    cleaned = clean_name(name)
+    folder = cleaned + "/"  # compared exactly: LIKE would ignore case
+    paths = [row[0] for row in conn.execute(
+        "SELECT path FROM artifacts WHERE run_id = ? AND (path = ? OR substr(path, 1, ?) = ?) ORDER BY path",
+        (run_id, cleaned, len(folder), folder))]
+    if not paths:
+        raise NotFoundError(f"no artifact {cleaned!r:.80} in run {run_id}")
+    conn.executemany("DELETE FROM artifacts WHERE run_id = ? AND path = ?", [(run_id, path) for path in paths])
+    record_change(conn, run_id, "artifact_deleted", {"path": cleaned, "files": len(paths)})
+    return paths
+
+
+def remove_files(folder: Path, paths: list[str]) -> None:
+    """Delete those files of a folder (confined), then the folders they leave empty."""
+    for path in paths:
+        target = confined(folder, path)
+        target.unlink(missing_ok=True)
+        parent = target.parent
+        while parent != folder.resolve() and parent.is_relative_to(folder.resolve()):
+            try:
+                parent.rmdir()
+            except OSError:
+                break  # not empty: other files remain
+            parent = parent.parent

@@ -227,7 +227,8 @@ def delete_rows(conn: sqlite3.Connection, run_id: int) -> str:
     conn.execute(
         "DELETE FROM metric_chunks WHERE key_id IN (SELECT id FROM metric_keys WHERE run_id = ?)", (run_id,)
     )
-    for table in ("metric_keys", "log_lines", "artifacts", "batches", "run_tags", "metric_history"):
+    for table in ("metric_keys", "log_lines", "artifacts", "batches", "run_tags", "metric_history",
+                  "run_dataset_inputs", "run_model_links"):
         conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
     conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
     record_change(conn, run_id, "run_deleted", {"project_id": run.project_id})

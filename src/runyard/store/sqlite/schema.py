@@ -203,7 +203,47 @@ CREATE TABLE metric_history (
 CREATE INDEX metric_history_key ON metric_history (run_id, key, id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _HUB_TENANTS, _KEY_VALUES_AND_HISTORY)
+# MLflow 3's logged models (params and tags as JSON objects; files under
+# `artifacts/.logged-models/<id>/`) and what runs link to: datasets they read, models they
+# used or produced.
+_LOGGED_MODELS = """
+CREATE TABLE logged_models (
+    id TEXT PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id),
+    name TEXT NOT NULL,
+    model_type TEXT NOT NULL DEFAULT '',
+    source_run_id INTEGER,
+    status TEXT NOT NULL,
+    status_message TEXT NOT NULL DEFAULT '',
+    params TEXT NOT NULL DEFAULT '{}',
+    tags TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX logged_models_project ON logged_models (project_id, created_at);
+CREATE TABLE run_dataset_inputs (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    source_type TEXT NOT NULL,
+    source TEXT NOT NULL,
+    schema TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (run_id, name, digest)
+);
+CREATE TABLE run_model_links (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    direction TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    step INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, direction, model_id)
+);
+CREATE INDEX run_model_links_model ON run_model_links (model_id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _HUB_TENANTS, _KEY_VALUES_AND_HISTORY, _LOGGED_MODELS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

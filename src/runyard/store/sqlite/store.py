@@ -34,8 +34,10 @@ from runyard.store.sqlite import (
     changes,
     history,
     keyvalues,
+    logged_models,
     logs,
     metrics,
+    model_files,
     projects,
     runs,
     search,
@@ -44,6 +46,7 @@ from runyard.store.sqlite import (
 )
 from runyard.store.sqlite.db import Database
 from runyard.store.sqlite.hub_mixin import SQLiteHub
+from runyard.store.sqlite.logged_models_mixin import SQLiteLoggedModels
 from runyard.store.sqlite.schema import SCHEMA_VERSION
 from runyard.store.sqlite.series_cache import Assembler, Assembly, LoadedSeries, SeriesCache
 from runyard.store.units import Applied, WriteBatch
@@ -53,7 +56,7 @@ from runyard.store.validate_paths import clean_name, confined, run_folder
 COMPACT_MIN_AGE_S = 10.0
 
 
-class SQLiteStore(SQLiteHub, Store):
+class SQLiteStore(SQLiteHub, SQLiteLoggedModels, Store):
     """SQLite in WAL mode: one writer thread (group commit), a reader connection per thread."""
 
     def __init__(self, data_dir: Path, *, create: bool = True, compact_min_age_s: float = COMPACT_MIN_AGE_S) -> None:
@@ -114,8 +117,12 @@ class SQLiteStore(SQLiteHub, Store):
         return self._db.write(lambda c: projects.update(c, project_id, {"lifecycle": lifecycle}))
 
     def delete_project(self, project_id: int) -> None:
-        for uid in self._db.write(lambda c: projects.delete(c, project_id)):
+        model_ids, uids = self._db.write(
+            lambda c: (logged_models.delete_of_project(c, project_id), projects.delete(c, project_id)))
+        for uid in uids:
             artifacts.remove_run_folder(self.artifacts_dir, uid)
+        for model_id in model_ids:
+            model_files.remove_folder(self.artifacts_dir, model_id)
         self._series_cache.clear()
 
     def project_tag_values(self, project_ids: Sequence[int]) -> dict[int, dict[str, str]]:
@@ -276,6 +283,12 @@ class SQLiteStore(SQLiteHub, Store):
 
     def list_artifacts(self, run_id: int) -> list[Artifact]:
         return self._db.read(lambda c: artifacts.list_(c, run_id))
+
+    def delete_artifacts(self, run_id: int, name: str) -> int:
+        run = self.get_run(run_id)
+        removed = self._db.write(lambda c: artifacts.delete(c, run_id, name))
+        artifacts.remove_files(run_folder(self.artifacts_dir, run.uid), removed)
+        return len(removed)
 
     def artifact_file(self, run_id: int, name: str) -> Path:
         run = self.get_run(run_id)

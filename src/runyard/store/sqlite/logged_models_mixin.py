@@ -1,0 +1,84 @@
+"""Logged models and run links on SQLite + local files: the `LoggedModelStore` half of `SQLiteStore`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from runyard.store.logged_models import (
+    DatasetInput,
+    LoggedModel,
+    LoggedModelStore,
+    ModelFile,
+    RunLinks,
+    new_model_id,
+)
+from runyard.store.run_data import ByteStream
+from runyard.store.sqlite import logged_models, model_files, run_links
+from runyard.store.sqlite.db import Database
+
+
+class SQLiteLoggedModels(LoggedModelStore):
+    """Model rows and run links through the store's `Database`; model files under its artifact root."""
+
+    _db: Database
+    artifacts_dir: Path
+
+    def create_logged_model(self, project_id: int, *, name: str, model_type: str = "",
+                            source_run_id: int | None = None, params: Mapping[str, str] | None = None,
+                            tags: Mapping[str, str] | None = None, model_id: str | None = None) -> LoggedModel:
+        fields = {"name": name, "model_type": model_type, "source_run_id": source_run_id,
+                  "params": params, "tags": tags}
+        chosen = model_id or new_model_id()
+        return self._db.write(lambda c: logged_models.create(c, project_id, chosen, fields))
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        return self._db.read(lambda c: logged_models.get(c, model_id))
+
+    def list_logged_models(self, project_ids: Sequence[int]) -> list[LoggedModel]:
+        return self._db.read(lambda c: logged_models.list_(c, project_ids))
+
+    def set_logged_model_status(self, model_id: str, status: str, *, message: str = "") -> LoggedModel:
+        return self._db.write(lambda c: logged_models.set_status(c, model_id, status, message))
+
+    def set_logged_model_tags(self, model_id: str, tags: Mapping[str, str]) -> LoggedModel:
+        return self._db.write(lambda c: logged_models.set_tags(c, model_id, tags))
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> LoggedModel:
+        return self._db.write(lambda c: logged_models.delete_tag(c, model_id, key))
+
+    def log_logged_model_params(self, model_id: str, params: Mapping[str, str]) -> LoggedModel:
+        return self._db.write(lambda c: logged_models.log_params(c, model_id, params))
+
+    def delete_logged_model(self, model_id: str) -> None:
+        self._db.write(lambda c: logged_models.delete(c, model_id))
+        model_files.remove_folder(self.artifacts_dir, model_id)
+
+    # -- model files ---------------------------------------------------------------
+    def add_logged_model_file(self, model_id: str, name: str, stream: ByteStream, *,
+                              max_bytes: int | None = None) -> ModelFile:
+        self.get_logged_model(model_id)
+        return model_files.write(self.artifacts_dir, model_id, name, stream, max_bytes)
+
+    def logged_model_files(self, model_id: str) -> list[ModelFile]:
+        self.get_logged_model(model_id)
+        return model_files.list_(self.artifacts_dir, model_id)
+
+    def logged_model_file(self, model_id: str, name: str) -> Path:
+        self.get_logged_model(model_id)
+        return model_files.path_of(self.artifacts_dir, model_id, name)
+
+    def delete_logged_model_files(self, model_id: str, name: str) -> int:
+        self.get_logged_model(model_id)
+        return model_files.delete(self.artifacts_dir, model_id, name)
+
+    # -- run inputs and outputs ----------------------------------------------------
+    def log_run_inputs(self, run_id: int, datasets: Sequence[DatasetInput] = (),
+                       model_ids: Sequence[str] = ()) -> None:
+        self._db.write(lambda c: run_links.log_inputs(c, run_id, datasets, model_ids))
+
+    def log_run_outputs(self, run_id: int, outputs: Sequence[tuple[str, int]]) -> None:
+        self._db.write(lambda c: run_links.log_outputs(c, run_id, outputs))
+
+    def run_links(self, run_ids: Sequence[int]) -> dict[int, RunLinks]:
+        return self._db.read(lambda c: run_links.read(c, run_ids))
