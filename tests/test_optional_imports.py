@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Import names of distributions that differ from the distribution name.
 IMPORT_NAMES = {"python-multipart": "multipart", "sse-starlette": "sse_starlette", "scikit-learn": "sklearn",
-                "nvidia-ml-py": "pynvml"}
+                "nvidia-ml-py": "pynvml", "pyyaml": "yaml"}
 # Typed packages that always come with a core dependency (fastapi brings them).
 ALWAYS_THERE = {"starlette", "pydantic", "anyio"}
 

@@ -1,0 +1,1 @@
+"""Read-only access to other trackers' databases, for the importers (all SQL stays in runyard.store)."""
