@@ -72,6 +72,7 @@ class Settings:
     default_project: str | None = None  # the project SwanLab's `GET /api/v1/project` shows
     # Third-party dashboards, each served on a port of its own (server/sites); None: off.
     swanboard_port: int | None = None
+    aspara_port: int | None = None
 
     @property
     def auth_required(self) -> bool:
@@ -108,6 +109,8 @@ class Settings:
             values["datastream_url"] = env["RUNYARD_DATASTREAM_URL"]
         if env.get("RUNYARD_SWANBOARD_PORT"):
             values["swanboard_port"] = int(env["RUNYARD_SWANBOARD_PORT"])
+        if env.get("RUNYARD_ASPARA_PORT"):
+            values["aspara_port"] = int(env["RUNYARD_ASPARA_PORT"])
         if "RUNYARD_HUB" in env:
             values["hub_enabled"] = env["RUNYARD_HUB"].lower() in ("1", "true", "yes")
         if env.get("RUNYARD_HUB_TYPES"):

@@ -46,6 +46,11 @@ class FrontendSite:
     spa_fallback: bool = True  # unknown paths without a file extension get index.html (client-side routing)
     csp: str = SITE_POLICY
     render: PageRenderer | None = None
+    files_at: str = "/"  # the URL path the files are served under ("/static/": Aspara's); other paths 404
+
+    def file_path(self, path: str) -> str | None:
+        """The path of a URL path inside `files` (None: not under `files_at`)."""
+        return "/" + path[len(self.files_at):] if path.startswith(self.files_at) else None
 
     def is_api(self, path: str) -> bool:
         """True when the path belongs to runyard's API rather than the site's files."""
@@ -99,7 +104,9 @@ class _Files:
             if page is not None:
                 return page
         site = self.site
-        found = await anyio.to_thread.run_sync(locate, site.files, request.url.path, site.index, site.spa_fallback)
+        inside = site.file_path(request.url.path)
+        found = None if inside is None else await anyio.to_thread.run_sync(
+            locate, site.files, inside, site.index, site.spa_fallback)
         if found is None:
             return PlainTextResponse("not found", status_code=404)
         # The index changes with every build of the app; hashed assets never do.
