@@ -218,6 +218,22 @@ def test_run_page_draws_each_metric_with_its_own_step_range(page: tuple[Page, Wa
     assert watch.problems == []
 
 
+def test_notes_edited_on_the_pages_persist_across_a_reload(page: tuple[Page, Watch], site: Site) -> None:
+    tab, watch = page
+    for url, note, api in ((f"{site.url}/projects/{PROJECT}/runs/odd", "odd spikes at 10 and 20",
+                            f"/api/projects/{PROJECT}/runs/odd/metadata"),
+                           (f"{site.url}/projects/{PROJECT}", "vision baselines", f"/api/projects/{PROJECT}/metadata")):
+        tab.goto(url)
+        tab.locator(".note-edit-btn").click()
+        tab.locator(".note-textarea").fill(note)
+        tab.locator(".note-save-btn").click()
+        tab.locator(".note-content", has_text=note).wait_for()
+        tab.reload()
+        tab.locator(".note-content", has_text=note).wait_for()  # read back from runyard's store
+        assert httpx.get(site.server.url + api).json()["notes"] == note
+    assert watch.problems == []
+
+
 def test_finished_run_page_keeps_one_stream_open(page: tuple[Page, Watch], site: Site) -> None:
     tab, watch = page
     tab.goto(f"{site.url}/projects/{PROJECT}/runs/long")
