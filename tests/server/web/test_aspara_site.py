@@ -286,3 +286,17 @@ def test_live_run_line_grows_while_other_charts_stay_drawn(page: tuple[Page, Wat
             writer.join(5)
         live.finish()
     assert watch.problems == []
+
+
+def test_deleting_a_project_from_its_card_deletes_it_in_runyard(page: tuple[Page, Watch], site: Site) -> None:
+    tab, watch = page
+    doomed = runyard.init(project="doomed", name="r", dir=site.data, **QUIET)
+    doomed.log({"loss": 1.0}, step=0)
+    doomed.finish()
+    tab.goto(site.url + "/")
+    tab.locator('.delete-project-btn[data-project="doomed"]').click()
+    tab.locator('#delete-confirm-dialog button[value="confirm"]').click()
+    tab.locator('[data-project="doomed"]').first.wait_for(state="detached")  # removed once the API said so
+    assert httpx.get(f"{site.server.url}/api/projects/doomed/metadata").status_code == 404
+    assert tab.locator(f'[data-project="{PROJECT}"]').count() > 0
+    assert watch.problems == []
