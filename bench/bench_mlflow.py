@@ -106,12 +106,13 @@ def _free_port() -> int:
 class MlflowServer:
     """`python -m mlflow server` on SQLite in a child process; stop() always reaps it."""
 
-    def __init__(self, work: Path) -> None:
+    def __init__(self, work: Path, python: str | None = None) -> None:
         self.db = work / "mlflow.db"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = work / "server.log"
-        self.command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{self.db}",
+        # `python`: an interpreter with mlflow when this one has none (bench_mlflow_client.py).
+        self.command = [python or sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{self.db}",
                         "--default-artifact-root", str(work / "artifacts"), "--host", "127.0.0.1",
                         "--port", str(self.port)]
         self.proc: subprocess.Popen[bytes] | None = None
