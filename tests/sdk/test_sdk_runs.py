@@ -6,6 +6,7 @@ import signal
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import runyard
@@ -148,6 +149,9 @@ def test_system_info_is_recorded(data_dir: Path, reader: Store) -> None:
     assert system["cpu_count_logical"] >= 1 and system["memory_total_bytes"] > 0
     assert isinstance(system["gpus"], list) and system["argv"] == sys.argv
     assert system["hostname"] and system["cwd"]
+    # The installed packages, as `pip freeze` names them (swanboard's Environment > Requirements).
+    assert f"numpy=={np.__version__}" in system["requirements"]
+    assert system["requirements"] == sorted(system["requirements"], key=lambda line: line.split("==")[0].lower())
 
 
 def test_init_finishes_the_previous_run(data_dir: Path, reader: Store) -> None:

@@ -40,6 +40,8 @@ BASE_URL = "http://127.0.0.1"
 # where the route reads them from the body, and are otherwise valid: a 2xx for tenant B
 # would mean it wrote to A's object.
 A_RUN, A_RUN2, A_PROJECT, A_PROJECT_NAME = "{a_run}", "{a_run2}", "{a_project}", "{a_project_name}"
+# MLflow names runs by uid and experiments by id, both as JSON strings.
+A_RUN_UID, A_PROJECT_ID = "{a_run_uid}", "{a_project_id}"
 BODIES: dict[str, Any] = {
     "POST /api/v1/experiments/runs/compare": {"run_ids": [A_RUN, A_RUN2], "metrics": [METRIC]},
     "POST /api/v1/experiments/runs/metrics/query": {"run_ids": [A_RUN], "keys": [METRIC]},
@@ -60,6 +62,8 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/sdk/runs/{uid}/params": {"params": {"x": 1}},
     "POST /api/v1/sdk/runs/{uid}/update": {"tags": ["defaced"]},
     "POST /api/v1/sdk/runs/{uid}/artifacts": {"content": b"x", "params": {"name": "x.txt"}},
+    "PATCH /api/experiments/{experiment}/metadata": {"description": "defaced", "tags": ["defaced"]},
+    "PATCH /api/experiments/{experiment}/runs/{run}/metadata": {"description": "defaced", "name": "renamed"},
     "PUT /api/projects/{project}/runs/{run}/metadata": {"notes": "defaced"},
     "DELETE /api/projects/{project}/runs/{run}": None,
     "PUT /api/projects/{project}/metadata": {"notes": "defaced"},
@@ -82,6 +86,42 @@ BODIES: dict[str, Any] = {
     "POST /{name}/save": None,
     "POST /login": None,
     "POST /logout": None,
+    "POST /api/2.0/mlflow/experiments/create": {"name": "b-own-mlflow-experiment"},
+    "POST /api/2.0/mlflow/experiments/search": {"filter": "name LIKE '%'"},
+    "POST /api/2.0/mlflow/experiments/update": {"experiment_id": A_PROJECT_ID, "new_name": "renamed"},
+    "POST /api/2.0/mlflow/experiments/delete": {"experiment_id": A_PROJECT_ID},
+    "POST /api/2.0/mlflow/experiments/restore": {"experiment_id": A_PROJECT_ID},
+    "POST /api/2.0/mlflow/experiments/set-experiment-tag": {"experiment_id": A_PROJECT_ID, "key": "k", "value": "v"},
+    "POST /api/2.0/mlflow/experiments/delete-experiment-tag": {"experiment_id": A_PROJECT_ID, "key": "k"},
+    "POST /api/2.0/mlflow/runs/create": {"experiment_id": A_PROJECT_ID, "run_name": "intruder"},
+    "POST /api/2.0/mlflow/runs/update": {"run_id": A_RUN_UID, "status": "KILLED"},
+    "POST /api/2.0/mlflow/runs/delete": {"run_id": A_RUN_UID},
+    "POST /api/2.0/mlflow/runs/restore": {"run_id": A_RUN_UID},
+    "POST /api/2.0/mlflow/runs/log-metric": {"run_id": A_RUN_UID, "key": "x", "value": 1, "timestamp": 1, "step": 0},
+    "POST /api/2.0/mlflow/runs/log-parameter": {"run_id": A_RUN_UID, "key": "x", "value": "1"},
+    "POST /api/2.0/mlflow/runs/log-batch": {"run_id": A_RUN_UID, "params": [{"key": "x", "value": "1"}]},
+    "POST /api/2.0/mlflow/runs/set-tag": {"run_id": A_RUN_UID, "key": "x", "value": "1"},
+    "POST /api/2.0/mlflow/runs/delete-tag": {"run_id": A_RUN_UID, "key": "mlflow.runName"},
+    "POST /api/2.0/mlflow/runs/search": {"experiment_ids": [A_PROJECT_ID]},
+    "PUT /api/2.0/mlflow-artifacts/artifacts/{artifact_path}": {"content": b"defaced"},
+    "DELETE /api/2.0/mlflow-artifacts/artifacts/{artifact_path}": None,
+    "POST /api/2.0/mlflow/logged-models": {"experiment_id": A_PROJECT_ID, "name": "intruder", "source_run_id": A_RUN_UID},
+    "POST /api/2.0/mlflow/logged-models/search": {"experiment_ids": [A_PROJECT_ID]},
+    "PATCH /api/2.0/mlflow/logged-models/{model_id}": {"status": "LOGGED_MODEL_READY"},
+    "DELETE /api/2.0/mlflow/logged-models/{model_id}": None,
+    "PATCH /api/2.0/mlflow/logged-models/{model_id}/tags": {"tags": [{"key": "secret", "value": "defaced"}]},
+    "DELETE /api/2.0/mlflow/logged-models/{model_id}/tags/{tag_key}": None,
+    "POST /api/2.0/mlflow/logged-models/{model_id}/params": {"params": [{"key": "beta", "value": "1"}]},
+    "POST /api/2.0/mlflow/runs/log-inputs": {"run_id": A_RUN_UID, "datasets": [
+        {"dataset": {"name": "d", "digest": "1"}, "tags": []}]},
+    "POST /api/2.0/mlflow/runs/outputs": {"run_id": A_RUN_UID, "models": []},
+    "PATCH /api/v1/project/update": {"name": "defaced", "description": "defaced"},
+    "DELETE /api/v1/project": None,
+    "PATCH /api/v1/experiment/{experiment_id}": {"name": "defaced", "description": "defaced"},
+    "DELETE /api/v1/experiment/{experiment_id}": None,
+    "PATCH /api/v1/experiment/{experiment_id}/show": {"show": False},
+    "PATCH /api/v1/chart/{chart_id}/status": {"status": 1},
+    "PATCH /api/v1/namespace/{namespace_id}/opened": {"opened": False, "experiment_id": A_RUN},
 }
 # Routes that act on the caller's own namespace whatever the name in the path: B gets its
 # own (empty) object, so a 2xx is fine as long as nothing of A's comes back.
@@ -149,7 +189,8 @@ def _named(body: Any, owner: Seeded) -> Any:
         return {key: _named(value, owner) for key, value in body.items()}
     if isinstance(body, list):
         return [_named(value, owner) for value in body]
-    named = {A_RUN: owner.run.id, A_RUN2: owner.other_run_id, A_PROJECT: owner.project.id, A_PROJECT_NAME: owner.project.name}
+    named = {A_RUN: owner.run.id, A_RUN2: owner.other_run_id, A_PROJECT: owner.project.id, A_PROJECT_NAME: owner.project.name,
+             A_RUN_UID: owner.run.uid, A_PROJECT_ID: str(owner.project.id)}
     return named.get(body, body) if isinstance(body, str) else body
 
 
@@ -212,8 +253,8 @@ async def test_another_tenants_token_gets_nothing_of_its_objects(
         # One rule (issue 12): another tenant's object is missing, never forbidden (a 403 tells it exists).
         elif names_owner and status != 404:
             failures.append(f"{route.key}: {status} for another tenant's object: {text[:160]}")
-        elif route.key in BODIES and BODIES[route.key] is not None and A_RUN in str(BODIES[route.key]) \
-                and status != 404:
+        elif route.key in BODIES and BODIES[route.key] is not None and status != 404 \
+                and any(ref in str(BODIES[route.key]) for ref in (A_RUN, A_RUN_UID, A_PROJECT_ID)):
             failures.append(f"{route.key}: {status} for another tenant's run in the body: {text[:160]}")
     assert not failures, "\n".join(failures)
 

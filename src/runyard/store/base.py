@@ -4,8 +4,8 @@ A backend implements the abstract primitives; conveniences (`get_or_create_proje
 `run_tenants`, ...) and checks that do not depend on the backend live here once. The run-data
 part (units of work, metrics, console logs, artifacts) is `runyard.store.run_data.RunDataStore`,
 which `Store` inherits, as it does `runyard.store.logged_models.LoggedModelStore` (logged models
-and runs' inputs/outputs). ExperimentHub persistence is a separate interface
-(`runyard.store.hub_store.HubStore`).
+and runs' inputs/outputs) and `runyard.store.view_state.ViewStateStore` (dashboards' view
+settings). ExperimentHub persistence is a separate interface (`runyard.store.hub_store.HubStore`).
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from runyard.store.models import (
 )
 from runyard.store.query import RunQuery
 from runyard.store.run_data import RunDataStore
+from runyard.store.view_state import ViewStateStore
 
 DEFAULT_TENANT = "default"
 
 
-class Store(RunDataStore, LoggedModelStore):
+class Store(RunDataStore, LoggedModelStore, ViewStateStore):
     """Projects, runs, metrics, logs and artifacts behind one API.
 
     Every method is blocking and thread-safe: call it from worker threads, never from

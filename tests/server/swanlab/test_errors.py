@@ -78,6 +78,11 @@ async def test_docs_list_the_dialect(client: httpx.AsyncClient) -> None:
         "/api/v1/project", "/api/v1/experiment/{experiment_id}", "/api/v1/experiment/{experiment_id}/chart",
         "/api/v1/experiment/{experiment_id}/status", "/api/v1/experiment/{experiment_id}/summary",
         "/api/v1/experiment/{experiment_id}/recent_log", "/api/v1/experiment/{experiment_id}/tag/{tag}",
+        # What swanboard 0.1.6 calls besides (docs/api-swanlab.md#swanboard-on-runyards-data).
+        "/api/v1/project/summaries", "/api/v1/project/charts", "/api/v1/project/update",
+        "/api/v1/experiment/{experiment_id}/requirements", "/api/v1/experiment/{experiment_id}/stop",
+        "/api/v1/experiment/{experiment_id}/show", "/api/v1/chart/{chart_id}/status",
+        "/api/v1/namespace/{namespace_id}/opened",
     }
     assert (await client.get("/docs/swanlab")).status_code == 200
     assert "/api/v1/experiment" in (await client.get("/docs")).text

@@ -86,7 +86,7 @@ async def test_summary_latest_values(client: httpx.AsyncClient, seeded: Seeded) 
         {"key": "val/loss", "value": seeded.loss[-1] + 0.1},
     ]
     live = {s["key"]: s["value"] for s in data(await client.get(f"{BASE}/{seeded.live.id}/summary"))["summaries"]}
-    assert live == {"loss": "-Infinity", "noslash": 2.0, "train/nan_only": "NaN",
+    assert live == {"loss": "-INF", "noslash": 2.0, "train/nan_only": "NaN",
                     "system/gpu.0.utilization_percent": 75.0}
 
 

@@ -17,6 +17,8 @@ REFERENCE = Path(__file__).parent / "reference"
 # The spec's `system` (older SwanLab) beside 0.10's sections; `_version` tags 0.10's shape alone.
 SPEC_SYSTEM = {"cpu", "gpu", "os", "python", "command", "swanlab"}
 SPEC_SWANLAB = {"version", "logdir", "_monitor"}
+# swanboard 0.1.6's Environment page reads SwanLab 0.3's flat system fields (docs/api-swanlab.md).
+SWANBOARD_SYSTEM = {"hostname", "pid", "cwd", "executable", "python_verbose", "git_remote", "git_info", "memory"}
 DATA_MAPS = (".source_map", ".config")  # keyed by metric or config names: compare the values only
 KIND = {bool: "bool", int: "number", float: "number", str: "string", dict: "object", list: "array"}
 
@@ -30,7 +32,7 @@ def same_shape(ours: Any, theirs: Any, where: str = "$") -> None:
     if theirs is None or ours is None:
         return
     if isinstance(theirs, float | int) and not isinstance(theirs, bool) and isinstance(ours, str):
-        assert ours in ("NaN", "Infinity", "-Infinity"), where
+        assert ours in ("NaN", "INF", "-INF"), where  # SwanLab's spelling
         return
     assert KIND[type(ours)] == KIND[type(theirs)], f"{where}: {ours!r} vs {theirs!r}"
     if isinstance(theirs, dict) and where.endswith(DATA_MAPS):
@@ -43,7 +45,7 @@ def same_shape(ours: Any, theirs: Any, where: str = "$") -> None:
         expected = set(theirs) - ({"_version"} if where.endswith(".system") else set())
         assert set(ours) >= expected, f"{where}: missing {expected - set(ours)}"
         extra = set(ours) - expected
-        allowed = SPEC_SYSTEM if where.endswith(".system") else SPEC_SWANLAB if where.endswith("system.swanlab") else set()
+        allowed = SPEC_SYSTEM | SWANBOARD_SYSTEM if where.endswith(".system") else SPEC_SWANLAB if where.endswith("system.swanlab") else set()
         assert extra <= allowed, f"{where}: extra fields {extra - allowed}"
         for key in expected:
             same_shape(ours[key], theirs[key], f"{where}.{key}")

@@ -77,7 +77,7 @@ async def test_system_namespace(client: httpx.AsyncClient, seeded: Seeded) -> No
 async def test_nan_and_inf_do_not_break(client: httpx.AsyncClient, seeded: Seeded) -> None:
     response = await client.get(f"{BASE}/{seeded.live.id}/tag/loss")
     found = _strict(response.text)["data"]  # type: ignore[index]
-    assert [e["data"] for e in found["list"]] == [1.0, "NaN", "Infinity", 0.5, "-Infinity"]
+    assert [e["data"] for e in found["list"]] == [1.0, "NaN", "INF", 0.5, "-INF"]
     assert (found["sum"], found["max"], found["min"]) == (5, 1.0, 0.5)  # over finite values
     only_nan = data(await client.get(f"{BASE}/{seeded.live.id}/tag/train/nan_only"))
     assert (only_nan["sum"], only_nan["max"], only_nan["min"]) == (2, None, None)

@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from runyard.server.dialect import NOTHING_STARTED, Dialect, Installed
 
-PREFIXES = ("/api/v1/project", "/api/v1/experiment")  # singular: distinct from v1's /api/v1/experiments
+# Singular: distinct from v1's /api/v1/experiments.
+PREFIXES = ("/api/v1/project", "/api/v1/experiment", "/api/v1/chart", "/api/v1/namespace")
 TAG = "swanlab"
 ERROR_CODE_BASE = 3000  # SwanLab's error codes: 3404 not found, 3422 invalid input, 3500 ...
 
@@ -21,9 +22,10 @@ def error_shape(status: int, message: str, extra: Any = None) -> dict[str, Any]:
 
 def install(app: FastAPI) -> Installed:
     """Mount the SwanLab routes."""
-    from runyard.server.swanlab import experiment, project, tags
+    from runyard.server.swanlab import compare, edits, experiment, layout_routes, project, tags
 
-    for router in (project.router, tags.router, experiment.router):
+    for router in (project.router, compare.router, tags.router, experiment.router, edits.router,
+                   layout_routes.chart_router, layout_routes.namespace_router):
         app.include_router(router)
     return NOTHING_STARTED
 

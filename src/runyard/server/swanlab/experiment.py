@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
 from runyard.server.responses import JSONResponse, json_float
-from runyard.server.swanlab import charts, lookup, shapes
-from runyard.server.swanlab.common import ROUTER_OPTIONS, ExperimentId
+from runyard.server.swanlab import charts, lookup, scopes, shapes
+from runyard.server.swanlab.common import FLOATS, ROUTER_OPTIONS, ExperimentId
 from runyard.server.swanlab.times import iso
 from runyard.store import MetricSummary, Project, Run, Store
 
@@ -38,9 +38,7 @@ async def get_experiment(experiment_id: ExperimentId, store: StoreDep, settings:
 
 
 def _charts(store: Store, project: Project, run: Run, summaries: dict[str, MetricSummary]) -> dict[str, Any]:
-    nested = {**shapes.experiment_brief(run, shapes.update_time(run, summaries)),
-              "project_id": shapes.project_brief(project, lookup.runs_count(store, project))}
-    return charts.charts_json(run, summaries, nested)
+    return scopes.run_charts(store, project, run, summaries, lookup.runs_count(store, project))
 
 
 def _chart(store: Store, experiment_id: int, tenant: str) -> dict[str, Any]:
@@ -73,13 +71,13 @@ def _summary(store: Store, experiment_id: int, tenant: str) -> dict[str, Any]:
     _, _, summaries = _load(store, experiment_id, tenant)
     ordered = [key for _, keys in charts.layout(summaries) for key in keys]
     return shapes.envelope({"summaries": [
-        {"key": key, "value": json_float(summaries[key].last_value)} for key in ordered
+        {"key": key, "value": json_float(summaries[key].last_value, FLOATS)} for key in ordered
     ]})
 
 
 @router.get("/{experiment_id}/summary", summary="Latest value of every metric")
 async def get_summary(experiment_id: ExperimentId, store: StoreDep, tenant: TenantDep) -> JSONResponse:
-    """`{key, value}` per metric key, in chart order; non-finite values spelled "NaN", "Infinity"."""
+    """`{key, value}` per metric key, in chart order; non-finite values spelled "NaN", "INF", "-INF"."""
     return JSONResponse(await call(_summary, store, experiment_id, tenant))
 
 

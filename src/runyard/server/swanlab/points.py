@@ -5,7 +5,7 @@ With `max_points=N` a longer series is thinned to at most N points that keep the
 per step bucket its minimum, maximum and last point, plus the very first point, so spikes
 and the latest value survive. `sum`, `max` and `min` always describe the full series;
 `max`/`min` skip NaN and +/-Inf (null when no finite value) so a chart's y-range stays
-usable; non-finite `data` values are spelled "NaN", "Infinity", "-Infinity".
+usable; non-finite `data` values are spelled "NaN", "INF", "-INF" (SwanLab's spelling).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 
 from runyard.jsonenc import json_floats
 from runyard.server.chart_points import thin
+from runyard.server.swanlab.common import FLOATS
 from runyard.server.swanlab.times import iso_array
 from runyard.store import MetricColumns
 from runyard.store.models import FloatArray
@@ -34,7 +35,7 @@ def tag_json(series: MetricColumns, experiment_id: int, max_points: int | None) 
     """`{sum, max, min, experiment_id, list}`; `_last: true` marks the final entry only."""
     index = thin(series, max_points) if max_points is not None else None
     shown = series if index is None else MetricColumns(series.steps[index], series.values[index], series.times[index])
-    values = json_floats(shown.values)
+    values = json_floats(shown.values, FLOATS)
     data = values.tolist() if isinstance(values, np.ndarray) else values
     entries = [
         {"index": step, "data": value, "create_time": created}

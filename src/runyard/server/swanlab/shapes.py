@@ -5,8 +5,7 @@ Field for field as SwanLab 0.10.3's offline dashboard answers (see docs/api-swan
   (`2026-11-22T07:10:18.056736+00:00`); null when unset;
 - experiment status is 0 running, 1 finished, -1 failed, crashed or killed;
 - config entries are wrapped as `{"desc": "", "sort": i, "value": v}`;
-- non-finite metric values are the strings "NaN", "Infinity", "-Infinity", as in every
-  runyard JSON answer.
+- non-finite metric values are the strings "NaN", "INF", "-INF", as SwanLab spells them.
 """
 
 from __future__ import annotations
@@ -55,8 +54,11 @@ def config_json(config: Mapping[str, Any]) -> dict[str, Any]:
     return {key: {"desc": "", "sort": index, "value": value} for index, (key, value) in enumerate(config.items())}
 
 
-def project_brief(project: Project, runs_count: int) -> dict[str, Any]:
-    """The project as nested inside a namespace's experiment (`charts` null, as SwanLab)."""
+def project_brief(project: Project, runs_count: int, update_time: float | None = None) -> dict[str, Any]:
+    """The project as nested inside a namespace's experiment (`charts` null, as SwanLab).
+
+    `update_time`: when the project or any of its runs last changed (default: the project's record).
+    """
     return {
         "id": project.id,
         "name": project.name,
@@ -68,14 +70,15 @@ def project_brief(project: Project, runs_count: int) -> dict[str, Any]:
         "more": "",
         "version": __version__,
         "create_time": iso(project.created_at),
-        "update_time": iso(project.updated_at),
+        "update_time": iso(project.updated_at if update_time is None else update_time),
     }
 
 
-def project_json(project: Project, experiments: list[dict[str, Any]], charts: int, logdir: str) -> dict[str, Any]:
+def project_json(project: Project, experiments: list[dict[str, Any]], charts: int, logdir: str,
+                 update_time: float) -> dict[str, Any]:
     """`GET /api/v1/project`: the project, its experiments and the colour palette."""
     return {
-        **project_brief(project, len(experiments)),
+        **project_brief(project, len(experiments), update_time),
         "charts": charts,
         "logdir": logdir,
         "experiments": experiments,
@@ -117,9 +120,10 @@ def experiment_brief(run: Run, update_time: float) -> dict[str, Any]:
     }
 
 
-def experiment_entry(run: Run, update_time: float) -> dict[str, Any]:
-    """One experiment of `GET /api/v1/project`."""
-    return {**experiment_brief(run, update_time), "experiment_id": run.id, "config": config_json(run.config)}
+def experiment_entry(run: Run, update_time: float, show: int = 1) -> dict[str, Any]:
+    """One experiment of `GET /api/v1/project`; `show` 0 when hidden from the compare page."""
+    return {**experiment_brief(run, update_time), "experiment_id": run.id, "config": config_json(run.config),
+            "show": show}
 
 
 def experiment_detail(run: Run, update_time: float, logdir: str) -> dict[str, Any]:
@@ -192,6 +196,23 @@ def system_json(system: Mapping[str, Any], logdir: str, run_dir: str | None = No
             "command": _command(system),
         },
         "git": {"remote_url": git.get("remote"), "branch": git.get("branch"), "commit": git.get("commit")},
+        **_flat_system(system, git),
+    }
+
+
+def _flat_system(system: Mapping[str, Any], git: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat fields swanboard 0.1.6's Environment page reads (SwanLab 0.3's `swanlab-metadata.json`)."""
+    memory = system.get("memory_total_bytes")
+    has_git = git.get("branch") is not None or git.get("commit") is not None
+    return {
+        "hostname": system.get("hostname"),
+        "pid": system.get("pid"),
+        "cwd": system.get("cwd"),
+        "executable": system.get("python_executable"),
+        "python_verbose": system.get("python_verbose"),
+        "git_remote": git.get("remote"),
+        "git_info": [git.get("branch"), git.get("commit")] if has_git else None,
+        "memory": round(int(memory) / GIB) if memory else None,  # GB, as swanboard shows it
     }
 
 

@@ -10,10 +10,13 @@ import importlib.util
 from pathlib import Path
 
 from runyard.errors import DependencyMissingError
-from runyard.server.sites import FrontendSite
+from runyard.server.sites import SITE_POLICY, FrontendSite
 
 SUPPORTED_VERSION = "0.1.6"
 INSTALL_HINT = f"pip install swanboard=={SUPPORTED_VERSION}"
+# vue-i18n (in swanboard's bundle) compiles its messages with `new Function`: without
+# 'unsafe-eval' every label of the app is blank. Scripts still load from this port only.
+SWANBOARD_POLICY = SITE_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'")
 
 
 def swanboard_files() -> Path:
@@ -34,4 +37,4 @@ def swanboard_files() -> Path:
 def swanboard_site(files: Path | None = None) -> FrontendSite:
     """The swanboard site: its files (default: the installed package's) and this dialect's API."""
     return FrontendSite(name="swanboard", files=files if files is not None else swanboard_files(),
-                        api_prefixes=("/api/",))
+                        api_prefixes=("/api/",), csp=SWANBOARD_POLICY)

@@ -243,7 +243,19 @@ CREATE TABLE run_model_links (
 CREATE INDEX run_model_links_model ON run_model_links (model_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _HUB_TENANTS, _KEY_VALUES_AND_HISTORY, _LOGGED_MODELS)
+# How dashboards show a project or run (`runyard.store.view_state`): run_id 0 is the project's own view.
+_VIEW_SETTINGS = """
+CREATE TABLE view_settings (
+    project_id INTEGER NOT NULL REFERENCES projects(id),
+    run_id INTEGER NOT NULL DEFAULT 0,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    PRIMARY KEY (project_id, run_id, kind, name)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _HUB_TENANTS, _KEY_VALUES_AND_HISTORY, _LOGGED_MODELS, _VIEW_SETTINGS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

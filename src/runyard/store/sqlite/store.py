@@ -49,6 +49,7 @@ from runyard.store.sqlite.hub_mixin import SQLiteHub
 from runyard.store.sqlite.logged_models_mixin import SQLiteLoggedModels
 from runyard.store.sqlite.schema import SCHEMA_VERSION
 from runyard.store.sqlite.series_cache import Assembler, Assembly, LoadedSeries, SeriesCache
+from runyard.store.sqlite.view_state_mixin import SQLiteViewState
 from runyard.store.units import Applied, WriteBatch
 from runyard.store.validate_batch import check_tag_values
 from runyard.store.validate_paths import clean_name, confined, run_folder
@@ -56,7 +57,7 @@ from runyard.store.validate_paths import clean_name, confined, run_folder
 COMPACT_MIN_AGE_S = 10.0
 
 
-class SQLiteStore(SQLiteHub, SQLiteLoggedModels, Store):
+class SQLiteStore(SQLiteHub, SQLiteLoggedModels, SQLiteViewState, Store):
     """SQLite in WAL mode: one writer thread (group commit), a reader connection per thread."""
 
     def __init__(self, data_dir: Path, *, create: bool = True, compact_min_age_s: float = COMPACT_MIN_AGE_S) -> None:

@@ -1,0 +1,23 @@
+"""View settings on SQLite: the `ViewStateStore` part of `SQLiteStore`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from runyard.store.sqlite import view_state
+from runyard.store.sqlite.db import Database
+from runyard.store.view_state import ViewSetting, ViewStateStore, check_setting
+
+
+class SQLiteViewState(ViewStateStore):
+    """View settings through the store's `Database`."""
+
+    _db: Database
+
+    def view_settings(self, project_id: int) -> list[ViewSetting]:
+        return self._db.read(lambda c: view_state.read(c, project_id))
+
+    def set_view_settings(self, settings: Sequence[ViewSetting], removed: Sequence[ViewSetting] = ()) -> None:
+        for setting in [*settings, *removed]:
+            check_setting(setting.kind, setting.name, setting.value)
+        self._db.write(lambda c: view_state.write(c, settings, removed))
