@@ -34,7 +34,10 @@ class Page:
 def _formatted(seconds: float | None, pattern: str = LONG_DATE) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "N/A"
-    return datetime.fromtimestamp(seconds).strftime(pattern)
+    try:
+        return datetime.fromtimestamp(seconds).strftime(pattern)
+    except (OverflowError, OSError, ValueError):  # a time no calendar date has (beyond year 9999)
+        return "N/A"
 
 
 def _crumbs(*items: tuple[str, str | None]) -> list[dict[str, Any]]:
