@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from runyard.server.aspara import history
 from runyard.server.times import iso
 from runyard.store import Store, open_store
 from tests.live_server import LiveServer
@@ -136,3 +137,39 @@ def test_unknown_runs_are_skipped_and_named_in_a_header(server: LiveServer, writ
         assert response.status_code == 200
         assert response.headers["x-missing-runs"] == "gh%20ost"
         assert "event: status" in response.iter_lines()  # the stream stays open: read up to it
+
+
+def _wait_for(follower: Follower, count: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while len(follower.events) < count:
+        assert time.monotonic() < deadline and follower.error is None, (follower.events, follower.error)
+        time.sleep(0.02)
+
+
+def test_since_sends_the_points_logged_since_then_before_live_ones(server: LiveServer, writer: Store) -> None:
+    # Aspara's dashboard opens its stream with `since` = the newest timestamp it fetched.
+    (run_id,) = _runs(writer, "live since", "r")
+    writer.append_metrics(run_id, {"loss": columns(list(range(10)), [float(s) for s in range(10)]),
+                                   "acc": columns([8], [0.5])})
+    url = f"{server.url}{project_url('live since')}/runs/stream?runs=r&since={(T0 + 7) * 1000}"
+    follower = Follower(url).start_and_wait()
+    _wait_for(follower, 3)  # what was logged since T0 + 7 s
+    writer.append_metrics(run_id, {"loss": columns([10], [10.0])})
+    events = _still_open(follower, 4)
+    assert [(e.data["step"], e.data["metrics"]) for e in events] == [
+        (7, {"loss": 7.0}), (8, {"loss": 8.0, "acc": 0.5}), (9, {"loss": 9.0}), (10, {"loss": 10.0})]
+    # The history is numbered as the stream's start: resuming from it gets only later commits.
+    assert [e.id is not None for e in events] == [False, False, True, True]
+    resumed = _still_open(Follower(url, headers={"Last-Event-ID": events[2].id or ""}).start_and_wait(), 1)
+    assert [e.data["step"] for e in resumed] == [10]  # `since` is not used when resuming by id
+    single = Follower(f"{server.url}{run_url('live since', 'r')}/stream?since={(T0 + 9) * 1000}").start_and_wait()
+    assert [e.data["step"] for e in _still_open(single, 2)] == [9, 10]
+
+
+def test_since_history_is_bounded_to_the_newest_steps(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(history, "HISTORY_STEPS", 3)
+    (run_id,) = _runs(store, "bounded", "r")
+    store.append_metrics(run_id, {"loss": columns(list(range(10)), [1.0] * 10), "acc": columns([2, 8], [0.1, 0.2])})
+    (event,) = history.recent_points(store, [store.get_run(run_id)], 0.0)
+    assert event.metrics["loss"].steps.tolist() == [7, 8, 9] and event.metrics["acc"].steps.tolist() == [8]
+    assert history.recent_points(store, [store.get_run(run_id)], (T0 + 100) * 1000) == []

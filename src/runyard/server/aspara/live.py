@@ -6,7 +6,8 @@ committed (`{"timestamp", "step", "metrics": {key: value}, "run", "project"}`), 
 sequence, increasing across runs); reconnect with `Last-Event-ID` (or `?after=`) to get
 exactly what was missed. Like Aspara's, a stream stays open (keep-alive comments) after its
 runs end: Aspara's dashboard takes a closed stream for a failure and reconnects. A run that
-had already ended is told as one `status` event.
+had already ended is told as one `status` event. With Aspara's `since`, the points logged
+since then come first (`history.py`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from runyard.events.sse import Renderer
 from runyard.jsonenc import json_float
 from runyard.server import listparams
 from runyard.server.aspara import PREFIX, TAG, lookup
+from runyard.server.aspara.history import HISTORY_STEPS, since_then
 from runyard.server.aspara.metrics import MAX_RUNS
 from runyard.server.aspara.path_params import ProjectName, RunName
 from runyard.server.aspara.shapes import status_fields
@@ -38,6 +40,11 @@ from runyard.server.deps import FeedDep, StoreDep, TenantDep, call
 from runyard.server.params import ResumeFrom
 from runyard.server.times import iso
 from runyard.store import MetricColumns, Project, Run, Store
+
+SinceQuery = Annotated[float | None, Query(
+    allow_inf_nan=False, description="UNIX time in ms (Aspara's dashboard sends the newest timestamp it holds): "
+    f"the points logged at or after it come first (at most the newest {HISTORY_STEPS} steps of each run), "
+    "then live events; not used when resuming by event id")]
 
 router = APIRouter(prefix=PREFIX, tags=[TAG], responses={404: {"description": '`{"detail": "..."}`'}})
 
@@ -84,10 +91,12 @@ async def stream_metrics(
     tenant: TenantDep,
     feed: FeedDep,
     resume: ResumeFrom,
+    since: SinceQuery = None,
 ) -> EventSourceResponse:
     """`metric` and `status` events committed after connecting (or after the id); stays open."""
     found = await call(lookup.run, store, project, run, tenant)
-    items = follow_run(store, feed, found.run.id, last_event_id=resume, until_ended=False)
+    items = since_then(follow_run(store, feed, found.run.id, last_event_id=resume, until_ended=False),
+                       store, [found.run], None if resume is not None else since)
     return sse_response(items, renderer(found.project.name, {found.run.id: found.run.name}))
 
 
@@ -108,11 +117,13 @@ async def stream_multiple_runs(
     feed: FeedDep,
     resume: ResumeFrom,
     runs: Annotated[str | None, Query(description=f"comma-separated run names (at most {MAX_RUNS})")] = None,
+    since: SinceQuery = None,
 ) -> EventSourceResponse:
     """Events of every named run, in commit order; unknown runs are skipped (header `X-Missing-Runs`)."""
     names = listparams.bounded(runs, "runs", MAX_RUNS)
     owner, found, missing = await call(_runs, store, project, names, tenant)
-    items = follow_runs(store, feed, [r.id for r in found], last_event_id=resume, until_ended=False)
+    items = since_then(follow_runs(store, feed, [r.id for r in found], last_event_id=resume, until_ended=False),
+                       store, found, None if resume is not None else since)
     response = sse_response(items, renderer(owner.name, {r.id: r.name for r in found}))
     if missing:
         response.headers["X-Missing-Runs"] = ",".join(quote(name, safe="") for name in missing)
