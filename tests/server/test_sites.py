@@ -11,8 +11,11 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from runyard.server import create_app
+from runyard.server.deps import SESSION_COOKIE
 from runyard.server.sites import SITE_POLICY, FrontendSite, site_app
 from runyard.server.sites.site import locate
+from runyard.settings import Settings
 from runyard.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -125,3 +128,23 @@ async def test_server_side_pages_come_before_files(site_files: Path, app: FastAP
         page = await http.get("/projects")
         assert page.text == "<p>vision</p>" and page.headers["content-security-policy"] == SITE_POLICY
         assert (await http.get("/assets/app-1234.js")).status_code == 200
+
+
+async def test_cookie_signed_writes_from_the_sites_own_pages_pass(site_files: Path, settings: Settings,
+                                                                  store: Store) -> None:
+    """Under auth the dashboard's sign-in cookie works on the site's port; its own origin is same-origin."""
+    project = store.create_project("vision")
+    run = store.create_run(project.id, name="r1", status="finished")
+    _token, secret = store.create_token("default", name="browser")
+    app = create_app(settings.with_changes(auth=True), store=store)
+    site = FrontendSite(name="spa", files=site_files, api_prefixes=("/api/",))
+    async with _client(site, app) as http:
+        http.cookies.set(SESSION_COOKIE, secret)
+        url = f"/api/v1/experiment/{run.id}/show"
+        own = await http.patch(url, json={"show": False}, headers={"Origin": "http://runyard.test"})
+        assert own.status_code == 200, own.text
+        foreign = await http.patch(url, json={"show": True}, headers={"Origin": "http://evil.example"})
+        assert foreign.status_code == 403
+        assert (await http.get("/api/v1/project")).status_code == 200
+        http.cookies.clear()
+        assert (await http.get("/api/v1/project")).status_code == 401
