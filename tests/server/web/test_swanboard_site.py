@@ -1,7 +1,8 @@
 """swanboard 0.1.6's own dashboard (`runyard serve --swanboard-port`) in Chromium, on data logged by runyard's SDK.
 
 The built Vue app comes unmodified from swanboard's PyPI wheel and runs under the site's CSP
-(not bypassed). Its charts are G2Plot canvases without DOM: a recorder installed before the
+(not bypassed). Pages: overview, experiment card, charts, logs, environment (index, hardware,
+requirements), compare; actions: pin, hide, collapse, hide an experiment, rename, delete. Its charts are G2Plot canvases without DOM: a recorder installed before the
 app's scripts keeps, per canvas, the labels and line segments of its last full redraw
 (x-axis labels are centred, y-axis labels end-aligned).
 """
@@ -76,9 +77,10 @@ while True:
 
 
 def _log_finished_runs(data: Path) -> dict[str, int]:
-    """`baseline` (with system info: host, memory, packages) and `wide`, 50 steps each; `spiky` has NaN and +inf."""
+    """`baseline` (with system info: host, memory, packages), `wide` and `scratch` (renamed and deleted by a
+    test), 50 steps each; `spiky` has NaN and +inf."""
     ids = {}
-    for offset, name in enumerate(("baseline", "wide")):
+    for name, offset in (("baseline", 0), ("wide", 1), ("scratch", 0)):
         run = runyard.init(project=PROJECT, name=name, dir=data, config={"lr": 0.1 / (offset + 1)},
                            capture_console=False, system_info=name == "baseline", monitor=False)
         for step in range(50):
@@ -285,7 +287,7 @@ def test_hidden_experiment_stays_hidden_on_the_compare_page(page: tuple[Page, Wa
     with tab.expect_response(lambda r: r.url.endswith("/api/v1/project")) as project:
         tab.reload()
     shown = {e["name"]: e["show"] for e in project.value.json()["data"]["experiments"]}
-    assert shown == {"baseline": 0, "wide": 1, "live": 1}
+    assert (shown["baseline"], shown["wide"], shown["live"]) == (0, 1, 1)
     until(tab, drawn({"train/loss"}))
     # Shown again for the other tests of the module.
     httpx.patch(f"{site.url}/api/v1/experiment/{site.ids['baseline']}/show", json={"show": True}).raise_for_status()
@@ -300,3 +302,34 @@ def test_environment_shows_host_memory_and_packages(page: tuple[Page, Watch], si
     tab.get_by_text(f"{round(psutil.virtual_memory().total / GIB)}GB", exact=True).wait_for()
     tab.goto(f"{site.url}/experiment/{site.ids['baseline']}/env/requirements")
     tab.get_by_text(f"numpy=={np.__version__}", exact=True).first.wait_for()
+
+
+def test_card_and_logs_pages_load(page: tuple[Page, Watch], site: Site) -> None:
+    tab, _ = page
+    tab.goto(f"{site.url}/experiment/{site.ids['baseline']}/index")
+    tab.get_by_text("train/acc", exact=True).first.wait_for()  # the summary table: /summary answered
+    with tab.expect_response(lambda r: r.url.endswith("/recent_log")):
+        tab.goto(f"{site.url}/experiment/{site.ids['baseline']}/log")
+    tab.locator(".experiment-title").wait_for()
+
+
+def test_rename_and_delete_buttons(page: tuple[Page, Watch], site: Site) -> None:
+    tab, _ = page
+    scratch = site.ids["scratch"]
+    tab.goto(f"{site.url}/experiment/{scratch}/chart")
+    until(tab, drawn({"train/loss"}))
+    tab.locator(".experiment-title button").first.click()  # the pencil next to the name
+    tab.locator("input.input").fill("renamed")
+    tab.locator("textarea.input").fill("described")
+    with tab.expect_response(lambda r: r.url.endswith(f"/experiment/{scratch}") and r.request.method == "PATCH"):
+        tab.get_by_text("save changes").click()
+    tab.locator(".experiment-title h1", has_text="renamed").wait_for()
+    run = httpx.get(f"{site.url}/api/v1/experiment/{scratch}").json()["data"]
+    assert (run["name"], run["description"]) == ("renamed", "described")
+    tab.locator(".experiment-title button", has_text="Delete").click()
+    with tab.expect_response(lambda r: r.url.endswith(f"/experiment/{scratch}") and r.request.method == "DELETE"):
+        tab.get_by_text("Yes, I confirm").click()
+    tab.wait_for_url(site.url + "/")
+    tab.locator(".table-header-item", has_text="train/loss").first.wait_for()
+    assert httpx.get(f"{site.url}/api/v1/experiment/{scratch}").status_code == 404
+    assert tab.locator("a.experiment-link", has_text="renamed").count() == 0
