@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.metadata
 import os
 import platform
@@ -54,22 +55,24 @@ def collect(cwd: Path | None = None) -> dict[str, Any]:
     git = _git(here)
     if git:
         info["git"] = git
-    info["requirements"] = installed_packages()
+    info["requirements"] = list(installed_packages())
     return info
 
 
-def installed_packages() -> list[str]:
+@functools.cache
+def installed_packages() -> tuple[str, ...]:
     """`name==version` of every installed distribution, as `pip freeze` lists them (case-insensitive order).
 
     Read from the installed metadata (no subprocess): about 0.1 s for a few hundred
-    packages, on the background thread that collects the rest of this.
+    packages, on the background thread that collects the rest of this; once per process
+    (a process that starts many runs reads them once).
     """
     found: dict[str, str] = {}
     for dist in importlib.metadata.distributions():
         name = dist.metadata["Name"]
         if name and name.lower() not in found:  # the first on sys.path wins, as for imports
             found[name.lower()] = f"{name}=={dist.version}"
-    return [found[key] for key in sorted(found)]
+    return tuple(found[key] for key in sorted(found))
 
 
 def _os_pretty() -> str:
