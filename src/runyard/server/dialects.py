@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from runyard.server import aspara, expman, hub, jupyter, swanlab, v1, web
+from runyard.server import aspara, expman, hub, jupyter, mlflow, swanlab, v1, web
 from runyard.server.dialect import NOTHING_STARTED, Dialect, Installed
 from runyard.server.errors import detail_shape
 
@@ -38,7 +38,8 @@ SDK = Dialect(
 )
 
 DIALECTS: tuple[Dialect, ...] = (
-    v1.DIALECT, SDK, expman.DIALECT, aspara.DIALECT, jupyter.DIALECT, swanlab.DIALECT, web.DIALECT,
+    v1.DIALECT, SDK, expman.DIALECT, aspara.DIALECT, jupyter.DIALECT, swanlab.DIALECT, mlflow.DIALECT,
+    web.DIALECT,
     hub.DIALECT,  # last: its `/{name}/...` routes live at the root
 )
 # Routes whose msgpack bodies carry binary arrays and are decoded by the route itself.
