@@ -2,7 +2,7 @@
 
 The built Vue app comes unmodified from swanboard's PyPI wheel and runs under the site's CSP
 (not bypassed). Pages: overview, experiment card, charts, logs, environment (index, hardware,
-requirements), compare; actions: pin, hide, collapse, hide an experiment, rename, delete. Its charts are G2Plot canvases without DOM: a recorder installed before the
+requirements), compare; actions: pin, hide, collapse, hide an experiment, rename, delete, stop. Its charts are G2Plot canvases without DOM: a recorder installed before the
 app's scripts keeps, per canvas, the labels and line segments of its last full redraw
 (x-axis labels are centred, y-axis labels end-aligned).
 """
@@ -333,3 +333,19 @@ def test_rename_and_delete_buttons(page: tuple[Page, Watch], site: Site) -> None
     tab.locator(".table-header-item", has_text="train/loss").first.wait_for()
     assert httpx.get(f"{site.url}/api/v1/experiment/{scratch}").status_code == 404
     assert tab.locator("a.experiment-link", has_text="renamed").count() == 0
+
+
+def test_stop_button_ends_the_live_run(page: tuple[Page, Watch], site: Site) -> None:
+    """Last in the module: the live run stays stopped (its process keeps logging into a killed run)."""
+    tab, _ = page
+    live = site.ids["live"]
+    tab.goto(f"{site.url}/experiment/{live}/chart")
+    until(tab, drawn({"train/loss"}))
+    tab.get_by_text("is over?").click()
+    with tab.expect_response(lambda r: r.url.endswith(f"/experiment/{live}/stop")) as stopped:
+        tab.get_by_text("Yes, I confirm").click()
+    assert stopped.value.json()["data"]["status"] == -1
+    assert httpx.get(f"{site.server.url}/api/v1/experiment/{live}").json()["data"]["status"] == -1
+    tab.reload()
+    tab.locator(".sl-status-label").first.wait_for()
+    assert "Running" not in tab.locator(".experiment-title").inner_text()
