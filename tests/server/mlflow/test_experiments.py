@@ -24,7 +24,7 @@ async def test_create_get_and_get_by_name_are_the_tenants_project(client: httpx.
     assert by_name == experiment
     assert store.get_project(int(created["experiment_id"])).name == "demo"
     taken = await post(client, "experiments/create", {"name": "demo"}, 400)
-    assert error_code(taken) == "RESOURCE_ALREADY_EXISTS"
+    assert (error_code(taken), taken["message"]) == ("RESOURCE_ALREADY_EXISTS", "Experiment(name=demo) already exists.")
     assert error_code(await post(client, "experiments/create", {}, 400)) == "INVALID_PARAMETER_VALUE"
 
 

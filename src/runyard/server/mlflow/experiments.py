@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from runyard.errors import InvalidInputError, NotFoundError
+from runyard.errors import ConflictError, InvalidInputError, NotFoundError
 from runyard.server.deps import StoreDep, TenantDep
 from runyard.server.mlflow import ids
 from runyard.server.mlflow.errors import MlflowRoute
@@ -46,7 +46,10 @@ def create_experiment(body: CreateExperiment, store: StoreDep, tenant: TenantDep
     if body.name.strip() == ids.DEFAULT_EXPERIMENT_NAME:
         ids.default_experiment(store, tenant)  # exists for every tenant: creating it again is taken
     tags, _none = check_tag_values({tag.key: tag.value for tag in body.tags}, ())  # before anything is written
-    project = store.create_project(body.name, tenant=tenant, artifact_location=body.artifact_location)
+    try:
+        project = store.create_project(body.name, tenant=tenant, artifact_location=body.artifact_location)
+    except ConflictError:
+        raise ConflictError(f"Experiment(name={body.name}) already exists.") from None
     if tags:
         store.set_project_tag_values(project.id, tags)
     return JSONResponse({"experiment_id": ids.experiment_id(project)})
