@@ -147,3 +147,12 @@ async def test_delete_is_soft_and_refuses_logging_until_restored(client: httpx.A
     await post(client, "runs/restore", {"run_id": run_id})
     await post(client, "runs/log-parameter", {"run_id": run_id, "key": "a", "value": "1"})
     assert (await get(client, "runs/get", {"run_id": run_id}))["run"]["info"]["lifecycle_stage"] == "active"
+
+
+async def test_a_name_reused_by_a_sweep_stays_cheap_and_unique(client: httpx.AsyncClient, store: Store) -> None:
+    ref = await new_experiment(client)
+    made = [(await new_run(client, ref, run_name="sweep"))["info"] for _ in range(55)]
+    assert {info["run_name"] for info in made} == {"sweep"}
+    names = [store.get_run_by_uid(info["run_id"]).name for info in made]
+    assert len(set(names)) == 55 and names[:3] == ["sweep", "sweep-2", "sweep-3"]
+    assert all(name.startswith("sweep-") and len(name) == len("sweep-") + 8 for name in names[50:])

@@ -26,15 +26,24 @@ from runyard.store.models import TERMINAL_STATUSES
 from runyard.store.validate_batch import check_tag_values
 
 router = APIRouter(prefix="/api/2.0/mlflow/runs", tags=["mlflow"], route_class=MlflowRoute)
-NAME_ATTEMPTS = 1_000
+NUMBERED_ATTEMPTS = 50
 Id = Annotated[str, Query(max_length=1_000)]
 
 
 def first_free_name(wanted: str, attempt: Callable[[str], Run]) -> Run:
-    """`attempt(name)` with `wanted`, then `wanted-2`, `wanted-3`, ... while the name is taken."""
-    for number in range(1, NAME_ATTEMPTS + 1):
+    """`attempt(name)` with `wanted`, then `wanted-2`, `wanted-3`, ... while the name is taken.
+
+    After NUMBERED_ATTEMPTS taken names (a sweep reusing one name), a random suffix: each try
+    is a write, so the search stays bounded however many runs share the name.
+    """
+    for number in range(1, NUMBERED_ATTEMPTS + 1):
         try:
             return attempt(wanted if number == 1 else f"{wanted}-{number}")
+        except ConflictError:
+            continue
+    for _ in range(NUMBERED_ATTEMPTS):
+        try:
+            return attempt(f"{wanted}-{uuid.uuid4().hex[:8]}")
         except ConflictError:
             continue
     raise ConflictError(f"no free run name like {wanted!r} in this experiment")
