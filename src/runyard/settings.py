@@ -73,6 +73,7 @@ class Settings:
     # Third-party dashboards, each served on a port of its own (server/sites); None: off.
     swanboard_port: int | None = None
     aspara_port: int | None = None
+    expman_port: int | None = None
 
     @property
     def auth_required(self) -> bool:
@@ -111,6 +112,8 @@ class Settings:
             values["swanboard_port"] = int(env["RUNYARD_SWANBOARD_PORT"])
         if env.get("RUNYARD_ASPARA_PORT"):
             values["aspara_port"] = int(env["RUNYARD_ASPARA_PORT"])
+        if env.get("RUNYARD_EXPMAN_PORT"):
+            values["expman_port"] = int(env["RUNYARD_EXPMAN_PORT"])
         if "RUNYARD_HUB" in env:
             values["hub_enabled"] = env["RUNYARD_HUB"].lower() in ("1", "true", "yes")
         if env.get("RUNYARD_HUB_TYPES"):

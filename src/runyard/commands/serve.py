@@ -33,6 +33,7 @@ def serve(
     project: Annotated[str | None, typer.Option("--project", help="Project SwanLab's GET /api/v1/project shows (default: RUNYARD_PROJECT, else the most recently active).", show_default=False)] = None,
     swanboard_port: Annotated[int | None, typer.Option("--swanboard-port", min=1, max=65535, help="Also serve swanboard's own dashboard (pip install swanboard) on this port, on runyard's data (default: $RUNYARD_SWANBOARD_PORT, else off).", show_default=False)] = None,
     aspara_port: Annotated[int | None, typer.Option("--aspara-port", min=1, max=65535, help="Also serve Aspara's own dashboard (pip install aspara==0.1.0 pystache) on this port, on runyard's data (default: $RUNYARD_ASPARA_PORT, else off).", show_default=False)] = None,
+    expman_port: Annotated[int | None, typer.Option("--expman-port", min=1, max=65535, help="Also serve expman-rs 1.3.0's own web app (included with runyard) on this port, on runyard's data (default: $RUNYARD_EXPMAN_PORT, else off).", show_default=False)] = None,
     datastream: Annotated[str | None, typer.Option("--datastream", help="ExperimentHub data queues on RabbitMQ, e.g. amqp://guest:guest@127.0.0.1:5672/ (default: RUNYARD_DATASTREAM_URL, else embedded in the store).", show_default=False)] = None,
     dir: DirOption = None,
 ) -> None:
@@ -47,7 +48,7 @@ def serve(
     settings = Settings.from_env(
         data_dir=target, host=host, port=port, auth=auth, demo=demo, default_project=project,
         datastream_url=datastream, jupyter_enabled=jupyter, swanboard_port=swanboard_port,
-        aspara_port=aspara_port,
+        aspara_port=aspara_port, expman_port=expman_port,
         allowed_hosts=split_hosts(allowed_hosts) if allowed_hosts is not None else None,
     )
     if settings.auth is False and not is_loopback(settings.host):
@@ -82,10 +83,12 @@ def serve(
 def _sites(settings: Settings) -> list[tuple[int, str, FrontendSite]]:
     """(port, option, site) of each third-party dashboard asked for; RunyardError when one cannot be served."""
     from runyard.server.aspara.site import aspara_site
+    from runyard.server.expman.site import expman_site
     from runyard.server.swanlab.site import swanboard_site
 
     wanted = [(settings.swanboard_port, "--swanboard-port N or set RUNYARD_SWANBOARD_PORT", swanboard_site),
-              (settings.aspara_port, "--aspara-port N or set RUNYARD_ASPARA_PORT", aspara_site)]
+              (settings.aspara_port, "--aspara-port N or set RUNYARD_ASPARA_PORT", aspara_site),
+              (settings.expman_port, "--expman-port N or set RUNYARD_EXPMAN_PORT", expman_site)]
     chosen: list[tuple[int, str, FrontendSite]] = []
     for site_port, option, make in wanted:
         if site_port is None:

@@ -35,8 +35,10 @@ async def test_list(client: httpx.AsyncClient, seeded: Seeded) -> None:
     response = await client.get(f"{run_url()}/artifacts")
     assert response.status_code == 200
     listed = response.json()
-    assert [a["path"] for a in listed] == ["model.bin", "plots/loss.png"]
-    png = listed[1]
+    # expman's default files (the run's console) first, then what the run recorded.
+    assert [a["path"] for a in listed] == ["console.log", "run.log", "model.bin", "plots/loss.png"]
+    assert [a["is_default"] for a in listed] == [True, True, False, False]
+    png = listed[3]
     assert png["name"] == "loss.png" and png["ext"] == "png" and png["size"] == len(b"\x89PNG fake")
     assert png["sha256"] == hashlib.sha256(b"\x89PNG fake").hexdigest() and png["is_default"] is False
     assert png["modified"].endswith("Z")
@@ -115,7 +117,8 @@ async def test_traversal_never_serves(app: FastAPI, seeded: Seeded, secret: Path
     "file=../../../../secret.txt", "file=plots/loss.png", "path=../../../../secret.txt", "path=model.bin",
 ])
 async def test_query_file_style_is_refused(app: FastAPI, seeded: Seeded, secret: Path, query: str) -> None:
-    for suffix in ("artifacts", "artifacts/model.bin", "artifacts/content"):
+    # `artifacts/content?path=` is expman-rs's web app's own call: test_webapp_content.py.
+    for suffix in ("artifacts", "artifacts/model.bin"):
         response = await raw_get(app, f"{run_url()}/{suffix}", query)
         assert response.status_code == 400, (suffix, query, response.body)
         assert SECRET not in response.body and b"weights" not in response.body

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pytest
@@ -19,7 +20,15 @@ from runyard.store import MetricColumns, Store, open_store
 from tests.live_server import LiveServer
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserType, Playwright
+    from playwright.sync_api import (
+        Browser,
+        BrowserType,
+        ConsoleMessage,
+        Page,
+        Playwright,
+        Request,
+        Response,
+    )
 
 CHROMIUM = Path(os.environ.get("RUNYARD_CHROMIUM", "/usr/bin/chromium"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -108,6 +117,35 @@ def browser(launch_browser: Callable[..., Browser]) -> Iterator[Browser]:
         yield launched
     finally:
         launched.close()
+
+
+class PageWatch(Protocol):
+    """What a test watches on a page (third-party frontends: failed calls, errors); asserted by the test."""
+
+    problems: list[str]
+
+    def request(self, request: Request) -> None: ...
+    def response(self, response: Response) -> None: ...
+    def failed(self, request: Request) -> None: ...
+    def console(self, message: ConsoleMessage) -> None: ...
+
+
+@contextmanager
+def watched_page(browser: Browser, watch: PageWatch, init_script: str) -> Iterator[Page]:
+    """A page under the site's own CSP (not bypassed), `init_script` run before the page's scripts,
+    its requests, failures, console and uncaught errors reported to `watch`."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(init_script)
+    opened = context.new_page()
+    opened.on("request", watch.request)
+    opened.on("response", watch.response)
+    opened.on("requestfailed", watch.failed)
+    opened.on("console", watch.console)
+    opened.on("pageerror", lambda error: watch.problems.append(f"pageerror: {error}"))
+    try:
+        yield opened
+    finally:
+        context.close()
 
 
 def series(n: int, seed: int, scale: float = 1.0, start: float = 1.7e9, every_s: float = 0.01) -> MetricColumns:

@@ -26,6 +26,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response
 
 import runyard
 from tests.live_server import LiveServer, free_port
+from tests.server.web.conftest import watched_page
 from tests.side_packages import wheel_files
 
 PROJECT = "vision"
@@ -135,19 +136,9 @@ class Watch:
 @pytest.fixture
 def page(browser: Browser, site: Site) -> Iterator[tuple[Page, Watch]]:
     """A page under the site's CSP, with the canvas recorder, watched for failures (asserted by each test)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_init_script(RECORDER)
-    opened = context.new_page()
     watch = Watch(site.url)
-    opened.on("request", watch.request)
-    opened.on("response", watch.response)
-    opened.on("requestfailed", watch.failed)
-    opened.on("console", watch.console)
-    opened.on("pageerror", lambda error: watch.problems.append(f"pageerror: {error}"))
-    try:
+    with watched_page(browser, watch, RECORDER) as opened:
         yield opened, watch
-    finally:
-        context.close()
 
 
 def until(page: Page, check: Callable[[list[dict[str, Any]]], bool], timeout_s: float = 15.0) -> list[dict[str, Any]]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from runyard.store.validate import check_tags
+from runyard.server.edits import EditedTags
 
 MAX_NOTES = 100_000
-MAX_TAGS = 1_000
 
 
 class MetadataUpdate(BaseModel):
@@ -16,10 +15,4 @@ class MetadataUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     notes: str | None = Field(default=None, max_length=MAX_NOTES)
-    tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, tags: list[str] | None) -> list[str] | None:
-        # Non-empty strings of at most 255 characters, trimmed, duplicates dropped.
-        return None if tags is None else check_tags(tags)
+    tags: EditedTags = None

@@ -8,10 +8,7 @@ built from runyard's store (`pages.py`); nothing of Aspara's Python code runs.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import importlib.util
-import re
 import urllib.parse
 from datetime import datetime
 from pathlib import Path
@@ -24,12 +21,11 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from runyard.errors import DependencyMissingError, RunyardError
 from runyard.server.aspara import pages
 from runyard.server.deps import get_store, get_tenant
-from runyard.server.sites import SITE_POLICY, FrontendSite
+from runyard.server.sites import FrontendSite, inline_script_policy
 from runyard.store import Store
 
 SUPPORTED_VERSION = "0.1.0"
 INSTALL_HINT = f"pip install aspara=={SUPPORTED_VERSION} pystache"
-_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
 def aspara_dashboard() -> Path:
@@ -58,14 +54,6 @@ def _route(store: Store, tenant: str, names: list[str]) -> pages.Page | None:
         case ["projects", project, "runs", run]:
             return pages.run_page(store, project, run, tenant)
     return None
-
-
-def _policy(html: str) -> str:
-    """The site's CSP, allowing exactly this page's inline scripts by their hash: the project page
-    starts its note editor inline (Aspara's own `script-src 'self'` blocks that, and the note with it)."""
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
-                      for body in _INLINE_SCRIPT.findall(html))
-    return SITE_POLICY.replace("script-src 'self'", f"script-src 'self' {hashes}") if hashes else SITE_POLICY
 
 
 class AsparaPages:
@@ -98,7 +86,10 @@ class AsparaPages:
             return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=exc.headers)
         if html is None:
             return None
-        return HTMLResponse(html, headers={"Cache-Control": "no-cache", "content-security-policy": _policy(html)})
+        # The project page starts its note editor inline (Aspara's own `script-src 'self'` blocks
+        # that, and the note with it): the page's CSP allows exactly its inline scripts by hash.
+        return HTMLResponse(html, headers={"Cache-Control": "no-cache",
+                                           "content-security-policy": inline_script_policy(html)})
 
 
 def aspara_site(dashboard: Path | None = None) -> FrontendSite:

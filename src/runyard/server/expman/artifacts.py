@@ -1,10 +1,15 @@
 """expman artifact routes: list a run's files, download one, confined to the run's artifact dir.
 
-Only `/artifacts/{path}` serves files. expman's `?file=` / `?path=` query style (which let
-`../../etc/passwd` through) is refused with 400. The path is decoded once by the router;
-the store refuses `..`, absolute paths, backslashes and control characters (400), names
-it never recorded (404), and anything resolving outside the run's directory, symlinks
-included (400).
+Files are served by `/artifacts/{path}` and, for expman-rs's web app, by
+`/artifacts/content?path=`: both take only a name the run recorded. expman-rs's own
+`content?path=` read any file the server could (`../../etc/passwd`); here the path is
+decoded once (by the router or the query parser) and the store refuses `..`, absolute
+paths, backslashes and control characters (400), names it never recorded (404), and
+anything resolving outside the run's directory, symlinks included (400). Other routes
+refuse a `?file=` / `?path=` query (400) rather than ignore it.
+
+The list also holds expman's two default files, `console.log` and `run.log` (`is_default`:
+the run's console, see `console.py`), unless the run recorded an artifact of that name.
 """
 
 from __future__ import annotations
@@ -12,13 +17,13 @@ from __future__ import annotations
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import FileResponse, Response
 
 from runyard.errors import InvalidInputError
 from runyard.server.deps import StoreDep, TenantDep, call
 from runyard.server.downloads import media_type
-from runyard.server.expman import PREFIX, lookup, shapes
+from runyard.server.expman import PREFIX, console, lookup, shapes
 from runyard.server.expman.path_params import ExperimentName, RunName
 from runyard.server.raw_paths import decode
 from runyard.server.responses import JSONResponse
@@ -37,7 +42,11 @@ def _refuse_query_paths(request: Request) -> None:
 
 def _list(store: Store, experiment: str, name: str, tenant: str) -> list[dict[str, Any]]:
     run = lookup.run(store, experiment, name, tenant).run
-    return [shapes.artifact_json(artifact) for artifact in store.list_artifacts(run.id)]
+    stored = [shapes.artifact_json(artifact) for artifact in store.list_artifacts(run.id)]
+    taken = {item["path"] for item in stored}
+    defaults = [shapes.default_file_json(file, len(console.log_text(store, run.id, file)), run.updated_at)
+                for file in console.LOG_FILES if file not in taken]
+    return defaults + stored
 
 
 @router.get("/{experiment}/runs/{run}/artifacts", summary="List a run's artifact files")
@@ -51,6 +60,33 @@ async def list_artifacts(request: Request, experiment: ExperimentName, run: RunN
 def _file(store: Store, experiment: str, name: str, path: str, tenant: str) -> FilePath:
     run = lookup.run(store, experiment, name, tenant).run
     return store.artifact_file(run.id, path)
+
+
+def _content(store: Store, experiment: str, name: str, path: str, tenant: str) -> FilePath | bytes:
+    run = lookup.run(store, experiment, name, tenant).run
+    if path in console.LOG_FILES and not any(a.path == path for a in store.list_artifacts(run.id)):
+        return console.log_text(store, run.id, path)
+    return store.artifact_file(run.id, path)
+
+
+@router.get("/{experiment}/runs/{run}/artifacts/content", summary="A file's content (expman's web app)",
+            response_class=FileResponse, responses={200: {"content": {"application/octet-stream": {}}}, 400: {}})
+async def artifact_content(
+    experiment: ExperimentName,
+    run: RunName,
+    store: StoreDep,
+    tenant: TenantDep,
+    path: Annotated[str | None, Query(
+        description="a file the run recorded, e.g. `plots/loss.png`, or `console.log` / `run.log`; "
+                    "omitted: the file named `content`")] = None,
+) -> Response:
+    """What expman's web app previews: the file with its content type; nothing outside the run's artifacts."""
+    name = "content" if path is None else path
+    found = await call(_content, store, experiment, run, name, tenant)
+    if isinstance(found, bytes):
+        return Response(found, media_type="text/plain; charset=utf-8", headers={"X-Content-Type-Options": "nosniff"})
+    return FileResponse(found, media_type=media_type(name), filename=FilePath(name).name,
+                        headers={"X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/{experiment}/runs/{run}/artifacts/{path:path}", summary="Download an artifact file",

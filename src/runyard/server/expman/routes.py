@@ -43,8 +43,7 @@ def _runs(store: Store, name: str, tenant: str, keys: list[str] | None,
     project = lookup.project(store, name, tenant)
     runs = store.search_runs(RunQuery(project_ids=(project.id,), order_by=NEWEST_FIRST, limit=limit, offset=offset))
     summaries = store.metric_summaries([run.id for run in runs]) if runs else {}
-    return [shapes.run_json(run, project.name, shapes.latest_values(summaries.get(run.id, {}), keys))
-            for run in runs]
+    return [shapes.run_json(run, project.name, summaries.get(run.id, {}), keys) for run in runs]
 
 
 @router.get("/{experiment}/runs", summary="List the runs of an experiment")

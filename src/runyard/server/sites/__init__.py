@@ -8,6 +8,13 @@ its API paths are answered by the main app in-process, everything else is its fi
 from __future__ import annotations
 
 from runyard.server.sites.serving import SiteServer, serve_together
-from runyard.server.sites.site import SITE_POLICY, FrontendSite, PageRenderer, site_app
+from runyard.server.sites.site import (
+           SITE_POLICY,
+           FrontendSite,
+           PageRenderer,
+           inline_script_policy,
+           site_app,
+)
 
-__all__ = ["SITE_POLICY", "FrontendSite", "PageRenderer", "SiteServer", "serve_together", "site_app"]
+__all__ = ["SITE_POLICY", "FrontendSite", "PageRenderer", "SiteServer", "inline_script_policy", "serve_together",
+           "site_app"]

@@ -8,7 +8,10 @@ security headers, with a CSP of the site's choosing.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import posixpath
+import re
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +32,17 @@ SITE_POLICY = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-
                "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
                "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
+# An inline script: a `<script>` without `src` (a module loader, an editor's start-up).
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+
+
+def inline_script_policy(html: str, policy: str = SITE_POLICY) -> str:
+    """`policy` allowing exactly the page's own inline scripts, by their SHA-256 hash (never 'unsafe-inline')."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+                      for body in _INLINE_SCRIPT.findall(html))
+    return policy.replace("script-src 'self'", f"script-src 'self' {hashes}") if hashes else policy
+
+
 # A server-side page of a site (Aspara renders its HTML): the response, or None when the
 # path is not one of its pages (then the site's files are tried). `request.app` is runyard's
 # main app, so `request.app.state.store` and `.settings` are at hand.
@@ -47,6 +61,9 @@ class FrontendSite:
     csp: str = SITE_POLICY
     render: PageRenderer | None = None
     files_at: str = "/"  # the URL path the files are served under ("/static/": Aspara's); other paths 404
+    # API paths the frontend calls that runyard answers elsewhere, as (called, answered at) prefixes:
+    # expman's app calls `/api/projects`, which is Aspara's prefix on the main port.
+    api_moves: tuple[tuple[str, str], ...] = ()
 
     def file_path(self, path: str) -> str | None:
         """The path of a URL path inside `files` (None: not under `files_at`)."""
@@ -55,6 +72,17 @@ class FrontendSite:
     def is_api(self, path: str) -> bool:
         """True when the path belongs to runyard's API rather than the site's files."""
         return any(path == prefix.rstrip("/") or path.startswith(prefix) for prefix in self.api_prefixes)
+
+    def moved(self, scope: Scope) -> Scope:
+        """The request as runyard's app answers it: its path moved by `api_moves` (the first that matches)."""
+        path: str = scope.get("path", "")
+        for called, answered in self.api_moves:
+            if path == called or path.startswith(called + "/"):
+                raw: bytes = scope.get("raw_path") or path.encode()
+                rest = raw[len(called):] if raw.startswith(called.encode()) else \
+                    urllib.parse.quote(path[len(called):]).encode()
+                return {**scope, "path": answered + path[len(called):], "raw_path": answered.encode() + rest}
+        return scope
 
 
 def locate(root: Path, url_path: str, index: str, spa_fallback: bool) -> Path | None:
@@ -123,7 +151,7 @@ def site_app(site: FrontendSite, main_app: ASGIApp) -> ASGIApp:
         if scope["type"] == "lifespan":
             return  # the main server runs the app's lifespan; a site server runs with lifespan off
         if site.is_api(scope.get("path", "")):
-            await main_app(scope, receive, send)
+            await main_app(site.moved(scope), receive, send)
             return
         # Error bodies and page renderers read `request.app` (the dialects, the store).
         scope["app"] = main_app
