@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +19,7 @@ from runyard.server.expman.site import WEBAPP, expman_site
 from runyard.server.sites import site_app
 from runyard.settings import Settings
 from runyard.store import Store
+from tests.live_server import free_port
 from tests.server.conftest import auth_app
 from tests.server.expman.conftest import EXPERIMENT, Seeded, seg
 
@@ -85,3 +90,15 @@ async def test_tokens_apply_on_the_site(settings: Settings, store: Store, seeded
 def test_the_port_setting() -> None:
     assert Settings.from_env({"RUNYARD_EXPMAN_PORT": "8123"}).expman_port == 8123
     assert Settings.from_env({}).expman_port is None
+
+
+def test_a_busy_expman_port_is_one_line_before_anything_starts(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "runyard", "serve", "--dir", str(tmp_path), "--port",
+                               str(free_port()), "--expman-port", str(port)], capture_output=True, text=True,
+                              timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"port {port} is in use: pass --expman-port N or set RUNYARD_EXPMAN_PORT"

@@ -286,3 +286,23 @@ def test_metadata_edit_persists(page: tuple[Page, Watch], site: Site) -> None:
     assert stored == {"display_name": EXPERIMENT, "description": "tuned by the browser test",
                       "tags": ["cnn", "small"], "project": None}
     assert watch.problems == []
+
+
+def test_run_edit_persists(page: tuple[Page, Watch], site: Site) -> None:
+    tab, watch = page
+    tab.goto(f"{site.url}/experiments/{EXPERIMENT}")
+    tab.get_by_text("baseline").first.hover()
+    tab.get_by_title("Edit Run").first.click(force=True)  # shown on hover
+    tab.get_by_text("Edit Run Metadata").wait_for()
+    tab.locator("textarea").first.fill("the run the browser described")
+    with tab.expect_response(lambda r: r.request.method == "PATCH") as saved:
+        tab.get_by_text("Save Changes").click()
+    assert saved.value.status == 200
+    tab.wait_for_timeout(500)
+    watch.settle(tab)
+    tab.reload()
+    tab.get_by_text("RUNS", exact=True).click()
+    tab.get_by_text("the run the browser described").first.wait_for()  # the runs table's description
+    stored = httpx.get(f"{site.server.url}/api/experiments/{EXPERIMENT}/runs/baseline/metadata").json()
+    assert stored["description"] == "the run the browser described" and stored["id"] == "baseline"
+    assert watch.problems == []
