@@ -133,14 +133,17 @@ def check_csrf(request: Request, found: Credentials) -> None:
                              "server's pages (same-origin Origin) or send 'Authorization: Bearer <token>'")
 
 
-def cross_site_browser_write(request: Request) -> bool:
-    """A write a browser sends on behalf of another site's page (scripts send no such headers)."""
-    if request.method.upper() in SAFE_METHODS:
-        return False
+def from_another_site(request: Request) -> bool:
+    """A request a browser sends on behalf of another site's page (scripts send no such headers)."""
     fetch_site = request.headers.get("sec-fetch-site", "").lower()
     if fetch_site:
         return fetch_site not in ("same-origin", "none")
     return "origin" in request.headers and not same_origin(request)
+
+
+def cross_site_browser_write(request: Request) -> bool:
+    """A write a browser sends on behalf of another site's page."""
+    return request.method.upper() not in SAFE_METHODS and from_another_site(request)
 
 
 AUTH_REQUIRED = "authentication required: send 'Authorization: Bearer <token>' (browsers: sign in at /login)"

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from runyard.errors import ConflictError, ForbiddenError
-from runyard.server.deps import StoreDep, TenantDep, call, same_origin
+from runyard.server.deps import StoreDep, TenantDep, call, from_another_site
 from runyard.server.responses import JSONResponse
 from runyard.server.swanlab import lookup, shapes
 from runyard.server.swanlab.common import ROUTER_OPTIONS, ExperimentId
@@ -75,9 +75,7 @@ async def stop_experiment(experiment_id: ExperimentId, request: Request, store: 
     A GET that writes (swanboard's contract): refused when a browser sends it from another
     site's page, which a GET would otherwise allow (an image tag could stop a run).
     """
-    fetch_site = request.headers.get("sec-fetch-site", "").lower()
-    if (fetch_site and fetch_site not in ("same-origin", "none")) or \
-            ("origin" in request.headers and not same_origin(request)):
+    if from_another_site(request):
         raise ForbiddenError("cross-site request refused: stopping an experiment must come from this server's pages")
     return JSONResponse(await call(_stop, store, experiment_id, tenant))
 
