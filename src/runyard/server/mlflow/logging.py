@@ -69,13 +69,14 @@ def active_run(store: Store, run_id: str, tenant: str) -> tuple[Located, dict[st
 
 def metric_columns(metrics: Sequence[Metric]) -> dict[str, MetricColumns]:
     """Points per key, in the order sent (times: ms -> epoch seconds)."""
-    grouped: dict[str, tuple[list[int], list[float], list[float]]] = {}
+    grouped: dict[str, tuple[list[int], list[float], list[int]]] = {}
     for metric in metrics:
-        steps, values, times = grouped.setdefault(check_key(metric.key, "metrics.key"), ([], [], []))
+        steps, values, times = grouped.setdefault(metric.key, ([], [], []))
         steps.append(metric.step)
         values.append(metric.value)
-        times.append(metric.timestamp / 1000)
-    return {key: MetricColumns(np.array(s, dtype=np.int64), np.array(v, dtype=np.float64), np.array(t, dtype=np.float64))
+        times.append(metric.timestamp)
+    return {check_key(key, "metrics.key"): MetricColumns(np.array(s, dtype=np.int64), np.array(v, dtype=np.float64),
+                                                         np.array(t, dtype=np.float64) / 1000)
             for key, (s, v, t) in grouped.items()}
 
 
