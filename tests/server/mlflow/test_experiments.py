@@ -36,7 +36,7 @@ async def test_default_experiment_zero_exists_for_every_tenant(client: httpx.Asy
     assert error_code(await post(client, "experiments/create", {"name": "Default"}, 400)) == "RESOURCE_ALREADY_EXISTS"
 
 
-async def test_update_delete_restore_and_tags(client: httpx.AsyncClient) -> None:
+async def test_update_delete_restore_and_tags(client: httpx.AsyncClient, store: Store) -> None:
     ref = await new_experiment(client)
     await post(client, "experiments/update", {"experiment_id": ref, "new_name": "renamed"})
     await post(client, "experiments/set-experiment-tag", {"experiment_id": ref, "key": "k", "value": "v"})
@@ -44,6 +44,12 @@ async def test_update_delete_restore_and_tags(client: httpx.AsyncClient) -> None
     experiment = (await get(client, "experiments/get", {"experiment_id": ref}))["experiment"]
     assert (experiment["name"], experiment["tags"]) == ("renamed", [{"key": "k", "value": "w"}])
     await post(client, "experiments/delete-experiment-tag", {"experiment_id": ref, "key": "k"})
+    await post(client, "experiments/set-experiment-tag", {"experiment_id": ref, "key": "mlflow.note.content", "value": "d"})
+    assert store.get_project(int(ref)).notes == "d"  # the experiment description is the project's notes
+    described = (await get(client, "experiments/search", {"filter": "tags.`mlflow.note.content` = 'd'"}))["experiments"]
+    assert [(e["name"], e["tags"]) for e in described] == [("renamed", [{"key": "mlflow.note.content", "value": "d"}])]
+    await post(client, "experiments/delete-experiment-tag", {"experiment_id": ref, "key": "mlflow.note.content"})
+    assert store.get_project(int(ref)).notes == ""
     missing = await post(client, "experiments/delete-experiment-tag", {"experiment_id": ref, "key": "k"}, 404)
     assert error_code(missing) == "RESOURCE_DOES_NOT_EXIST"
     await post(client, "experiments/delete", {"experiment_id": ref})

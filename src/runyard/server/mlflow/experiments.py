@@ -22,6 +22,7 @@ from runyard.server.mlflow.schemas import (
     UpdateExperiment,
 )
 from runyard.server.mlflow.shapes import experiment_json, ms
+from runyard.server.mlflow.tags import NOTE, experiment_tags
 from runyard.server.responses import JSONResponse
 from runyard.store import Project, Store
 from runyard.store.validate_batch import check_tag_values
@@ -46,8 +47,9 @@ def create_experiment(body: CreateExperiment, store: StoreDep, tenant: TenantDep
     if body.name.strip() == ids.DEFAULT_EXPERIMENT_NAME:
         ids.default_experiment(store, tenant)  # exists for every tenant: creating it again is taken
     tags, _none = check_tag_values({tag.key: tag.value for tag in body.tags}, ())  # before anything is written
+    note = tags.pop(NOTE, "")
     try:
-        project = store.create_project(body.name, tenant=tenant, artifact_location=body.artifact_location)
+        project = store.create_project(body.name, tenant=tenant, artifact_location=body.artifact_location, notes=note)
     except ConflictError:
         raise ConflictError(f"Experiment(name={body.name}) already exists.") from None
     if tags:
@@ -75,7 +77,7 @@ def get_experiment_by_name(experiment_name: Id, store: StoreDep, tenant: TenantD
 
 def _value(project: Project, tags: dict[int, dict[str, str]], target: Identifier) -> Value:
     if target.entity == "tag":
-        return tags[project.id].get(target.key)
+        return experiment_tags(project, tags[project.id]).get(target.key)
     if target.key == "name":
         return project.name
     if target.key == "experiment_id":
@@ -152,7 +154,10 @@ def restore_experiment(body: ExperimentRef, store: StoreDep, tenant: TenantDep) 
 def set_experiment_tag(body: ExperimentTag, store: StoreDep, tenant: TenantDep) -> JSONResponse:
     """`{}`; the value replaces any earlier one."""
     project = ids.experiment(store, body.experiment_id, tenant)
-    store.set_project_tag_values(project.id, {body.key: body.value})
+    if body.key == NOTE:
+        store.update_project(project.id, notes=body.value)
+    else:
+        store.set_project_tag_values(project.id, {body.key: body.value})
     return JSONResponse({})
 
 
@@ -160,7 +165,10 @@ def set_experiment_tag(body: ExperimentTag, store: StoreDep, tenant: TenantDep) 
 def delete_experiment_tag(body: ExperimentTagKey, store: StoreDep, tenant: TenantDep) -> JSONResponse:
     """`{}`; RESOURCE_DOES_NOT_EXIST when the experiment has no such tag."""
     project = ids.experiment(store, body.experiment_id, tenant)
-    if body.key not in store.project_tag_values([project.id])[project.id]:
+    if body.key not in experiment_tags(project, store.project_tag_values([project.id])[project.id]):
         raise NotFoundError(f"No tag with name: {body.key} in experiment with id {body.experiment_id}")
-    store.set_project_tag_values(project.id, {}, deletes=[body.key])
+    if body.key == NOTE:
+        store.update_project(project.id, notes="")
+    else:
+        store.set_project_tag_values(project.id, {}, deletes=[body.key])
     return JSONResponse({})

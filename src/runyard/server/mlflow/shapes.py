@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from runyard.server.mlflow.ids import experiment_id
-from runyard.server.mlflow.tags import USER, is_deleted, mlflow_tags
+from runyard.server.mlflow.tags import USER, experiment_tags, is_deleted, mlflow_tags
 from runyard.store import MetricSummary, Project, Run
 from runyard.store.logged_models import RunLinks
 
@@ -59,7 +59,7 @@ def experiment_json(project: Project, tags: Mapping[str, str]) -> dict[str, Any]
         "experiment_id": ref, "name": project.name,
         "artifact_location": project.artifact_location or f"mlflow-artifacts:/{ref}",
         "lifecycle_stage": project.lifecycle, "creation_time": ms(project.created_at),
-        "last_update_time": ms(project.updated_at), "tags": key_values(tags),
+        "last_update_time": ms(project.updated_at), "tags": key_values(experiment_tags(project, tags)),
     }
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from runyard.store import Run
+from runyard.store import Project, Run
 
 NOTE = "mlflow.note.content"
 RUN_NAME = "mlflow.runName"
@@ -32,6 +32,15 @@ def mlflow_tags(run: Run, values: Mapping[str, str]) -> dict[str, str]:
     if run.notes:
         tags[NOTE] = run.notes
     tags.setdefault(RUN_NAME, run.name)
+    return tags
+
+
+def experiment_tags(project: Project, values: Mapping[str, str]) -> dict[str, str]:
+    """An experiment's tags as MLflow shows them: its key-value tags, and its notes as `mlflow.note.content`
+    (the experiment description MLflow's UI edits; one value, two views, as for runs)."""
+    tags = dict(values)
+    if project.notes:
+        tags[NOTE] = project.notes
     return tags
 
 
