@@ -31,8 +31,6 @@ import importlib.util
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +42,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+# tests/mlflow_server.py uses the standard library only: importable under MLflow's Python.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.mlflow_server import MlflowServer
 
 ENV_VAR = "RUNYARD_BENCH_MLFLOW"
 BATCH = 1_000  # MLflow rejects log_batch calls with more than 1,000 metrics
@@ -95,59 +97,6 @@ def find_mlflow_python(explicit: str | None = None) -> str | None:
         if _has_mlflow(python):
             return python
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class MlflowServer:
-    """`python -m mlflow server` on SQLite in a child process; stop() always reaps it."""
-
-    def __init__(self, work: Path, python: str | None = None) -> None:
-        self.db = work / "mlflow.db"
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = work / "server.log"
-        # `python`: an interpreter with mlflow when this one has none (bench_mlflow_client.py).
-        self.command = [python or sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{self.db}",
-                        "--default-artifact-root", str(work / "artifacts"), "--host", "127.0.0.1",
-                        "--port", str(self.port)]
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.started_in_s = 0.0
-
-    def start(self, timeout_s: float = 120.0) -> MlflowServer:
-        """Launch and wait until /health answers 200."""
-        began = time.perf_counter()
-        with self.log.open("wb") as log:
-            # Own process group: the server forks uvicorn workers, and stop() must reap them all.
-            self.proc = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        while time.perf_counter() - began < timeout_s:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"mlflow server exited early:\n{self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/health", timeout=1) as answer:
-                    if answer.status == 200:
-                        self.started_in_s = time.perf_counter() - began
-                        return self
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.02)
-        self.stop()
-        raise RuntimeError(f"mlflow server did not answer within {timeout_s} s")
-
-    def stop(self) -> None:
-        """SIGTERM the server's process group, SIGKILL it if it lingers."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
 
 
 def warm_up(url: str, requests: int = 16) -> float:

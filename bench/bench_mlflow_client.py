@@ -39,7 +39,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_mlflow import MlflowServer, _timed, find_mlflow_python, warm_up
+from tests.mlflow_server import MlflowServer
+
+from bench.bench_mlflow import _timed, find_mlflow_python, warm_up
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SIDE_VENV = Path.home() / ".cache" / "runyard-tests" / "venvs" / "mlflow-3.18.0" / "bin" / "python"

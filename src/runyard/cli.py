@@ -1,4 +1,4 @@
-"""The `runyard` command: serve, list, show and export runs, sync spools, tokens, compact, demo data."""
+"""The `runyard` command: serve, list, show and export runs, sync spools, tokens, import, compact, demo data."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from runyard.commands.common import CliState, DirOption
 from runyard.commands.demo_cmd import demo
 from runyard.commands.errors import describe
 from runyard.commands.export_cmd import export
+from runyard.commands.import_cmd import import_app
 from runyard.commands.ls import ls
 from runyard.commands.maintenance import compact, version
 from runyard.commands.serve import serve
@@ -78,6 +79,7 @@ app.command("version")(version)
 app.command("serve")(serve)
 app.command("sync")(sync)
 app.add_typer(token_app, name="token")
+app.add_typer(import_app, name="import")
 
 
 def main() -> None:

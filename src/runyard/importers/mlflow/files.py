@@ -79,12 +79,13 @@ def local_path(uri: str) -> Path | None:
 def parse_metric_line(line: str, where: Path) -> tuple[int, int, float]:
     """(step, timestamp ms, value) from `timestamp value [step]` (old files have no step: 0)."""
     parts = line.split()
+    bad = InvalidInputError(f"{where}: not an MLflow metric line: {line.strip()[:80]!r}")
     if len(parts) not in (2, 3):
-        raise InvalidInputError(f"{where}: not an MLflow metric line: {line[:80]!r}")
+        raise bad
     try:
         return (int(parts[2]) if len(parts) == 3 else 0), int(parts[0]), float(parts[1])
     except ValueError:
-        raise InvalidInputError(f"{where}: not an MLflow metric line: {line[:80]!r}") from None
+        raise bad from None
 
 
 class LocalArtifacts(MlflowSource):

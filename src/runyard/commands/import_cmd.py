@@ -1,0 +1,73 @@
+"""`runyard import mlflow SOURCE`: copy an MLflow store's experiments, runs and artifacts into the data dir.
+
+Writes through the store of the local data dir (as `runyard serve` does; a server may run on
+it meanwhile), so ids, every metric point and times arrive exactly. Running it again adds
+only what is new (runs are found by their MLflow run id).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from runyard.commands.common import DirOption, data_dir, progress_bar, stderr_console
+
+import_app = typer.Typer(help="Copy experiments and runs from another tracker into the data dir.",
+                         no_args_is_help=True)
+
+SOURCE_HELP = ("MLflow tracking server URL (http://host:5000), mlruns folder, or MLflow SQLite database "
+               "(sqlite:///path/mlflow.db or the file).")
+
+
+@import_app.command("mlflow")
+def import_mlflow(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help=SOURCE_HELP, show_default=False)],
+    experiment: Annotated[
+        list[str] | None,
+        typer.Option("--experiment", "-e", help="Only this experiment (by name); repeat for several.",
+                     show_default=False),
+    ] = None,
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant whose projects receive the runs.")] = "default",
+    token: Annotated[
+        str | None,
+        typer.Option("--token", "-t", help="Bearer token for the MLflow server (default: $MLFLOW_TRACKING_TOKEN).",
+                     show_default=False),
+    ] = None,
+    artifacts: Annotated[
+        Path | None,
+        typer.Option("--artifacts", help="For a database source: the folder behind its runs' mlflow-artifacts: "
+                     "URIs (the server's --artifacts-destination).", show_default=False),
+    ] = None,
+    dir: DirOption = None,
+) -> None:
+    """Copy experiments, runs (params, tags, every metric point, statuses, times) and artifacts from MLflow."""
+    from runyard.importers.mlflow.source import open_source
+    from runyard.importers.mlflow.writer import MlflowImport
+    from runyard.store import open_store
+
+    err = stderr_console()
+    secret = token or os.environ.get("MLFLOW_TRACKING_TOKEN") or None
+    with open_source(source, token=secret, artifacts_root=artifacts) as reader, \
+            open_store(data_dir(ctx, dir)) as store:
+        importer = MlflowImport(store, reader, tenant)
+        planned = importer.plan(experiment or ())
+        with progress_bar(err, unit="runs") as bar:
+            task = bar.add_task("importing", total=sum(len(item.runs) for item in planned))
+            for item in planned:
+                project = importer.write_experiment(item.experiment)
+                for run in item.runs:
+                    importer.write_run(project, run)
+                    bar.advance(task)
+    report = importer.report
+    typer.echo(f"imported from {reader.description}: {report.experiments} experiments, "
+               f"{report.runs_created} new runs, {report.runs_updated} already there (brought up to date), "
+               f"{report.points:,} new metric points, {report.artifacts} artifact files "
+               f"({report.artifact_bytes:,} bytes)")
+    if report.artifacts_unreachable:
+        err.print(f"artifacts of {len(report.artifacts_unreachable)} runs were not copied: their artifact URI "
+                  "is not a local folder (for mlflow-artifacts: URIs pass --artifacts DIR, or import from the "
+                  f"server's URL); first: {report.artifacts_unreachable[0]}", markup=False)
