@@ -7,7 +7,7 @@ import math
 import httpx
 import pytest
 
-from runyard.store import Store
+from runyard.store import RunQuery, Store
 from tests.server.mlflow.helpers import error_code, get, new_experiment, new_run, post
 
 pytestmark = pytest.mark.anyio
@@ -156,3 +156,11 @@ async def test_a_name_reused_by_a_sweep_stays_cheap_and_unique(client: httpx.Asy
     names = [store.get_run_by_uid(info["run_id"]).name for info in made]
     assert len(set(names)) == 55 and names[:3] == ["sweep", "sweep-2", "sweep-3"]
     assert all(name.startswith("sweep-") and len(name) == len("sweep-") + 8 for name in names[50:])
+
+
+async def test_a_refused_create_leaves_no_run(client: httpx.AsyncClient, store: Store) -> None:
+    ref = await new_experiment(client)
+    for tags in ([{"key": "mlflow.note.content", "value": "x" * 8001}], [{"key": "../escape", "value": "v"}]):
+        answer = await post(client, "runs/create", {"experiment_id": ref, "run_name": "r", "tags": tags}, 400)
+        assert error_code(answer) == "INVALID_PARAMETER_VALUE"
+    assert store.search_runs(RunQuery(project_ids=(int(ref),))) == []

@@ -10,8 +10,6 @@ nothing of the request is written. Limits and key rules are MLflow's (mlflow/uti
 
 from __future__ import annotations
 
-import posixpath
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -22,42 +20,21 @@ from runyard.lookup import Located
 from runyard.server.deps import StoreDep, TenantDep
 from runyard.server.mlflow import ids, tags
 from runyard.server.mlflow.errors import MlflowRoute
+from runyard.server.mlflow.rules import (
+    MAX_ENTITIES_PER_BATCH,
+    MAX_METRICS_PER_BATCH,
+    MAX_PARAM_VALUE,
+    MAX_PARAMS_TAGS_PER_BATCH,
+    bounded,
+    check_key,
+    check_tags,
+)
 from runyard.server.mlflow.runs import rename
 from runyard.server.mlflow.schemas import DeleteTag, LogBatch, LogMetric, LogParam, Metric, SetTag
 from runyard.server.responses import JSONResponse
 from runyard.store import MetricColumns, Store, WriteBatch
 
 router = APIRouter(prefix="/api/2.0/mlflow/runs", tags=["mlflow"], route_class=MlflowRoute)
-MAX_METRICS_PER_BATCH = 1000
-MAX_PARAMS_TAGS_PER_BATCH = 100
-MAX_ENTITIES_PER_BATCH = 1000
-MAX_PARAM_VALUE = 6000
-MAX_TAG_VALUE = 8000
-MAX_KEY = 250
-_KEY = re.compile(r"[/\w.\- :]*")
-
-
-def check_key(key: str, what: str) -> str:
-    """MLflow's key rule: letters, digits, `_ - . : /` and spaces; not a path that normalizes elsewhere."""
-    if not key or not _KEY.fullmatch(key):
-        raise InvalidInputError(f"Invalid value {key!r} for parameter '{what}' supplied: Names may only contain "
-                                "alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and "
-                                "slashes (/).")
-    normal = posixpath.normpath(key)
-    if normal != key or normal == "." or normal.startswith(("..", "/")):
-        raise InvalidInputError(f"Invalid value {key!r} for parameter '{what}' supplied: names may be treated as "
-                                f"files and must not resolve to other names ({normal!r})")
-    if len(key) > MAX_KEY:
-        raise InvalidInputError(f"'{what}' exceeds the maximum length of {MAX_KEY} characters")
-    return key
-
-
-def _bounded(value: str, limit: int, what: str) -> str:
-    if len(value) > limit:
-        raise InvalidInputError(f"'{what}' exceeds the maximum length of {limit} characters")
-    return value
-
-
 def active_run(store: Store, run_id: str, tenant: str) -> tuple[Located, dict[str, str]]:
     """The caller's run and its key-value tags; 400 when MLflow deleted it (MLflow logs to active runs only)."""
     found = ids.run(store, run_id, tenant)
@@ -84,7 +61,7 @@ def _params(params: Sequence[tuple[str, str]]) -> dict[str, str]:
     found: dict[str, str] = {}
     for key, value in params:
         check_key(key, "params.key")
-        _bounded(value, MAX_PARAM_VALUE, f"params[{key}].value")
+        bounded(value, MAX_PARAM_VALUE, f"params[{key}].value")
         if key in found and found[key] != value:
             raise InvalidInputError(f"Duplicate parameter keys have been submitted: [{key!r}]. Please ensure "
                                     "the request contains only one param value per param key.")
@@ -97,9 +74,7 @@ def write(store: Store, located: Located, values: Mapping[str, str], metrics: Se
           deletes: Sequence[str] = ()) -> None:
     """One unit of work: metrics (series + full history), fixed params, tags (notes, list tags, key-values)."""
     run = located.run
-    for key, value in (sets or {}).items():
-        check_key(key, "tags.key")
-        _bounded(value, MAX_TAG_VALUE, f"tags[{key}].value")
+    check_tags(sets or {})
     checked_params = _params(params)
     points = metric_columns(metrics)
     writes = tags.tag_writes(run, values, sets or {}, deletes)

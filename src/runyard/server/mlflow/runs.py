@@ -18,12 +18,12 @@ from runyard.errors import ConflictError, InvalidInputError
 from runyard.server.deps import StoreDep, TenantDep
 from runyard.server.mlflow import ids, tags
 from runyard.server.mlflow.errors import MlflowRoute
+from runyard.server.mlflow.rules import check_tags
 from runyard.server.mlflow.schemas import CreateRun, RunRef, UpdateRun
 from runyard.server.mlflow.shapes import STATUS_IN, run_info_json, run_json
 from runyard.server.responses import JSONResponse
 from runyard.store import Run, Store, WriteBatch
 from runyard.store.models import TERMINAL_STATUSES
-from runyard.store.validate_batch import check_tag_values
 
 router = APIRouter(prefix="/api/2.0/mlflow/runs", tags=["mlflow"], route_class=MlflowRoute)
 NUMBERED_ATTEMPTS = 50
@@ -77,7 +77,7 @@ def create_run(body: CreateRun, store: StoreDep, tenant: TenantDep) -> JSONRespo
     """`{"run"}`: running, named by `run_name` or the `mlflow.runName` tag (a name is generated when neither)."""
     project = ids.active_experiment(store, body.experiment_id, tenant)
     sent = {tag.key: tag.value for tag in body.tags}
-    check_tag_values(sent, ())  # refused before the run exists: nothing is half-written
+    check_tags(sent)  # refused before the run exists: nothing is half-written
     start = None if body.start_time is None else body.start_time / 1000
     wanted = (body.run_name or sent.get(tags.RUN_NAME, "")).strip()
 
