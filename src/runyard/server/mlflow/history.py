@@ -16,7 +16,7 @@ from runyard.errors import InvalidInputError, NotFoundError
 from runyard.server.deps import StoreDep, TenantDep
 from runyard.server.mlflow import ids
 from runyard.server.mlflow.errors import MlflowRoute
-from runyard.server.mlflow.paging import page, with_token
+from runyard.server.mlflow.paging import window, with_token
 from runyard.server.mlflow.shapes import ms, number
 from runyard.server.responses import JSONResponse
 from runyard.store import MetricColumns, Store
@@ -55,11 +55,11 @@ def get_history(
     """`{"metrics": [{key, value, timestamp, step}], "next_page_token"?}`; an unknown key has no points."""
     found = ids.run(store, run_id or run_uuid, tenant)
     columns = _history(store, found.run.id, metric_key)
-    points = _points(metric_key, columns)
     if max_results is None and not page_token:
-        return JSONResponse({"metrics": points})
-    shown, next_token = page(points, page_token, max_results or MAX_HISTORY_PAGE)
-    return JSONResponse(with_token("metrics", shown, next_token))
+        return JSONResponse({"metrics": _points(metric_key, columns)})
+    start, end, next_token = window(len(columns), page_token, max_results or MAX_HISTORY_PAGE)
+    shown = MetricColumns(columns.steps[start:end], columns.values[start:end], columns.times[start:end])
+    return JSONResponse(with_token("metrics", _points(metric_key, shown), next_token))
 
 
 def sampled(columns: MetricColumns, start: int | None, end: int | None, max_results: int) -> MetricColumns:

@@ -41,11 +41,17 @@ def check_max_results(max_results: int, limit: int = MAX_RESULTS) -> int:
     return max_results
 
 
-def page(items: Sequence[T], token: str | None, max_results: int) -> tuple[list[T], str | None]:
-    """One page of `items` and the token of the next (None on the last page)."""
+def window(total: int, token: str | None, max_results: int) -> tuple[int, int, str | None]:
+    """(start, end, next page's token or None) of the page `token` names among `total` items."""
     start = offset_of(token)
     end = start + max_results
-    return list(items[start:end]), token_for(end) if end < len(items) else None
+    return start, end, token_for(end) if end < total else None
+
+
+def page(items: Sequence[T], token: str | None, max_results: int) -> tuple[list[T], str | None]:
+    """One page of `items` and the token of the next (None on the last page)."""
+    start, end, next_token = window(len(items), token, max_results)
+    return list(items[start:end]), next_token
 
 
 def with_token(field: str, shown: list[Any], next_token: str | None) -> dict[str, Any]:
