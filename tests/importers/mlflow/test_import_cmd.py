@@ -120,6 +120,17 @@ def test_only_the_named_experiment(mlflow_data: MlflowData, tmp_path: Path) -> N
     assert missing.stderr.startswith("runyard: error: no active experiment named 'nope'")
 
 
+def test_into_a_tenant_whose_run_ids_stay_its_own(mlflow_data: MlflowData, tmp_path: Path) -> None:
+    done = import_mlflow(tmp_path, mlflow_data.source("files"), "--tenant", "lab")
+    assert done.exit_code == 0, done.output
+    with open_store(tmp_path) as store:
+        assert sorted(project.name for project in store.list_projects(tenant="lab")) == ["Default", "exp-a", "exp-b"]
+        assert store.list_projects() == []  # nothing in the default tenant
+    clash = import_mlflow(tmp_path, mlflow_data.source("files"))
+    assert clash.exit_code == 1
+    assert clash.stderr.startswith("runyard: error: run id ") and "taken by a run of another tenant" in clash.stderr
+
+
 def test_a_later_import_brings_runs_up_to_date(mlflow_data: MlflowData, tmp_path: Path) -> None:
     """New points of a run still running at the first import arrive at the next, the ones held stay single."""
     copy = tmp_path / "mlruns"
