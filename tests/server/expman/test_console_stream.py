@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from runyard.server.expman.console import HISTORY_LINES
 from runyard.store import Store, open_store
 from tests.live_server import LiveServer
 from tests.server.expman.conftest import seg
@@ -34,6 +35,9 @@ def server(data: Path) -> Iterator[LiveServer]:
         done = store.create_run(project.id, name="done")
         store.append_logs(done.id, [(1.0, "stdout", "line 1"), (2.0, "stderr", "oops"), (3.0, "stdout", "")])
         store.set_run_status(done.id, "finished")
+        long = store.create_run(project.id, name="long")
+        store.append_logs(long.id, [(float(i), "stdout", f"line {i}") for i in range(HISTORY_LINES + 5)])
+        store.set_run_status(long.id, "finished")
     live = LiveServer(data).start()
     yield live
     live.stop()
@@ -81,3 +85,9 @@ def test_only_the_two_files_and_known_runs(server: LiveServer) -> None:
     assert unknown_file.status_code == 400 and set(unknown_file.json()) == {"error"}
     unknown_run = httpx.get(_url(server, "nope"), timeout=10)
     assert unknown_run.status_code == 404 and set(unknown_run.json()) == {"error"}
+
+
+def test_a_tail_starts_with_the_newest_lines(server: LiveServer) -> None:
+    events = read_events(_url(server, "long"))
+    assert len(events) == HISTORY_LINES  # the app renders a node per line: not a whole huge log
+    assert events[0].data == "line 5" and events[-1].data == f"line {HISTORY_LINES + 4}"

@@ -6,8 +6,8 @@ Artifacts. runyard keeps one console per run, each line tagged `stdout` or `stde
 `console.log` is every line, `run.log` the `stderr` lines (where Python's `logging` writes,
 the nearest runyard has to a library log). Nothing else can be named: no file is read.
 
-The stream sends the lines logged so far, then new ones as they are committed, one SSE
-`message` per line (what the app's `EventSource.onmessage` renders). Every event carries an
+The stream sends the lines logged so far (the newest `HISTORY_LINES`), then new ones as
+they are committed, one SSE `message` per line (what the app's `EventSource.onmessage` renders). Every event carries an
 `id:`, so the browser's automatic reconnect resumes without repeating a line. The stream ends
 when the run has ended; a reconnect after that with nothing new answers 204, which tells
 the browser to stop reconnecting (the app then shows "Connection permanently closed").
@@ -38,6 +38,8 @@ router = APIRouter(prefix=PREFIX, tags=[TAG], responses={404: {"description": '`
 # expman's file name -> the console streams it holds.
 LOG_FILES: dict[str, tuple[str, ...]] = {"console.log": ("stdout", "stderr"), "run.log": ("stderr",)}
 CHANGES_CHECKED = 1000
+# The lines a new tail starts with: the app renders a DOM node per line, so the newest ones only.
+HISTORY_LINES = 10_000
 LogFile = Annotated[str, Query(description="`console.log` (every console line) or `run.log` (stderr lines)")]
 
 
@@ -76,7 +78,7 @@ async def _tail(store: Store, feed: ChangeFeed, run_id: int, resume: int | None)
         # What is committed up to `now` goes out first; the follower replays from `now` (a line
         # that landed in between comes twice and is dropped by the renderer).
         now = await run_in_threadpool(store.last_change_seq)
-        history: list[LogLine] = await run_in_threadpool(store.read_logs, run_id)
+        history: list[LogLine] = await run_in_threadpool(lambda: store.read_logs(run_id, tail=HISTORY_LINES))
         yield RunEvent(now, run_id, "logs", lines=history)
         resume = now
     async for item in follow_run(store, feed, run_id, last_event_id=resume):
