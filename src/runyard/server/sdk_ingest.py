@@ -12,13 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from runyard import lookup
-from runyard.errors import InvalidInputError, PayloadTooLargeError
+from runyard.errors import InvalidInputError
 from runyard.sdk.wire import PREFIX, decode_batch
 from runyard.server import sdk_schemas as schemas
 from runyard.server.bodies import decode, read_raw
-from runyard.server.body_stream import BodyReader
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
 from runyard.server.responses import JSONResponse
+from runyard.server.uploads import raw_upload
 from runyard.settings import Settings
 from runyard.store import Run, Store, WriteBatch
 from runyard.store.models import RUN_STATUSES
@@ -126,12 +126,6 @@ async def artifact(
     """`{path, size, sha256}`; 413 past `max_artifact_bytes`, 400 for a name that could escape."""
     run = await _run(store, uid, tenant)
     schemas.check_artifact_name(name)
-    if request.headers.get("content-encoding", "identity").strip().lower() not in ("", "identity"):
-        raise InvalidInputError("send artifacts uncompressed (no Content-Encoding)")
-    limit = settings.max_artifact_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLargeError(f"artifact is larger than {limit} bytes (max_artifact_bytes)")
-    reader = BodyReader(request.stream().__aiter__(), limit)
-    stored = await call(store.add_artifact_stream, run.id, name, reader, max_bytes=limit)
+    reader = raw_upload(request, settings)
+    stored = await call(store.add_artifact_stream, run.id, name, reader, max_bytes=settings.max_artifact_bytes)
     return JSONResponse({"path": stored.path, "size": stored.size, "sha256": stored.sha256})

@@ -2,7 +2,8 @@
 
 `/api/2.0/mlflow/...` (and the same routes under `/ajax-api/2.0/mlflow/...`, MLflow's web
 UI paths): experiments (= projects), runs (= runs, by uid), params, tags, metrics with their
-full histories, search. Errors are `{"error_code", "message"}` with MLflow's statuses; any
+full histories, search; the artifact proxy (`/api/2.0/mlflow-artifacts/...`), server-info, logged
+models and runs' inputs/outputs. Errors are `{"error_code", "message"}` with MLflow's statuses; any
 path under these prefixes that runyard does not serve answers 404 ENDPOINT_NOT_FOUND.
 docs/api-mlflow.md has the mapping.
 """
@@ -22,11 +23,22 @@ PREFIXES = tuple(p.rstrip("/") for p in API_PREFIXES) + tuple(
 
 def install(app: FastAPI) -> Installed:
     """Mount the MLflow routers and the `/ajax-api` mirror."""
-    from runyard.server.mlflow import experiments, history, logging, runs, search
+    from runyard.server.mlflow import (
+        artifacts,
+        experiments,
+        history,
+        inputs,
+        logged_models,
+        logging,
+        runs,
+        search,
+        server_info,
+    )
     from runyard.server.mlflow.mirror import AjaxMirror
 
     app.add_middleware(AjaxMirror, prefixes=API_PREFIXES)
-    for router in (experiments.router, runs.router, logging.router, search.router, history.router):
+    for router in (experiments.router, runs.router, logging.router, search.router, history.router,
+                   artifacts.router, logged_models.router, inputs.router, server_info.router):
         app.include_router(router)
     return NOTHING_STARTED
 
@@ -39,6 +51,7 @@ DIALECT = Dialect(
     install=install,
     doc_page="docs/api-mlflow.md",
     shape=error_shape,
-    description="MLflow 3's tracking REST API: experiments, runs, params, tags, metric histories, search. "
+    description="MLflow 3's tracking REST API: experiments, runs, params, tags, metric histories, search, "
+                "artifacts (proxied), logged models. "
                 "Errors: {\"error_code\", \"message\"}.",
 )
