@@ -247,7 +247,9 @@ def test_charts_have_the_right_axes(page: tuple[Page, Watch], site: Site) -> Non
 
 def test_live_run_grows(page: tuple[Page, Watch], site: Site) -> None:
     tab, watch = page
-    tab.goto(f"{site.url}/experiments/{LIVE}")
+    with tab.expect_response(lambda r: r.url.endswith("/runs/live/metrics")) as first:
+        tab.goto(f"{site.url}/experiments/{LIVE}")
+    rows_before = len(first.value.json())
     before = max(_axes(_charts(tab, 1)["loss"])[0])
     tab.get_by_text("CONSOLE", exact=True).click()
     tab.get_by_text("Streaming Live").first.wait_for()
@@ -262,9 +264,14 @@ def test_live_run_grows(page: tuple[Page, Watch], site: Site) -> None:
     # The app draws a run's metrics once per visit (it has no live metric call): a reload shows more.
     tab.wait_for_timeout(1000)
     watch.settle(tab)
-    tab.reload()
-    after = max(_axes(_charts(tab, 1)["loss"])[0])
-    assert after > before
+    with tab.expect_response(lambda r: r.url.endswith("/runs/live/metrics")) as second:
+        tab.reload()
+    rows = second.value.json()
+    assert len(rows) > rows_before
+    # The redrawn x axis reaches the newest step (its last tick is at or past it, or within one tick).
+    xs = _axes(_charts(tab, 1)["loss"])[0]
+    tick = xs[1] - xs[0]
+    assert max(xs) >= before and max(xs) + tick > rows[-1]["step"]
     assert watch.problems == []
 
 
