@@ -2,8 +2,9 @@
 
 `mlflow_python` is the python of a side virtualenv holding the client (it clashes with
 runyard's own dependencies); `mlflow_server` a real `runyard serve` on a free port, shared by
-a test module; `run_mlflow_script` runs client code with `MLFLOW_TRACKING_URI` pointing at it
-and fails the test with the script's output when the script fails.
+a test module (`auth_server`: one with `--auth`, and two tenants' tokens); `run_mlflow_script`
+runs client code with `MLFLOW_TRACKING_URI` pointing at it and fails the test with the
+script's output when the script fails.
 
 mlflow 3.18.0 pins `mlflow-tracing==3.18.0`, which PyPI does not have (mlflow-skinny ships the
 same `mlflow.tracing` files), so the venv holds mlflow-skinny plus mlflow's other requirements,
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from runyard.store import open_store
 from tests.live_server import LiveServer
 from tests.side_packages import side_venv
 
@@ -49,6 +51,20 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
     server = LiveServer(tmp_path_factory.mktemp("mlflow-serve")).start()
     try:
         yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str, str]]:
+    """`runyard serve --auth` and two tenants' tokens."""
+    data_dir = tmp_path_factory.mktemp("mlflow-auth")
+    with open_store(data_dir) as store:
+        _token, acme = store.create_token("acme")
+        _token, globex = store.create_token("globex")
+    server = LiveServer(data_dir, extra=["--auth"]).start()
+    try:
+        yield server, acme, globex
     finally:
         server.stop()
 

@@ -28,8 +28,8 @@ def result(**values):
 """
 
 
-def _result(python: Path, server: LiveServer, code: str) -> dict[str, Any]:
-    done = run_mlflow_script(python, server.url, PREAMBLE + code)
+def _result(python: Path, server: LiveServer, code: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    done = run_mlflow_script(python, server.url, PREAMBLE + code, env=env)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, done.stdout[-3000:] + done.stderr[-3000:]
     found: dict[str, Any] = json.loads(lines[-1][len("RESULT "):])
@@ -178,3 +178,48 @@ result(codes=codes)
     assert got["codes"] == {"download": "RESOURCE_DOES_NOT_EXIST", "model": "RESOURCE_DOES_NOT_EXIST",
                             "filter": "INVALID_PARAMETER_VALUE", "list": "RESOURCE_DOES_NOT_EXIST",
                             "outputs": "RESOURCE_DOES_NOT_EXIST"}
+
+
+def test_artifacts_and_models_under_tokens_stay_with_their_tenant(
+        mlflow_python: Path, auth_server: tuple[LiveServer, str, str]) -> None:
+    server, acme, globex = auth_server
+    owned = _result(mlflow_python, server, """
+mlflow.set_experiment("tenant-artifacts")
+folder = tempfile.mkdtemp()
+with open(os.path.join(folder, "secret.txt"), "w") as out:
+    out.write("acme only")
+
+class Echo(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        return model_input["x"]
+
+with mlflow.start_run() as run:
+    mlflow.log_artifact(os.path.join(folder, "secret.txt"))
+    info = mlflow.pyfunc.log_model(name="model", python_model=Echo())
+predicted = mlflow.pyfunc.load_model(info.model_uri).predict(pd.DataFrame({"x": [7]}))
+result(run_id=run.info.run_id, model_id=info.model_id, experiment_id=run.info.experiment_id,
+       predicted=[int(v) for v in predicted])
+""", env={"MLFLOW_TRACKING_TOKEN": acme})
+    assert owned["predicted"] == [7]
+    intruder = _result(mlflow_python, server, f"""
+import requests
+from mlflow.exceptions import MlflowException
+codes = {{}}
+for what, call in [
+    ("artifact", lambda: mlflow.artifacts.download_artifacts(
+        artifact_uri="mlflow-artifacts:/{owned['experiment_id']}/{owned['run_id']}/artifacts/secret.txt",
+        dst_path=tempfile.mkdtemp())),
+    ("model", lambda: mlflow.get_logged_model("{owned['model_id']}")),
+    ("search", lambda: mlflow.search_logged_models(experiment_ids=["{owned['experiment_id']}"], output_format="list")),
+]:
+    try:
+        call()
+        codes[what] = "no error"
+    except MlflowException as exc:
+        codes[what] = exc.error_code
+    except requests.HTTPError as exc:  # the artifact repository raises the HTTP error itself
+        codes[what] = exc.response.json()["error_code"]
+result(codes=codes)
+""", env={"MLFLOW_TRACKING_TOKEN": globex})
+    assert intruder["codes"] == {"artifact": "RESOURCE_DOES_NOT_EXIST", "model": "RESOURCE_DOES_NOT_EXIST",
+                                 "search": "RESOURCE_DOES_NOT_EXIST"}

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from runyard.store import open_store
 from tests.live_server import LiveServer
 from tests.server.mlflow.conftest import run_mlflow_script
 
@@ -62,20 +58,6 @@ def test_mlflow_client_calls(mlflow_python: Path, mlflow_server: LiveServer) -> 
     assert (out["deleted"], out["restored"]) == (["r2"], "active")
     assert out["experiments"] == [["calls", {"owner": "ann", "stage": "dev"}]]
     assert out["status"] == "KILLED"
-
-
-@pytest.fixture(scope="module")
-def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str, str]]:
-    """`runyard serve --auth` and two tenants' tokens."""
-    data_dir = tmp_path_factory.mktemp("mlflow-auth")
-    with open_store(data_dir) as store:
-        _token, acme = store.create_token("acme")
-        _token, globex = store.create_token("globex")
-    server = LiveServer(data_dir, extra=["--auth"]).start()
-    try:
-        yield server, acme, globex
-    finally:
-        server.stop()
 
 
 TENANT = """
