@@ -195,3 +195,11 @@ def test_the_proxy_route_is_a_declared_upload_route_whatever_the_depth() -> None
     assert is_upload_path(f"{PROXY}/1/models/m-{'0' * 32}/artifacts/deep/er/model.pkl")
     assert not is_upload_path(PROXY) and not is_upload_path("/api/2.0/mlflow/runs/log-batch")
     assert not is_upload_path("/api/v1/sdk/runs/a/b/artifacts")  # other routes' parameters stay one segment
+
+
+async def test_a_run_whose_uid_is_models_keeps_its_artifacts(client: httpx.AsyncClient, store: Store) -> None:
+    project = store.get_or_create_project("artifacts")
+    run = store.create_run(project.id, name="odd", uid="models")  # an SDK may choose any valid uid
+    url = f"{PROXY}/{project.id}/models/artifacts/m-{'0' * 32}/x.txt"
+    assert (await client.put(url, content=b"x")).status_code == 200
+    assert [a.path for a in store.list_artifacts(run.id)] == [f"m-{'0' * 32}/x.txt"]

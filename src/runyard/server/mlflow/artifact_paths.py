@@ -52,7 +52,8 @@ def parse(path: str) -> ArtifactTarget:
     parts = path.split("/") if path else []
     if parts and parts[-1] == "":
         parts.pop()  # a trailing slash names the same folder
-    if len(parts) >= 3 and parts[1] == MODELS:
+    # `<experiment>/models/<model id>/...`; a run whose uid is `models` keeps `<experiment>/models/artifacts/...`
+    if len(parts) >= 3 and parts[1] == MODELS and parts[2] != ARTIFACTS:
         kind: Literal["run", "model"] = "model"
         experiment_id, owner, rest = parts[0], parts[2], parts[3:]
     elif len(parts) >= 2:
