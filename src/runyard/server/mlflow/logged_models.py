@@ -150,8 +150,11 @@ def _search(store: Store, body: schemas.SearchLoggedModels, tenant: str) -> dict
     for ref in body.experiment_ids:  # an unknown or foreign experiment: 404, as in runs/search
         project = ids.experiment(store, ref, tenant)
         experiments[project.id] = ids.experiment_id(project)
-    candidates = [Candidate(model, model_attributes(model, experiments[model.project_id], _source_run(store, model)))
-                  for model in store.list_logged_models(list(experiments))]  # newest first: MLflow's default
+    models = store.list_logged_models(list(experiments))  # newest first: MLflow's default
+    by_source = {model.source_run_id: model for model in models}
+    sources = {run_id: _source_run(store, model) for run_id, model in by_source.items()}  # one read per run
+    candidates = [Candidate(model, model_attributes(model, experiments[model.project_id], sources[model.source_run_id]))
+                  for model in models]
     found = matching.order(matching.select(candidates, clauses, model_filter.value_of), orders, model_filter.value_of)
     chosen, token = page(found, body.page_token, body.max_results)
     answer: dict[str, Any] = {"models": [model_json(item.model, str(item.attributes["experiment_id"]),
