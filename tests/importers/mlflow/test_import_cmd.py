@@ -21,6 +21,7 @@ from runyard.errors import NotFoundError
 from runyard.server.mlflow.tags import mlflow_tags
 from runyard.store import Store, open_store
 from tests.importers.mlflow.conftest import MlflowData, run_workload
+from tests.live_server import LiveServer
 
 STATUS = {"RUNNING": "running", "FINISHED": "finished", "FAILED": "failed", "KILLED": "killed"}
 
@@ -147,6 +148,22 @@ def test_a_later_import_brings_runs_up_to_date(mlflow_data: MlflowData, tmp_path
     with open_store(tmp_path / "data") as store:
         check_imported(store, json.loads(out.read_text()))
         assert store.get_run_by_uid(running).status == "finished"
+
+
+def test_imported_runs_read_back_alike_through_the_mlflow_dialect(mlflow_data: MlflowData, tmp_path: Path) -> None:
+    """The real client reads from `runyard serve` what it read from the MLflow server the runs came from."""
+    source = mlflow_data.source("server")
+    assert import_mlflow(tmp_path / "data", source).exit_code == 0
+    server = LiveServer(tmp_path / "data").start()
+    try:
+        run_workload(mlflow_data.python, tmp_path, tmp_path / "read.json", [server.url], read=True)
+    finally:
+        server.stop()
+    got, want = json.loads((tmp_path / "read.json").read_text()), mlflow_data.expected[source]
+    assert got["runs"] == want["runs"]
+    assert got["experiments"].keys() == want["experiments"].keys()
+    assert [experiment["tags"] for experiment in got["experiments"].values()] == \
+        [experiment["tags"] for experiment in want["experiments"].values()]
 
 
 @pytest.mark.parametrize(("make", "message"), [
