@@ -203,3 +203,12 @@ async def test_a_run_whose_uid_is_models_keeps_its_artifacts(client: httpx.Async
     url = f"{PROXY}/{project.id}/models/artifacts/m-{'0' * 32}/x.txt"
     assert (await client.put(url, content=b"x")).status_code == 200
     assert [a.path for a in store.list_artifacts(run.id)] == [f"m-{'0' * 32}/x.txt"]
+
+
+async def test_an_empty_file_is_an_artifact_too(client: httpx.AsyncClient, store: Store) -> None:
+    experiment, run = _run(store)
+    url = f"{PROXY}/{experiment}/{run.uid}/artifacts/.gitkeep"
+    assert (await client.put(url, content=b"")).status_code == 200
+    assert [(a.path, a.size) for a in store.list_artifacts(run.id)] == [(".gitkeep", 0)]
+    got = await client.get(url)
+    assert got.status_code == 200 and got.content == b""
