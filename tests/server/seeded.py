@@ -63,6 +63,7 @@ class Seeded:
             "experiment_name": self.project.name,
             "metric_key": METRIC,
             "model_id": self.model_id,
+            "ref": self.run.uid,
             "tag_key": "secret",
             "artifact_path": f"{self.project.id}/{self.run.uid}/artifacts/{ARTIFACT}",
         }

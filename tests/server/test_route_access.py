@@ -46,6 +46,7 @@ A_RUN_UID, A_PROJECT_ID = "{a_run_uid}", "{a_project_id}"
 BODIES: dict[str, Any] = {
     "POST /api/v1/experiments/runs/compare": {"run_ids": [A_RUN, A_RUN2], "metrics": [METRIC]},
     "POST /api/v1/experiments/runs/metrics/query": {"run_ids": [A_RUN], "keys": [METRIC]},
+    "POST /api/v1/experiments/read/runs": {"project": A_PROJECT_NAME},
     "POST /api/v1/experiments/runs": {"experiment_id": A_PROJECT, "name": "intruder"},
     "POST /api/v1/experiments/runs/{run_id}/end": {"status": "FINISHED"},
     "POST /api/v1/experiments/runs/{run_id}/log-metrics": {"metrics": {"x": 1.0}, "step": 1},

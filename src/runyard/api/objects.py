@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from runyard.api.history import build_history
 from runyard.errors import NotFoundError
-from runyard.store import Artifact, LogLine, MetricColumns, MetricSummary, Run, Store
+from runyard.store import Artifact, LogLine, MetricColumns, MetricSummary, Run
 
 if TYPE_CHECKING:  # polars costs ~0.15 s to import: paid by the calls that build frames, not by `import runyard`
     import polars as pl
+
+    from runyard.api.backend import ReadBackend
+    from runyard.api.records import RunRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +34,11 @@ class ApiProject:
 class ApiRun:
     """One run: its attributes, metric summaries, full history, logs and artifacts."""
 
-    def __init__(
-        self,
-        store: Store,
-        record: Run,
-        project: str,
-        summaries: dict[str, MetricSummary] | None = None,
-    ) -> None:
-        self._store = store
-        self._record = record
-        self.project = project
-        self._summaries = summaries
+    def __init__(self, backend: ReadBackend, found: RunRecord) -> None:
+        self._backend = backend
+        self._record = found.run
+        self.project = found.project
+        self._summaries: dict[str, MetricSummary] | None = found.summaries
 
     def __repr__(self) -> str:
         return f"<ApiRun {self.project}/{self.name} uid={self.uid} status={self.status}>"
@@ -135,8 +132,8 @@ class ApiRun:
 
     def refresh(self) -> ApiRun:
         """Re-read the run's attributes and summaries (a live run changes under us)."""
-        self._record = self._store.get_run(self.id)
-        self._summaries = None
+        found = self._backend.reload(self.id)
+        self._record, self.project, self._summaries = found.run, found.project, found.summaries
         return self
 
     # -- metrics -------------------------------------------------------------------
@@ -144,8 +141,8 @@ class ApiRun:
     def summaries(self) -> dict[str, MetricSummary]:
         """Per-key summaries: count, min, max, first/last step, last value and time."""
         if self._summaries is None:
-            found = self._store.metric_summaries([self.id])
-            self._summaries = dict(sorted(found.get(self.id, {}).items()))
+            self.refresh()
+        assert self._summaries is not None
         return self._summaries
 
     @property
@@ -162,11 +159,15 @@ class ApiRun:
         self, key: str, *, step_min: int | None = None, step_max: int | None = None
     ) -> MetricColumns:
         """One key's full-fidelity points as numpy arrays (steps, values, times)."""
-        if key not in self.summaries:
+        self._check_keys([key])
+        return self._backend.read_metrics(self.id, [key], step_min, step_max)[key]
+
+    def _check_keys(self, keys: Sequence[str]) -> None:
+        if any(key not in self.summaries for key in keys):
             self.refresh()  # a live run may have started logging the key since we looked
-            if key not in self.summaries:
-                raise NotFoundError(self._missing_key_message(key))
-        return self._store.read_metric(self.id, key, step_min=step_min, step_max=step_max)
+            missing = [key for key in keys if key not in self.summaries]
+            if missing:
+                raise NotFoundError(self._missing_key_message(missing[0]))
 
     def history(
         self,
@@ -179,8 +180,9 @@ class ApiRun:
         if isinstance(keys, str):
             keys = [keys]
         wanted = list(self.summaries) if keys is None else list(dict.fromkeys(keys))
-        series = {k: self.series(k, step_min=step_min, step_max=step_max) for k in wanted}
-        return build_history(series)
+        self._check_keys(wanted)
+        # One read for all keys: a server answers them in one request.
+        return build_history(self._backend.read_metrics(self.id, wanted, step_min, step_max))
 
     def _missing_key_message(self, key: str) -> str:
         known = ", ".join(self.summaries) or "none"
@@ -189,15 +191,15 @@ class ApiRun:
     # -- logs and artifacts --------------------------------------------------------
     def logs(self, tail: int | None = None) -> list[LogLine]:
         """Console lines in order; `tail` keeps the last N."""
-        return self._store.read_logs(self.id, tail=tail)
+        return self._backend.read_logs(self.id, tail)
 
     def artifacts(self) -> list[Artifact]:
         """Files attached to the run."""
-        return self._store.list_artifacts(self.id)
+        return self._backend.list_artifacts(self.id)
 
     def artifact_path(self, name: str) -> str:
-        """Local path of an artifact file."""
-        return str(self._store.artifact_file(self.id, name))
+        """Local path of an artifact file (read from a server: a downloaded copy)."""
+        return self._backend.artifact_path(self.id, name)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain attributes and last metric values, for JSON output."""

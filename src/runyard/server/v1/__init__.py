@@ -18,6 +18,7 @@ def install(app: FastAPI) -> Installed:
         compare,
         experiments,
         metrics,
+        reads,
         runs,
         runs_logging,
         stream,
@@ -25,7 +26,7 @@ def install(app: FastAPI) -> Installed:
 
     # Fixed `/runs/...` paths (compare, metrics/query) before `/runs/{run_id}/...`, and every
     # `/api/v1/experiments/runs...` route before `/api/v1/experiments/{experiment_id}`.
-    for router in (compare.router, metrics.router, runs.router, runs_logging.router, artifacts.router,
+    for router in (reads.router, compare.router, metrics.router, runs.router, runs_logging.router, artifacts.router,
                    stream.router, experiments.router):
         app.include_router(router)
     return NOTHING_STARTED
