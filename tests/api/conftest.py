@@ -41,6 +41,22 @@ def server(shared: Sample) -> Iterator[LiveServer]:
         live.stop()
 
 
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Sample, str, str]]:
+    """A server with `--auth` over its own sample: a token of the sample's tenant and one of another."""
+    sample = make_sample(tmp_path_factory.mktemp("guarded") / "data")
+    with open_store(sample.dir) as store:
+        _, secret = store.create_token("default", name="reader")
+        _, stranger = store.create_token("other", name="stranger")
+        theirs = store.create_project("theirs", tenant="other")
+        store.create_run(theirs.id, name="hidden")
+    live = LiveServer(sample.dir, extra=["--auth"]).start()
+    try:
+        yield live, sample, secret, stranger
+    finally:
+        live.stop()
+
+
 @pytest.fixture(params=["local", "remote"])
 def api(request: pytest.FixtureRequest, shared: Sample) -> Iterator[Api]:
     """The same reads through the data dir and through the server."""

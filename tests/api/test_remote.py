@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from runyard.api.remote import HttpBackend
 from runyard.errors import AuthError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError
 from runyard.server import create_app
 from runyard.settings import Settings
-from runyard.store import open_store
 from tests.api.conftest import assert_live_run_sees_new_key
 from tests.cli.helpers import Sample, make_sample
 from tests.live_server import LiveServer, free_port
@@ -37,22 +35,6 @@ def test_every_read_equals_the_local_read(shared: Sample, server: LiveServer) ->
                 assert got[name].is_null().to_list() == want[name].is_null().to_list()
                 assert got[name].to_numpy().tobytes() == want[name].to_numpy().tobytes()
         assert remote.run(shared.uids["baseline"]).refresh().record == local.run("vision/baseline").record
-
-
-@pytest.fixture(scope="module")
-def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Sample, str, str]]:
-    """A server with `--auth` over its own sample: a token of the sample's tenant and one of another."""
-    sample = make_sample(tmp_path_factory.mktemp("guarded") / "data")
-    with open_store(sample.dir) as store:
-        _, secret = store.create_token("default", name="reader")
-        _, stranger = store.create_token("other", name="stranger")
-        theirs = store.create_project("theirs", tenant="other")
-        store.create_run(theirs.id, name="hidden")
-    live = LiveServer(sample.dir, extra=["--auth"]).start()
-    try:
-        yield live, sample, secret, stranger
-    finally:
-        live.stop()
 
 
 def test_token_reads_its_tenant_only(guarded: tuple[LiveServer, Sample, str, str]) -> None:

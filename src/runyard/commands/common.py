@@ -20,6 +20,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from runyard.errors import InvalidInputError
 from runyard.paths import resolve_data_dir
 
 if TYPE_CHECKING:  # the read API pulls in polars (~0.15 s): `runyard serve` should not wait for it
@@ -28,6 +29,17 @@ if TYPE_CHECKING:  # the read API pulls in polars (~0.15 s): `runyard serve` sho
 DIR_HELP = "Data dir (default: $RUNYARD_DIR, else ./runyard)."
 DirOption = Annotated[
     Path | None, typer.Option("--dir", "-d", help=DIR_HELP, show_default=False)
+]
+ServerOption = Annotated[
+    str | None,
+    typer.Option("--server", metavar="URL", show_default=False,
+                 help="Read from this runyard server instead of a data dir (default: $RUNYARD_SERVER "
+                      "unless --dir is given)."),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option("--token", metavar="TOKEN", show_default=False,
+                 help="Bearer token for the server (default: $RUNYARD_TOKEN)."),
 ]
 
 
@@ -45,12 +57,28 @@ def data_dir(ctx: typer.Context, local: Path | None = None) -> Path:
     return resolve_data_dir(chosen)
 
 
+def read_target(ctx: typer.Context, local: Path | None, server: str | None) -> str | Path:
+    """Where a read command reads: --server, else a --dir, else $RUNYARD_SERVER, else the data dir."""
+    state = ctx.find_object(CliState)
+    chosen_dir = local if local is not None else (state.dir if state is not None else None)
+    if server is not None and chosen_dir is not None:
+        raise InvalidInputError("give --server or --dir, not both")
+    url = (server if server is not None else "" if chosen_dir is not None
+           else os.environ.get("RUNYARD_SERVER", "")).strip()
+    if not url:
+        return resolve_data_dir(chosen_dir)
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInputError(f"the server must be an http:// or https:// URL, not {url!r}")
+    return url
+
+
 @contextmanager
-def open_api(ctx: typer.Context, local: Path | None = None) -> Iterator[Api]:
-    """An `Api` over the chosen data dir, closed at the end."""
+def open_api(ctx: typer.Context, local: Path | None = None, server: str | None = None,
+             token: str | None = None) -> Iterator[Api]:
+    """An `Api` over the chosen data dir or server (see `read_target`), closed at the end."""
     from runyard.api import Api
 
-    api = Api(data_dir(ctx, local))
+    api = Api(read_target(ctx, local, server), token=token)
     try:
         yield api
     finally:

@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from runyard.commands.common import DirOption, open_api, progress_bar, stderr_console
+from runyard.commands.common import (
+    DirOption,
+    ServerOption,
+    TokenOption,
+    open_api,
+    progress_bar,
+    stderr_console,
+)
 from runyard.errors import InvalidInputError
 from runyard.export import FORMATS, ORIENTS, export_run
 
@@ -32,6 +39,8 @@ def export(
         str, typer.Option("--orient", help="JSON layout: records (one object per step) or columns.")
     ] = "records",
     dir: DirOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Export the history of RUN: a `step` column plus one column per metric key."""
     fmt = format.lower()
@@ -41,7 +50,7 @@ def export(
         raise InvalidInputError(f"unknown JSON orient {orient!r}; use one of {', '.join(ORIENTS)}")
     wanted = list(dict.fromkeys(k.strip() for k in keys.split(",") if k.strip())) if keys else None
     err = stderr_console()
-    with open_api(ctx, dir) as api:
+    with open_api(ctx, dir, server, token) as api:
         found = api.run(run)
         chosen = wanted if wanted is not None else list(found.summaries)
         missing = [k for k in chosen if k not in found.summaries]

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from runyard.api import Api, ApiRun
 from runyard.commands import fmt
-from runyard.commands.common import DirOption, open_api, stdout_console
+from runyard.commands.common import DirOption, ServerOption, TokenOption, open_api, stdout_console
 from runyard.export import jsonable
 
 MAX_METRIC_COLUMNS = 6
@@ -40,9 +40,11 @@ def ls(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     dir: DirOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """List projects, or the runs of PROJECT with their last metric values."""
-    with open_api(ctx, dir) as api:
+    with open_api(ctx, dir, server, token) as api:
         if project is None:
             _projects(api, as_json)
         else:

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from runyard.api import ApiRun
 from runyard.commands import fmt
-from runyard.commands.common import DirOption, open_api, stdout_console
+from runyard.commands.common import DirOption, ServerOption, TokenOption, open_api, stdout_console
 from runyard.export import jsonable
 
 SYSTEM_KEYS_LIMIT = 12
@@ -28,9 +28,11 @@ def show(
     ] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     dir: DirOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Show a run: attributes, config, params, system info, metric summaries, last log lines."""
-    with open_api(ctx, dir) as api:
+    with open_api(ctx, dir, server, token) as api:
         found = api.run(run)
         if as_json:
             typer.echo(orjson.dumps(jsonable(_as_dict(found, log_lines))).decode())
