@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from runyard.store import Store, open_store
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quiet_sdk() -> Iterator[None]:
+    """`runyard.init` prints where each run goes; tests (and the scripts they start) read stderr,
+    so it is off here (tests/sdk/test_sdk_friendliness.py turns it back on where it checks it)."""
+    before = os.environ.get("RUNYARD_QUIET")
+    os.environ["RUNYARD_QUIET"] = "1"
+    yield
+    if before is None:
+        os.environ.pop("RUNYARD_QUIET", None)
+    else:
+        os.environ["RUNYARD_QUIET"] = before
 
 
 @pytest.fixture

@@ -286,3 +286,24 @@ async def test_documented_in_openapi(client: httpx.AsyncClient) -> None:
     batch = schema["paths"]["/api/v1/sdk/runs/{uid}/batch"]["post"]
     assert "application/msgpack" in batch["requestBody"]["content"]
     assert (await client.get("/docs/sdk")).status_code == 200
+
+
+async def test_client_times_summary_and_metric_definitions(client: httpx.AsyncClient, store: Store) -> None:
+    made = await create(client, uid="run-times", start_time=1_700_000_000.5, config={"lr": 0.1})
+    assert made["config"] == {"lr": 0.1} and made["summary"] == {} and made["metric_defs"] == {}
+    assert store.get_run_by_uid("run-times").start_time == 1_700_000_000.5
+    update = await client.post(f"{RUNS}/run-times/update",
+                               json={"summary": {"best": 0.9}, "metric_defs": {"val/*": {"step_metric": "epoch"}}})
+    assert update.status_code == 200 and update.json()["updated"] == ["metric_defs", "summary"]
+    for bad in ({"status": "finished", "end_time": "soon"}, {"status": "finished", "end_time": 1.7e12},
+                {"status": "finished", "end_time": True}):
+        refused = await client.post(f"{RUNS}/run-times/status", json=bad)
+        assert refused.status_code == 400, (bad, refused.text)
+        assert store.get_run_by_uid("run-times").status == "running"
+    done = await client.post(f"{RUNS}/run-times/status", json={"status": "finished", "end_time": 1_700_000_100.0})
+    assert done.status_code == 200, done.text
+    stored = store.get_run_by_uid("run-times")
+    assert stored.end_time == 1_700_000_100.0 and stored.summary == {"best": 0.9}
+    assert stored.metric_defs == {"val/*": {"step_metric": "epoch"}}
+    bad_update = await client.post(f"{RUNS}/run-times/update", json={"summary": [1]})
+    assert bad_update.status_code == 400

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from runyard.api.history import build_history
 from runyard.errors import NotFoundError
 from runyard.store import Artifact, LogLine, MetricColumns, MetricSummary, Run
+from runyard.store.metric_defs import step_metric_of
 
 if TYPE_CHECKING:  # polars costs ~0.15 s to import: paid by the calls that build frames, not by `import runyard`
     import polars as pl
@@ -146,9 +147,18 @@ class ApiRun:
         return self._summaries
 
     @property
-    def summary(self) -> dict[str, float]:
-        """Last logged value of each metric key."""
-        return {key: s.last_value for key, s in self.summaries.items()}
+    def summary(self) -> dict[str, Any]:
+        """Last logged value of each metric key, overridden by what the script set in `run.summary`."""
+        return {**{key: s.last_value for key, s in self.summaries.items()}, **self._record.summary}
+
+    @property
+    def metric_definitions(self) -> dict[str, Any]:
+        """`run.define_metric`s: metric name or glob -> {"step_metric": key}."""
+        return self._record.metric_defs
+
+    def step_metric(self, key: str) -> str | None:
+        """The key the metric `key` is charted against (`define_metric`), None for the step."""
+        return step_metric_of(self._record.metric_defs, key)
 
     @property
     def keys(self) -> list[str]:
@@ -208,5 +218,5 @@ class ApiRun:
             "id": r.id, "uid": r.uid, "project": self.project, "name": r.name,
             "status": r.status, "tags": r.tags, "notes": r.notes, "config": r.config,
             "params": r.params, "system": r.system, "start_time": r.start_time,
-            "end_time": r.end_time, "summary": self.summary,
+            "end_time": r.end_time, "summary": self.summary, "metric_defs": r.metric_defs,
         }

@@ -38,6 +38,7 @@ class DrainReport:
     stopped: str | None = None  # why requests are left: the server's error, or "time"
     auth_refused: bool = False
     unavailable: bool = False
+    unreachable: bool = False  # stopped because the server is down (not because it failed on a request)
 
     def add(self, other: DrainReport) -> None:
         """Fold another drain's counts into this one."""
@@ -50,6 +51,7 @@ class DrainReport:
         self.stopped = other.stopped
         self.auth_refused = other.auth_refused
         self.unavailable = other.unavailable
+        self.unreachable = other.unreachable
 
 
 def describe(request: Request) -> str:
@@ -78,7 +80,7 @@ def _send_one(spool: Spool, seq: int, client: IngestClient, report: DrainReport,
     except Unavailable as exc:
         if exc.suspect and request.kind != "create":
             return _Outcome.FAILED, request, str(exc)
-        report.stopped, report.unavailable = str(exc), True
+        report.stopped, report.unavailable, report.unreachable = str(exc), True, not exc.suspect
         return _Outcome.STOP, request, str(exc)
     except (AuthError, ForbiddenError) as exc:
         report.stopped, report.auth_refused = str(exc), True

@@ -59,18 +59,26 @@ class Flusher(BackgroundLoop):
         self._lock = threading.Lock()  # one write at a time keeps batches in log order
         self._retry_metrics: tuple[str, dict[str, MetricColumns]] | None = None
         self._retry_logs: tuple[str, list[LogRecord]] | None = None
-        self._system: dict[str, Any] | None = None
+        # Run fields to replace on the next write (system info, config, summary, metric
+        # definitions): the latest value of each wins, so a summary set every step costs one write.
+        self._fields: dict[str, Any] = {}
+        self._fields_lock = threading.Lock()
         self._failures = 0
         self._next_try = 0.0
 
     def set_system_info(self, info: Mapping[str, Any]) -> None:
         """Queue the run's system info for the next write."""
-        self._system = dict(info)
+        self.set_run_fields(system=dict(info))
+
+    def set_run_fields(self, **fields: Mapping[str, Any]) -> None:
+        """Queue run fields (each replaced whole) for the next write; cheap, no I/O."""
+        with self._fields_lock:
+            self._fields.update(fields)
 
     def pending(self) -> bool:
         """Whether anything is still unwritten."""
         return bool(
-            self.queue.points or len(self.lines) or self._retry_metrics or self._retry_logs or self._system
+            self.queue.points or len(self.lines) or self._retry_metrics or self._retry_logs or self._fields
         )
 
     def _loop(self) -> None:
@@ -108,7 +116,7 @@ class Flusher(BackgroundLoop):
         try:
             self._flush_metrics()
             self._flush_logs()
-            self._flush_system()
+            self._flush_run_fields()
         except Exception as exc:
             self._failures += 1
             self._next_try = time.monotonic() + min(MAX_BACKOFF_S, 0.25 * 2**self._failures)
@@ -180,14 +188,17 @@ class Flusher(BackgroundLoop):
                 self.warn("refused-logs", f"the store refused console lines of run {self.run_id}: {exc}")
             self._retry_logs = None
 
-    def _flush_system(self) -> None:
-        info = self._system
-        if info is None:
+    def _flush_run_fields(self) -> None:
+        with self._fields_lock:
+            fields, self._fields = self._fields, {}
+        if not fields:
             return
         try:
-            self.sink.update_run(self.run_id, system=info)
+            self.sink.update_run(self.run_id, **fields)
         except Exception as exc:
             if _transient(exc):
+                with self._fields_lock:  # kept for the retry, unless a newer value came meanwhile
+                    self._fields = {**fields, **self._fields}
                 raise
-            self.warn("refused-system", f"the store refused system info of run {self.run_id}: {exc}")
-        self._system = None
+            self.warn(f"refused-{'+'.join(sorted(fields))}",
+                      f"the store refused {', '.join(sorted(fields))} of run {self.run_id}: {exc}")

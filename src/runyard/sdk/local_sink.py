@@ -42,9 +42,12 @@ class LocalSink(Sink):
         tags: Sequence[str] | None = None,
         system: Mapping[str, Any] | None = None,
         config: Mapping[str, Any] | None = None,
+        summary: Mapping[str, Any] | None = None,
+        metric_defs: Mapping[str, Any] | None = None,
     ) -> None:
-        """Replace tags, system info or config."""
-        self.store.update_run(run_id, tags=tags, system=system, config=config)
+        """Replace tags, system info, config, summary or metric definitions."""
+        self.store.update_run(run_id, tags=tags, system=system, config=config, summary=summary,
+                              metric_defs=metric_defs)
 
     def log_params(self, run_id: int, params: Mapping[str, Any]) -> None:
         """Merge params."""

@@ -172,6 +172,8 @@ class Outbox:
                 report = drain(self.spool, self.client, deadline=deadline, strikes=self._strikes)
                 total.add(report)
                 self._note(report)
+                if report.unreachable:
+                    break  # the server is down: waiting out the timeout would only hold the script up
                 pause = min(0.5 * 2 ** max(0, self._failures - 1), 2.0, deadline - time.monotonic())
                 if not len(self.spool) or pause <= 0:
                     break
@@ -184,10 +186,12 @@ class Outbox:
             left = len(self.spool) + len(self.spool.held())
             if left:
                 data_dir: Path = self.spool.root.parent.parent
-                self.warn("left", f"{left} request(s) of run {self.spool.uid} could not be sent within "
-                                  f"{timeout:g} s or the server failed on them; they are kept in "
-                                  f"{self.spool.root}. Run `runyard sync --dir {data_dir}` once the server "
-                                  "is reachable (or fixed)")
+                why = (f"the runyard server {self._owner.get('server')} is unreachable ({total.stopped})"
+                       if total.unreachable else f"they could not be sent within {timeout:g} s or the server "
+                                                 "failed on them")
+                self.warn("left", f"{left} request(s) of run {self.spool.uid} are not sent: {why}. They are "
+                                  f"kept in {self.spool.root}; run `runyard sync --dir {data_dir}` once the "
+                                  "server is reachable (or fixed)")
                 # This process is done with the spool even if it lives on: sync may take it now.
                 self.spool.write_owner({**self._owner, "released_at": time.time()})
             self._release_if_empty()

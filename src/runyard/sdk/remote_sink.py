@@ -65,6 +65,13 @@ def split_lines(lines: Sequence[tuple[float, str, str]], limit: int) -> Iterator
         yield part
 
 
+def _stored_fields(answer: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """config, summary and metric definitions of a created or resumed run (empty from an older server)."""
+    values = (answer.get(key) for key in ("config", "summary", "metric_defs"))
+    config, summary, metric_defs = (value if isinstance(value, dict) else {} for value in values)
+    return config, summary, metric_defs
+
+
 class RemoteSink(Sink):
     """Speaks the `/api/v1/sdk` protocol; never loses acknowledged-or-spooled data to a server outage."""
 
@@ -93,7 +100,8 @@ class RemoteSink(Sink):
 
     def open_run(self, spec: RunSpec) -> RunHandle:
         """Create or resume the run on the server; if it is unreachable, spool the create and go on."""
-        spec = replace(spec, uid=spec.uid or new_uid())
+        # The client's clock, for the create sent now or replayed from the spool much later.
+        spec = replace(spec, uid=spec.uid or new_uid(), start_time=spec.start_time or time.time())
         body: dict[str, Any] = {key: value for key, value in asdict(spec).items() if value is not None}
         try:
             answer = self.client.send_retrying(json_request("create", f"{PREFIX}/runs", body), attempts=CREATE_ATTEMPTS)
@@ -112,7 +120,7 @@ class RemoteSink(Sink):
         self._bind(str(run["uid"]), spec)
         return RunHandle(int(run["id"]), str(run["uid"]), str(run["name"]), str(run["project"]),
                          int(run["project_id"]), int(answer.get("next_step", 0)), bool(answer.get("resumed")),
-                         float(answer.get("start_time") or 0.0))
+                         float(answer.get("start_time") or 0.0), *_stored_fields(answer))
 
     def write_metrics(self, run_id: int, batch: Mapping[str, MetricColumns], batch_id: str) -> None:
         """Send (or spool) the batch as raw arrays; big ones in parts with derived batch ids."""
@@ -141,10 +149,12 @@ class RemoteSink(Sink):
             return None
 
     def update_run(self, run_id: int, *, tags: Sequence[str] | None = None,
-                   system: Mapping[str, Any] | None = None, config: Mapping[str, Any] | None = None) -> None:
-        """Replace tags, system info or config (dropped with a warning if the server refuses them)."""
+                   system: Mapping[str, Any] | None = None, config: Mapping[str, Any] | None = None,
+                   summary: Mapping[str, Any] | None = None, metric_defs: Mapping[str, Any] | None = None) -> None:
+        """Replace tags, system info, config, summary or metric definitions (a refusal is dropped with a warning)."""
         fields = {key: value for key, value in (("tags", None if tags is None else list(tags)),
-                                                ("system", system), ("config", config)) if value is not None}
+                                                ("system", system), ("config", config), ("summary", summary),
+                                                ("metric_defs", metric_defs)) if value is not None}
         if fields:
             self._submit_or_drop(json_request("update", run_path(self.uid, "update"), fields), "+".join(fields))
 
@@ -167,7 +177,7 @@ class RemoteSink(Sink):
 
     def set_status(self, run_id: int, status: str) -> None:
         """Send (or spool) the status."""
-        request = json_request("status", run_path(self.uid, "status"), {"status": status})
+        request = json_request("status", run_path(self.uid, "status"), {"status": status, "end_time": time.time()})
         request.meta["status"] = status
         self.outbox.submit(request)
 

@@ -16,6 +16,7 @@ from runyard.sdk.columns import Record
 from runyard.sdk.console import ConsoleCapture, LineBuffer
 from runyard.sdk.flusher import Flusher
 from runyard.sdk.lifecycle import Lifecycle, exception_status, format_traceback
+from runyard.sdk.run_fields import MetricDefinitions, RunField
 from runyard.sdk.sink import RunHandle, Sink
 from runyard.sdk.system_info import collect
 from runyard.sdk.system_monitor import SystemMonitor
@@ -76,6 +77,10 @@ class Run:
             name=f"runyard-flusher-{handle.id}",
         )
         self._wake = self._transposer.wake
+        publish = self._publish_field
+        self._config = RunField("config", handle.config, publish)
+        self._summary = RunField("summary", handle.summary, publish)
+        self._metric_defs = MetricDefinitions(handle.metric_defs, publish)
         self._console = ConsoleCapture(self._lines) if capture_console else None
         self._lifecycle = Lifecycle(self._end)
         self._finish_lock = threading.RLock()
@@ -219,6 +224,24 @@ class Run:
     def _check_active(self) -> None:
         if not self._active:
             self._raise_inactive()
+
+    @property
+    def config(self) -> RunField:
+        """The run's config: `run.config.update({...})` or `run.config["lr"] = ...` merge and write it."""
+        return self._config
+
+    @property
+    def summary(self) -> RunField:
+        """Values that sum the run up (`run.summary["best_acc"] = 0.9`); they win over last logged values."""
+        return self._summary
+
+    def define_metric(self, name: str, step_metric: str | None = None) -> None:
+        """Record that metric `name` (or a glob such as `"val/*"`) is charted against the key `step_metric`."""
+        self._metric_defs.define(name, step_metric)
+
+    def _publish_field(self, field: str, value: dict[str, Any]) -> None:
+        self._check_active()
+        self._flusher.set_run_fields(**{field: value})
 
     # -- ending ----------------------------------------------------------------------
     def finish(self, status: str | None = None) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from runyard.paths import resolve_data_dir
+from runyard.sdk.announce import announce
 from runyard.sdk.local_sink import LocalSink
 from runyard.sdk.run import FLUSH_THRESHOLD, MAX_BUFFERED, Run
 from runyard.sdk.sink import DRAIN_TIMEOUT_S, RunSpec, Sink
@@ -87,7 +88,8 @@ def init(
         pid_started_at=started,
     )
     data_dir = resolve_data_dir(dir)
-    sink = _sink(data_dir, server, token, drain_timeout)
+    url = _server_url(server)
+    sink = _sink(data_dir, url, token, drain_timeout)
     try:
         handle = sink.open_run(spec)
     except BaseException:
@@ -106,6 +108,8 @@ def init(
         monitor_interval=monitor_interval if _monitor_on(monitor) else None,
         on_end=_forget,
     )
+    # Before console capture starts: the line is for the user, not the run's output.
+    announce(handle, data_dir, url or None, offline=bool(url) and handle.id == 0)
     run._start()
     _current = run
     return run
@@ -118,9 +122,13 @@ def _monitor_on(monitor: bool | None) -> bool:
     return os.environ.get("RUNYARD_MONITOR", "").strip().lower() not in ("0", "false", "no", "off")
 
 
-def _sink(data_dir: Path, server: str | None, token: str | None, drain_timeout: float) -> Sink:
-    """Remote mode when a server is given (or RUNYARD_SERVER is set, read now), else local."""
-    url = (os.environ.get("RUNYARD_SERVER", "") if server is None else server).strip()
+def _server_url(server: str | None) -> str:
+    """The server to use: `server`, else RUNYARD_SERVER (read now); empty for local mode."""
+    return (os.environ.get("RUNYARD_SERVER", "") if server is None else server).strip()
+
+
+def _sink(data_dir: Path, url: str, token: str | None, drain_timeout: float) -> Sink:
+    """Remote mode when a server URL is given, else local."""
     if not url:
         return LocalSink(data_dir)
     if not url.startswith(("http://", "https://")):

@@ -46,8 +46,10 @@ class Sink(abc.ABC):
         tags: Sequence[str] | None = None,
         system: Mapping[str, Any] | None = None,
         config: Mapping[str, Any] | None = None,
+        summary: Mapping[str, Any] | None = None,
+        metric_defs: Mapping[str, Any] | None = None,
     ) -> None:
-        """Replace the given run fields."""
+        """Replace the given run fields (each whole)."""
 
     @abc.abstractmethod
     def log_params(self, run_id: int, params: Mapping[str, Any]) -> None:

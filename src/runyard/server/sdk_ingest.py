@@ -49,6 +49,9 @@ async def create_run(request: Request, store: StoreDep, tenant: TenantDep, setti
         "next_step": handle.next_step,
         "resumed": handle.resumed,
         "start_time": handle.start_time,
+        "config": handle.config,
+        "summary": handle.summary,
+        "metric_defs": handle.metric_defs,
     })
 
 
@@ -89,7 +92,8 @@ async def status(uid: str, request: Request, store: StoreDep, tenant: TenantDep,
     value = data.get("status") if isinstance(data, dict) else None
     if value not in RUN_STATUSES:
         raise InvalidInputError(f"status must be one of {list(RUN_STATUSES)}, not {value!r}")
-    updated = await call(store.set_run_status, run.id, value)
+    # The client's end time: a status replayed from a spool keeps when the run really ended.
+    updated = await call(store.set_run_status, run.id, value, end_time=schemas.end_time(data))
     return JSONResponse({"status": updated.status})
 
 
@@ -105,7 +109,7 @@ async def params(uid: str, request: Request, store: StoreDep, tenant: TenantDep,
     return JSONResponse({"params": len(values)})
 
 
-@router.post("/runs/{uid}/update", summary="Replace tags, system info or config", openapi_extra=schemas.UPDATE_BODY)
+@router.post("/runs/{uid}/update", summary="Replace tags, system info, config, summary or metric definitions", openapi_extra=schemas.UPDATE_BODY)
 async def update(uid: str, request: Request, store: StoreDep, tenant: TenantDep, settings: SettingsDep) -> JSONResponse:
     """`{"updated": [fields]}`; fields not sent stay as they are."""
     run = await _run(store, uid, tenant)

@@ -33,6 +33,7 @@ CREATE_BODY = _body({
         "host": {"type": "string"}, "pid": {"type": "integer"}, "pid_started_at": {"type": "number"},
         "resume": {"description": "true (resume the run called name), a uid or name, or null"},
         "rename_taken": {"type": "boolean", "description": "give a taken name a unique suffix instead of 409"},
+        "start_time": {"type": "number", "description": "when the run started, epoch seconds (default: now)"},
     },
 }, "application/json", "application/msgpack")
 BATCH_BODY = _body({
@@ -47,12 +48,15 @@ BATCH_BODY = _body({
         "logs": {"type": "array", "items": {"type": "array", "description": "[time, stream, line]"}},
     },
 }, "application/msgpack")
-STATUS_BODY = _body({"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}},
+STATUS_BODY = _body({"type": "object", "required": ["status"], "properties": {
+    "status": {"type": "string"},
+    "end_time": {"type": "number", "description": "when the run ended, epoch seconds (default: now)"}}},
                     "application/json", "application/msgpack")
 PARAMS_BODY = _body({"type": "object", "required": ["params"], "properties": {"params": {"type": "object"}}},
                     "application/json", "application/msgpack")
+UPDATE_MAPS = ("system", "config", "summary", "metric_defs")  # run fields `update` replaces with a map
 UPDATE_BODY = _body({"type": "object", "properties": {
-    "tags": {"type": "array", "items": {"type": "string"}}, "system": {"type": "object"}, "config": {"type": "object"},
+    "tags": {"type": "array", "items": {"type": "string"}}, **{name: {"type": "object"} for name in UPDATE_MAPS},
 }}, "application/json", "application/msgpack")
 ARTIFACT_BODY = _body({"type": "string", "format": "binary"}, "application/octet-stream")
 
@@ -90,19 +94,25 @@ def run_spec(data: Any) -> tuple[RunSpec, bool]:
         pid_started_at=float(_typed(data, "pid_started_at", (int, float), "a number") or 0.0),
         uid=_typed(data, "uid", (str,), "a string"),
         system=_typed(data, "system", (dict,), "a map"),
+        start_time=_typed(data, "start_time", (int, float), "a number"),
     )
     return spec, bool(_typed(data, "rename_taken", (bool,), "a boolean"))
 
 
+def end_time(data: Any) -> float | None:
+    """The status body's `end_time` (None when not sent); checked as a wall time by the store."""
+    return _typed(data, "end_time", (int, float), "a number") if isinstance(data, dict) else None
+
+
 def update_fields(data: Any) -> dict[str, Any]:
-    """The `update` body's fields that were sent: tags, system, config."""
+    """The `update` body's fields that were sent: tags, system, config, summary, metric_defs."""
     if not isinstance(data, dict):
-        raise InvalidInputError("body must be a map of tags, system and/or config")
-    unknown = set(data) - {"tags", "system", "config"}
+        raise InvalidInputError("body must be a map of tags, system, config, summary and/or metric_defs")
+    unknown = set(data) - {"tags", *UPDATE_MAPS}
     if unknown:
-        raise InvalidInputError(f"cannot update {sorted(unknown)}; only tags, system and config")
+        raise InvalidInputError(f"cannot update {sorted(unknown)}; only tags, {', '.join(UPDATE_MAPS)}")
     fields: dict[str, Any] = {}
-    for key, kind, what in (("tags", list, "a list of strings"), ("system", dict, "a map"), ("config", dict, "a map")):
+    for key, kind, what in (("tags", list, "a list of strings"), *((name, dict, "a map") for name in UPDATE_MAPS)):
         if data.get(key) is not None:
             fields[key] = _typed(data, key, (kind,), what)
     if "tags" in fields and not all(isinstance(tag, str) for tag in fields["tags"]):

@@ -199,8 +199,10 @@ class Store(RunDataStore, LoggedModelStore, ViewStateStore):
         tags: Sequence[str] | None = None,
         config: Mapping[str, Any] | None = None,
         system: Mapping[str, Any] | None = None,
+        summary: Mapping[str, Any] | None = None,
+        metric_defs: Mapping[str, Any] | None = None,
     ) -> Run:
-        """Replace the given fields."""
+        """Replace the given fields (`summary`, `metric_defs`: the SDK's, see models.Run)."""
 
     @abc.abstractmethod
     def log_params(self, run_id: int, params: Mapping[str, Any]) -> Run:

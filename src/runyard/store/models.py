@@ -55,6 +55,10 @@ class Run:
     host: str
     pid: int
     pid_started_at: float
+    # Values the script set as the run's summary (`run.summary[...]`), beside the metric series.
+    summary: dict[str, Any] = field(default_factory=dict)
+    # `run.define_metric`: metric name or glob -> {"step_metric": key to chart it against}.
+    metric_defs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -37,6 +37,9 @@ class RunSpec:
     pid_started_at: float = 0.0
     uid: str | None = None  # chosen by the client in remote mode, so offline batches can name the run
     system: dict[str, Any] | None = None
+    # When the run really started (epoch s); None: now. A create replayed from a spool by
+    # `runyard sync` hours later must still start when the script did.
+    start_time: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,11 @@ class RunHandle:
     next_step: int = 0
     resumed: bool = False
     start_time: float = 0.0  # epoch seconds; 0 when unknown (a run created offline)
+    # The run's fields as stored (a resumed run's earlier ones): the SDK's config, summary and
+    # metric definitions start from them, since it writes each back whole.
+    config: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    metric_defs: dict[str, Any] = field(default_factory=dict)
 
 
 def open_run(
@@ -80,7 +88,7 @@ def _handle(store: Store, run: Run, project: Project, *, resumed: bool) -> RunHa
     # System monitor samples count seconds, not training steps: they must not move the counter.
     next_step = max((s.last_step for k, s in summaries.items() if not k.startswith(SYSTEM_METRIC_PREFIX)), default=-1) + 1
     return RunHandle(run.id, run.uid, run.name, project.name, project.id, next_step, resumed=resumed,
-                     start_time=run.start_time)
+                     start_time=run.start_time, config=run.config, summary=run.summary, metric_defs=run.metric_defs)
 
 
 def _existing(store: Store, spec: RunSpec, tenant: str) -> RunHandle | None:
@@ -115,13 +123,15 @@ def _create(store: Store, project: Project, spec: RunSpec, rename_taken: bool) -
                 pid=spec.pid,
                 pid_started_at=spec.pid_started_at,
                 uid=spec.uid,
+                start_time=spec.start_time,
             )
         except ConflictError:
             found = _existing(store, spec, project.tenant)  # a concurrent twin of this create won
             if found is not None:
                 return found
             continue
-        return RunHandle(run.id, run.uid, run.name, project.name, project.id, start_time=run.start_time)
+        return RunHandle(run.id, run.uid, run.name, project.name, project.id, start_time=run.start_time,
+                         config=run.config)
     raise ConflictError(
         f"a run named {spec.name!r} already exists in project {project.name!r}; "
         f"pass resume=True to continue it, or choose another name"
@@ -148,8 +158,7 @@ def _resume(store: Store, spec: RunSpec, tenant: str, stale_after_s: float) -> R
     # One unit: a taken new name or a bad field leaves the run as it was, not half resumed.
     store.apply(run.id, WriteBatch(resume=Owner(spec.host, spec.pid, spec.pid_started_at), name=rename,
                                    tags=tags, config=config, system=spec.system, notes=spec.notes))
-    if rename is not None:
-        run = dataclasses.replace(run, name=rename)
+    run = dataclasses.replace(run, name=rename or run.name, config=config or run.config)
     return _handle(store, run, project, resumed=True)
 
 

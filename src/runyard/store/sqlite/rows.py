@@ -17,7 +17,7 @@ PROJECT_COLUMNS = (
 RUN_COLUMNS = (
     "runs.id, runs.uid, runs.project_id, runs.name, runs.status, runs.description, runs.notes, "
     "runs.tags, runs.config, runs.params, runs.system, runs.start_time, runs.end_time, "
-    "runs.heartbeat_at, runs.updated_at, runs.host, runs.pid, runs.pid_started_at"
+    "runs.heartbeat_at, runs.updated_at, runs.host, runs.pid, runs.pid_started_at, runs.summary, runs.metric_defs"
 )
 
 
@@ -63,7 +63,7 @@ def run_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Run:
         description=row[5], notes=row[6], tags=loads(row[7]), config=loads(row[8]),
         params=loads(row[9]), system=loads(row[10]), start_time=row[11], end_time=row[12],
         heartbeat_at=row[13], updated_at=row[14], host=row[15], pid=row[16],
-        pid_started_at=row[17],
+        pid_started_at=row[17], summary=loads(row[18]), metric_defs=loads(row[19]),
     )
 
 

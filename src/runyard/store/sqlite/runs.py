@@ -117,7 +117,7 @@ def update(conn: sqlite3.Connection, run_id: int, fields: Mapping[str, Any]) -> 
             values[text_field] = check_text(fields[text_field], text_field)
     if fields.get("tags") is not None:
         values["tags"] = dumps(check_tags(fields["tags"]))
-    for json_field in ("config", "system"):
+    for json_field in ("config", "system", "summary", "metric_defs"):
         if fields.get(json_field) is not None:
             values[json_field] = _document(fields[json_field], json_field)
     if not values:

@@ -255,7 +255,14 @@ CREATE TABLE view_settings (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _HUB_TENANTS, _KEY_VALUES_AND_HISTORY, _LOGGED_MODELS, _VIEW_SETTINGS)
+# The SDK's `run.summary` and `run.define_metric` (JSON objects, replaced whole like config).
+_RUN_SUMMARY_AND_METRIC_DEFS = """
+ALTER TABLE runs ADD COLUMN summary TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE runs ADD COLUMN metric_defs TEXT NOT NULL DEFAULT '{}';
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _HUB_TENANTS, _KEY_VALUES_AND_HISTORY, _LOGGED_MODELS, _VIEW_SETTINGS,
+                               _RUN_SUMMARY_AND_METRIC_DEFS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

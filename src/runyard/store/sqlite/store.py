@@ -166,9 +166,10 @@ class SQLiteStore(SQLiteHub, SQLiteLoggedModels, SQLiteViewState, Store):
 
     def update_run(self, run_id: int, *, name: str | None = None, description: str | None = None,
                    notes: str | None = None, tags: Sequence[str] | None = None,
-                   config: Mapping[str, Any] | None = None, system: Mapping[str, Any] | None = None) -> Run:
+                   config: Mapping[str, Any] | None = None, system: Mapping[str, Any] | None = None,
+                   summary: Mapping[str, Any] | None = None, metric_defs: Mapping[str, Any] | None = None) -> Run:
         fields = {"name": name, "description": description, "notes": notes, "tags": tags,
-                  "config": config, "system": system}
+                  "config": config, "system": system, "summary": summary, "metric_defs": metric_defs}
         return self._db.write(lambda c: runs.update(c, run_id, fields))
 
     def log_params(self, run_id: int, params: Mapping[str, Any]) -> Run:
