@@ -21,13 +21,27 @@ def build_history(series: Mapping[str, MetricColumns]) -> pl.DataFrame:
 
     if not series:
         return pl.DataFrame({STEP_COLUMN: pl.Series(STEP_COLUMN, [], dtype=pl.Int64)})
-    step_arrays = [np.asarray(cols.steps, dtype=np.int64) for cols in series.values()]
-    # Store series come back sorted and unique per key; np.unique gives the sorted union.
-    steps = np.unique(np.concatenate(step_arrays)) if step_arrays else np.empty(0, np.int64)
+    steps = sorted_union([np.asarray(cols.steps, dtype=np.int64) for cols in series.values()])
     columns: list[pl.Series] = [pl.Series(STEP_COLUMN, steps, dtype=pl.Int64)]
     for key, cols in series.items():
         columns.append(_aligned(key, steps, cols))
     return pl.DataFrame(columns)
+
+
+def sorted_union(step_arrays: list[np.ndarray]) -> np.ndarray:
+    """The sorted union of per-key steps (each sorted and unique, as the store returns them).
+
+    Not `np.unique`: under numpy 2.4 it takes ~0.6 s for 1M int64 where a sort takes ~9 ms.
+    Keys logged together share one steps array, which is then the union as it is.
+    """
+    first = step_arrays[0]
+    if all(len(other) == len(first) and np.array_equal(other, first) for other in step_arrays[1:]):
+        return first
+    merged = np.sort(np.concatenate(step_arrays))
+    keep = np.empty(len(merged), dtype=np.bool_)
+    keep[:1] = True
+    np.not_equal(merged[1:], merged[:-1], out=keep[1:])
+    return merged[keep]
 
 
 def _aligned(key: str, steps: np.ndarray, cols: MetricColumns) -> pl.Series:
