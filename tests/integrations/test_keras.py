@@ -51,7 +51,7 @@ def test_reuses_the_run_init_started(data_dir: Path, reader: Store) -> None:
     assert runyard.run is run and run.status == "running"
     run.finish()
     stored = reader.get_run(only_run(reader, "mine"))
-    assert stored.params["fit.epochs"] == 3
+    assert stored.config["fit.epochs"] == 3
     assert reader.read_metric(stored.id, "loss").steps.tolist() == [0, 1, 2]
     with pytest.raises(NotFoundError):  # batches only when asked
         reader.read_metric(stored.id, "batch/loss")

@@ -66,8 +66,8 @@ def test_fit_then_test_is_one_run(tmp_path: Path, data_dir: Path, reader: Store,
     run = reader.get_run(only_run(reader, "pl"))
     assert run.name == "tiny" and run.status == "finished"
     # Lightning creates the run (`logger.experiment`) before it logs hyperparameters: they
-    # merge into the run's params.
-    assert run.params["lr"] == 0.05 and run.params["optimizer.name"] == "sgd"
+    # merge into its config.
+    assert run.config["lr"] == 0.05 and run.config["optimizer.name"] == "sgd"
     assert reader.read_metric(run.id, "train/loss").steps.tolist() == [0, 1, 2]
     assert reader.read_metric(run.id, "test/loss").values.size == 1  # the test stage resumed the run
     artifacts = {a.path for a in reader.list_artifacts(run.id)}
@@ -83,7 +83,7 @@ def test_reuses_the_run_init_started(tmp_path: Path, data_dir: Path, reader: Sto
     assert runyard.run is run and run.status == "running"
     run.finish()
     stored = reader.get_run(only_run(reader, "mine"))
-    assert stored.params["lr"] == 0.05 and stored.config == {}
+    assert stored.config == {"lr": 0.05, "optimizer.name": "sgd", "optimizer.momentum": 0.0}
     assert reader.read_metric(stored.id, "train/loss").steps.tolist() == [0, 1, 2]
     assert reader.list_artifacts(stored.id) == []
 

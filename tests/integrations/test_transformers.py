@@ -59,7 +59,7 @@ def test_trainer_reuses_the_run_init_started(tmp_path: Path, data_dir: Path, rea
     run.log({"after": 1.0})
     run.finish()
     stored = reader.get_run(only_run(reader, "mine"))
-    assert stored.config == {"note": "mine"} and stored.params["max_steps"] == 3
+    assert stored.config["note"] == "mine" and stored.config["max_steps"] == 3 and stored.params == {}
     assert reader.read_metric(stored.id, "loss").steps.tolist() == [1, 2, 3]
     assert reader.list_artifacts(stored.id) == []  # checkpoints only when asked
     with pytest.raises(Exception):  # noqa: B017 - no project "hf" was made

@@ -16,6 +16,7 @@ from runyard.api import ApiRun
 from runyard.commands import fmt
 from runyard.commands.common import DirOption, ServerOption, TokenOption, open_api, stdout_console
 from runyard.export import jsonable
+from runyard.nested import dotted
 
 SYSTEM_KEYS_LIMIT = 12
 
@@ -57,7 +58,7 @@ def _as_dict(run: ApiRun, log_lines: int) -> dict[str, Any]:
 
 def _render(console: Console, run: ApiRun, log_lines: int) -> None:
     console.print(_header(run))
-    for title, mapping in (("config", _flatten(run.config)), ("params", run.params)):
+    for title, mapping in (("config", dotted(run.config)), ("params", run.params)):
         if mapping:
             console.print(_kv_table(title, mapping))
     if run.system:
@@ -122,21 +123,9 @@ def _metrics_table(run: ApiRun) -> Table:
     return table
 
 
-def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested config as dotted keys, so a deep config reads as one table."""
-    flat: dict[str, Any] = {}
-    for key, value in mapping.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat.update(_flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
-
-
 def _system_summary(system: Mapping[str, Any]) -> dict[str, Any]:
     """The first scalar entries of the system info (the full dict is in `--json`)."""
-    flat = _flatten(system)
+    flat = dotted(system)
     items = [(k, v) for k, v in flat.items() if not isinstance(v, (list, dict)) or len(str(v)) < 80]
     return dict(items[:SYSTEM_KEYS_LIMIT])
 

@@ -2,7 +2,7 @@
 checkpoints land in it.
 
 A run the user already started with `runyard.init()` is reused and left running (the user
-finishes it); otherwise the integration starts one named after the framework's run name and
+finishes it), the framework's hyperparameters merged into its config; otherwise the integration starts one named after the framework's run name and
 finishes it with the framework's final status. Under distributed training only the process
 of global rank 0 logs, so one training job is one run.
 """
@@ -66,25 +66,20 @@ class RunBinding:
         self.finished_uid: str | None = None
 
     def start(self, name: str | None, config: Mapping[str, Any]) -> Run:
-        """The current run with `config` added, or a new run named `name` with it as its config."""
+        """The current run with `config` merged into its config, or a new run named `name` with it."""
         flat = flatten(config)
+        if self.run is None and runyard.run is not None:
+            self.run = runyard.run
         if self.run is not None:
+            # The framework's values win over same-named keys: they are what training used.
             if flat:
-                self.run.log_params(flat)
+                self.run.config.update(flat)
             return self.run
-        current = runyard.run
-        if current is not None:
-            # The user's own config stays as they gave it; the framework's settings go to the
-            # run's params, runyard's mergeable record of hyperparameters.
-            self.run = current
-            if flat:
-                current.log_params(flat)
-        else:
-            options: dict[str, Any] = {**self.init_kwargs, "name": name or None, "config": flat}
-            if self.finished_uid is not None:
-                options["resume"] = self.finished_uid
-            self.run = runyard.init(project=self.project, **options)
-            self.owned = True
+        options: dict[str, Any] = {**self.init_kwargs, "name": name or None, "config": flat}
+        if self.finished_uid is not None:
+            options["resume"] = self.finished_uid
+        self.run = runyard.init(project=self.project, **options)
+        self.owned = True
         return self.run
 
     def log(self, metrics: Mapping[str, Any], step: int | None) -> None:
