@@ -22,6 +22,7 @@ from runyard.errors import (
     ForbiddenError,
     InvalidInputError,
     NotFoundError,
+    PayloadTooLargeError,
     RunyardError,
     TooManyRequestsError,
 )
@@ -57,7 +58,9 @@ def mlflow_answer(exc: RunyardError) -> tuple[int, str]:
         return 404, MISSING
     if isinstance(exc, ConflictError):
         return 400, TAKEN
-    if isinstance(exc, InvalidInputError):  # payload-too-large included: MLflow's batch limits are 400s
+    if isinstance(exc, PayloadTooLargeError):  # an artifact or body over runyard's limits, as before routing
+        return 413, INVALID
+    if isinstance(exc, InvalidInputError):  # MLflow's batch limits are 400s
         return 400, INVALID
     if isinstance(exc, AuthError | ForbiddenError | TooManyRequestsError):
         return exc.status, _BY_STATUS[exc.status]
