@@ -154,6 +154,7 @@ def test_logs_and_artifacts(api: Api) -> None:
     run = api.run("vision/fast")
     assert [x.line for x in run.logs()] == [f"fast line {i}" for i in range(5)]
     assert [x.line for x in run.logs(tail=2)] == ["fast line 3", "fast line 4"]
+    assert run.logs(tail=0) == []
     assert [(a.path, a.size) for a in run.artifacts()] == [("sub dir/notes v2.txt", 5), ("weights.bin", 4)]
     assert Path(run.artifact_path("weights.bin")).read_bytes() == b"1234"
     assert Path(run.artifact_path("sub dir/notes v2.txt")).read_bytes() == b"hello"
