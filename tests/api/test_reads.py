@@ -69,6 +69,8 @@ def test_bad_filter_sort_or_status(api: Api) -> None:
         api.runs("vision", status="done")
     with pytest.raises(InvalidInputError, match="limit must be >= 0"):
         api.runs("vision", limit=-1)
+    with pytest.raises(InvalidInputError, match="finite"):
+        api.runs("vision", params={"lr": float("nan")})
 
 
 def test_run_attributes_and_summary(api: Api, shared: Sample) -> None:

@@ -8,6 +8,7 @@ ends, so a remote run is the local run field for field.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,10 @@ class RunSearch:
            params: Mapping[str, Any] | None, filter: str | None, order_by: Sequence[str] | str | None,
            limit: int | None) -> RunSearch:
         """Normalise `Api.runs`' keyword arguments (a lone string counts as one item)."""
+        for name, value in (params or {}).items():
+            # NaN equals nothing, and JSON (the server's search body) cannot carry it or infinities.
+            if isinstance(value, float) and not math.isfinite(value):
+                raise InvalidInputError(f"params[{name!r}] = {value}: compare params with finite numbers")
         return cls(
             status=None if status is None else ((status,) if isinstance(status, str) else tuple(status)),
             tags=(tags,) if isinstance(tags, str) else tuple(tags or ()),
