@@ -18,7 +18,7 @@ transformers = framework("transformers")
 torch = framework("torch")
 
 
-def _train(tmp_path: Path, callback: Any, *, save: bool = False) -> None:
+def _train(tmp_path: Path, callback: Any, *, save: bool = False) -> Any:
     torch.manual_seed(0)
     model = transformers.GPT2LMHeadModel(
         transformers.GPT2Config(vocab_size=64, n_positions=16, n_embd=16, n_layer=1, n_head=2)
@@ -30,16 +30,23 @@ def _train(tmp_path: Path, callback: Any, *, save: bool = False) -> None:
         per_device_train_batch_size=4, report_to=[], use_cpu=True, disable_tqdm=True,
         save_strategy="steps" if save else "no", save_steps=3,
     )
-    trainer = transformers.Trainer(model=model, args=args, train_dataset=dataset, callbacks=[callback])
+    trainer = transformers.Trainer(model=model, args=args, train_dataset=dataset, eval_dataset=dataset[:4],
+                                   callbacks=[callback])
     trainer.train()
+    return trainer
 
 
 def test_trainer_run_config_metrics_checkpoint(tmp_path: Path, data_dir: Path, reader: Store) -> None:
     from runyard.integrations.transformers import RunyardCallback
 
-    _train(tmp_path, RunyardCallback("hf", log_checkpoints=True, dir=data_dir, capture_console=False), save=True)
+    trainer = _train(tmp_path, RunyardCallback("hf", log_checkpoints=True, dir=data_dir, capture_console=False),
+                     save=True)
     run = reader.get_run(only_run(reader, "hf"))
-    assert run.name == "tiny-gpt2" and run.status == "finished"
+    assert run.name == "tiny-gpt2" and run.status == "finished" and runyard.run is None
+    trainer.evaluate()  # after train(): resumes the same run, left running for the script
+    assert runyard.run is not None and runyard.run.uid == run.uid
+    runyard.finish()
+    assert reader.read_metric(run.id, "eval_loss").steps.tolist() == [3]
     assert run.config["max_steps"] == 3 and run.config["learning_rate"] == 5e-05
     assert run.config["model.n_embd"] == 16 and run.config["model.vocab_size"] == 64
     loss = reader.read_metric(run.id, "loss")

@@ -41,8 +41,14 @@ class RunyardCallback(TrainerCallback):  # type: ignore[misc]  # Any where trans
         logs: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        if state.is_world_process_zero and logs:
-            self.binding.log(logs, state.global_step)
+        if not state.is_world_process_zero or not logs:
+            return
+        if self.binding.run is None:
+            # `trainer.evaluate()` without training, or after train() finished the run: log to
+            # the current run, else resume the finished one (or start one); process exit or a
+            # later train() finishes it.
+            self.binding.start(args.run_name, {})
+        self.binding.log(logs, state.global_step)
 
     def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
         if not state.is_world_process_zero or args.output_dir is None:
