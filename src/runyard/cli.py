@@ -42,7 +42,8 @@ class RunyardGroup(TyperGroup):
             if described is None:
                 raise  # a bug: keep the traceback
             message, code = described
-            typer.echo(f"runyard: error: {message}", err=True)
+            if message:
+                typer.echo(f"runyard: error: {message}", err=True)
             sys.exit(code)
         if standalone_mode:
             sys.exit(result if isinstance(result, int) else 0)

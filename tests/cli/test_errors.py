@@ -43,6 +43,14 @@ def test_usage_errors_exit_2(cli: Invoke, args: list[str], message: str) -> None
     assert message in assert_one_line_error(cli(*args), code=2)
 
 
+@pytest.mark.parametrize("group", ["token", "import"])
+def test_a_group_without_its_subcommand_shows_help_and_no_empty_error(cli: Invoke, group: str) -> None:
+    result = cli(group)
+    assert result.exit_code == 2
+    assert "Usage: runyard" in result.stdout and "Commands" in result.stdout
+    assert "error" not in result.stderr
+
+
 def test_missing_data_dir(cli: Invoke, tmp_path: Path) -> None:
     line = assert_one_line_error(cli("ls", dir=tmp_path / "missing"))
     assert "no runyard data dir at" in line

@@ -18,6 +18,8 @@ def describe(exc: BaseException) -> tuple[str, int] | None:
         # Click's usage errors (exit code 2) and other click exceptions.
         code = int(getattr(exc, "exit_code", EXIT_ERROR))
         message = exc.format_message()
+        if not message:  # a group called without a subcommand: click printed its help already
+            return "", code
         if code == EXIT_USAGE:
             ctx = getattr(exc, "ctx", None)
             command = getattr(ctx, "command_path", None) or "runyard"
