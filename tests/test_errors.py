@@ -94,6 +94,7 @@ def test_headers_come_from_the_exception() -> None:
     assert core.TooManyRequestsError("full").headers == {}
     assert LimitReachedError("full").headers == {}
     assert core.NotFoundError("gone").headers == {}
+    assert core.ReadOnlyError("read-only").headers == {"Allow": "GET, HEAD"}
 
 
 def test_schema_too_new_tells_the_cli_user_to_upgrade() -> None:
@@ -104,7 +105,7 @@ def test_schema_too_new_tells_the_cli_user_to_upgrade() -> None:
 def test_sdk_refusals_derive_from_the_classes() -> None:
     assert {
         400: core.InvalidInputError, 401: core.AuthError, 403: core.ForbiddenError, 404: core.NotFoundError,
-        409: core.ConflictError, 413: core.PayloadTooLargeError, 422: core.InvalidInputError,
+        405: core.ReadOnlyError, 409: core.ConflictError, 413: core.PayloadTooLargeError, 422: core.InvalidInputError,
     } == REFUSALS
     for status, cls in REFUSALS.items():
         assert status == 422 or cls.status == status

@@ -98,6 +98,18 @@ class InsufficientStorageError(StoreError):
     status = 507
 
 
+class ReadOnlyError(StoreError):
+    """The data dir is open read-only (no write access to it): reads work, every write is refused."""
+
+    status = 405
+    hint = "give this process write access to the data dir, or read only"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What still works on a read-only data dir."""
+        return {"Allow": "GET, HEAD"}
+
+
 class SchemaTooNewError(StoreError):
     """The data dir was written by a newer runyard than this one."""
 

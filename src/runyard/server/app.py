@@ -33,6 +33,8 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 async def _reap_dead_runs(app: FastAPI) -> None:
     """Mark runs whose process died as crashed, now and then."""
     settings: Settings = app.state.settings
+    if app.state.store.read_only:
+        return  # nothing to mark: a read-only data dir is served as it is
     while True:
         try:
             await call(app.state.store.mark_stale_runs_crashed, settings.stale_after_s)

@@ -44,8 +44,12 @@ __all__ = [
 ]
 
 
-def open_store(data_dir: str | os.PathLike[str], *, create: bool = True) -> Store:
-    """Open the embedded SQLite store in `data_dir` (created when missing unless `create=False`)."""
+def open_store(data_dir: str | os.PathLike[str], *, create: bool = True, read_only: bool | None = None) -> Store:
+    """Open the embedded SQLite store in `data_dir` (created when missing unless `create=False`).
+
+    `read_only`: True reads an existing store without writing anything (writes raise
+    `ReadOnlyError`); None (default) does so when this process has no write access to it.
+    """
     from runyard.store.sqlite.store import SQLiteStore
 
-    return SQLiteStore(Path(data_dir), create=create)
+    return SQLiteStore(Path(data_dir), create=create, read_only=read_only)

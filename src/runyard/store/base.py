@@ -48,6 +48,11 @@ class Store(RunDataStore, LoggedModelStore, ViewStateStore):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def read_only(self) -> bool:
+        """Whether the store was opened read-only (every write raises `ReadOnlyError`)."""
+        return False
+
     @abc.abstractmethod
     def describe(self) -> StoreInfo:
         """The backend's name and schema version: callers never need to know which backend this is."""

@@ -14,8 +14,15 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-from runyard.errors import InsufficientStorageError, InvalidInputError, RunyardError, StoreError
+from runyard.errors import (
+    InsufficientStorageError,
+    InvalidInputError,
+    ReadOnlyError,
+    RunyardError,
+    StoreError,
+)
 from runyard.store.sqlite.pool import ReaderPool
+from runyard.store.sqlite.read_only import read_only_connector
 from runyard.store.sqlite.schema import migrate
 
 T = TypeVar("T")
@@ -25,9 +32,9 @@ _MAX_GROUP = 256
 _BUSY_TIMEOUT_MS = 60_000
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path | str, *, uri: bool = False) -> sqlite3.Connection:
     conn = sqlite3.connect(
-        path, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT_MS / 1000
+        path, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT_MS / 1000, uri=uri
     )
     conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -52,10 +59,30 @@ def _as_store_error(exc: sqlite3.Error | OSError | UnicodeEncodeError | Overflow
 
 
 class Database:
-    """Owns the SQLite file: serialized writes in batched transactions, concurrent reads."""
+    """Owns the SQLite file: serialized writes in batched transactions, concurrent reads.
 
-    def __init__(self, path: Path, idle_hook: Callable[[sqlite3.Connection], float | None]) -> None:
+    `read_only`: no writer thread and no migration; readers open the file with SQLite's
+    `mode=ro` (or `immutable=1` where even that needs write access, see `read_only.py`);
+    every write raises `ReadOnlyError`.
+    """
+
+    def __init__(self, path: Path, idle_hook: Callable[[sqlite3.Connection], float | None], *,
+                 read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
+        self._closed = False
+        self._listeners: list[Callable[[], None]] = []
+        self._ops: queue.Queue[tuple[WriteOp, Future[Any]] | None] = queue.Queue()
+        self._idle_hook = idle_hook
+        self._writer: threading.Thread | None = None
+        self._writer_conn: sqlite3.Connection | None = None
+        if read_only:
+            try:
+                uri = read_only_connector(path, lambda target: _connect(target, uri=True))
+            except sqlite3.Error as exc:
+                raise _as_store_error(exc, path) from exc
+            self._readers = ReaderPool(lambda: _connect(uri, uri=True))
+            return
         deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
         while True:
             first: sqlite3.Connection | None = None
@@ -76,11 +103,7 @@ class Database:
                 raise _as_store_error(exc, path) from exc
         assert first is not None
         self._writer_conn = first
-        self._idle_hook = idle_hook
-        self._ops: queue.Queue[tuple[WriteOp, Future[Any]] | None] = queue.Queue()
         self._readers = ReaderPool(lambda: _connect(path))
-        self._closed = False
-        self._listeners: list[Callable[[], None]] = []
         self._writer = threading.Thread(target=self._write_loop, name="runyard-store-writer", daemon=True)
         self._writer.start()
 
@@ -111,9 +134,16 @@ class Database:
         """Queue `fn` for the writer; the future resolves after its transaction commits."""
         if self._closed:
             raise StoreError("store is closed")
+        self.check_writable()
         future: Future[T] = Future()
         self._ops.put((fn, future))
         return future
+
+    def check_writable(self) -> None:
+        """`ReadOnlyError` when the store is open read-only (before a write touches any file)."""
+        if self.read_only:
+            raise ReadOnlyError(f"the data dir {self.path.parent} is open read-only (this process has no write "
+                                "access to it): it can be read, not written")
 
     def _take_group(self, timeout: float | None) -> list[tuple[WriteOp, Future[Any]]] | None:
         try:
@@ -147,6 +177,7 @@ class Database:
 
     def _run_group(self, group: list[tuple[WriteOp, Future[Any]]]) -> None:
         conn = self._writer_conn
+        assert conn is not None  # the writer thread runs only when the store is writable
         outcomes: list[tuple[bool, Any]] = []
         try:
             self._begin(conn)
@@ -193,6 +224,7 @@ class Database:
 
     def _run_idle(self) -> float | None:
         """Background work (compaction) between writes; returns when to look again."""
+        assert self._writer_conn is not None
         try:
             return self._idle_hook(self._writer_conn)
         except (sqlite3.Error, OSError):
@@ -224,7 +256,8 @@ class Database:
         if self._closed:
             return
         self._closed = True
-        self._ops.put(None)
-        self._writer.join()
-        self._writer_conn.close()
+        if self._writer is not None and self._writer_conn is not None:
+            self._ops.put(None)
+            self._writer.join()
+            self._writer_conn.close()
         self._readers.close()

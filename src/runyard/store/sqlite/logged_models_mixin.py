@@ -57,6 +57,7 @@ class SQLiteLoggedModels(LoggedModelStore):
     # -- model files ---------------------------------------------------------------
     def add_logged_model_file(self, model_id: str, name: str, stream: ByteStream, *,
                               max_bytes: int | None = None) -> ModelFile:
+        self._db.check_writable()  # the files are written without a database write
         self.get_logged_model(model_id)
         return model_files.write(self.artifacts_dir, model_id, name, stream, max_bytes)
 
@@ -69,6 +70,7 @@ class SQLiteLoggedModels(LoggedModelStore):
         return model_files.path_of(self.artifacts_dir, model_id, name)
 
     def delete_logged_model_files(self, model_id: str, name: str) -> int:
+        self._db.check_writable()
         self.get_logged_model(model_id)
         return model_files.delete(self.artifacts_dir, model_id, name)
 

@@ -270,14 +270,19 @@ def _current_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection, path: str) -> int:
-    """Bring the database to SCHEMA_VERSION; return the version it had before."""
-    found = _current_version(conn)
+def check_not_newer(found: int, path: str) -> None:
+    """`SchemaTooNewError` for a database of a schema this runyard does not know."""
     if found > SCHEMA_VERSION:
         raise SchemaTooNewError(
             f"{path} was written by a newer runyard (schema v{found}; this runyard knows "
             f"up to v{SCHEMA_VERSION}): upgrade runyard to open it"
         )
+
+
+def migrate(conn: sqlite3.Connection, path: str) -> int:
+    """Bring the database to SCHEMA_VERSION; return the version it had before."""
+    found = _current_version(conn)
+    check_not_newer(found, path)
     if found == SCHEMA_VERSION:
         return found
     conn.execute("BEGIN IMMEDIATE")

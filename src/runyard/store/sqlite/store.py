@@ -60,26 +60,34 @@ COMPACT_MIN_AGE_S = 10.0
 class SQLiteStore(SQLiteHub, SQLiteLoggedModels, SQLiteViewState, Store):
     """SQLite in WAL mode: one writer thread (group commit), a reader connection per thread."""
 
-    def __init__(self, data_dir: Path, *, create: bool = True, compact_min_age_s: float = COMPACT_MIN_AGE_S) -> None:
+    def __init__(self, data_dir: Path, *, create: bool = True, read_only: bool | None = None,
+                 compact_min_age_s: float = COMPACT_MIN_AGE_S) -> None:
         self.data_dir = Path(data_dir)
         self.artifacts_dir = self.data_dir / ARTIFACTS_DIR_NAME
         db_path = self.data_dir / DB_FILE_NAME
-        if not create and not db_path.exists():
+        if (not create or read_only) and not db_path.exists():
             raise StoreError(f"no runyard data in {self.data_dir}")
         if self.data_dir.exists() and not self.data_dir.is_dir():
             raise StoreError(f"{self.data_dir} is not a directory")
-        try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create data dir {self.data_dir}: {exc.strerror}") from None
-        if not os.access(self.data_dir, os.W_OK):
-            raise StoreError(f"data dir {self.data_dir} is not writable")
+        if read_only is None:  # an existing store this process may not write is read, not refused
+            read_only = db_path.exists() and not (os.access(self.data_dir, os.W_OK) and os.access(db_path, os.W_OK))
+        if not read_only:
+            try:
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create data dir {self.data_dir}: {exc.strerror}") from None
+            if not os.access(self.data_dir, os.W_OK):
+                raise StoreError(f"data dir {self.data_dir} is not writable")
         self.compact_min_age_s = compact_min_age_s
         self._compact_due: set[int] = set()
         self._compact_lock = threading.Lock()
         self._series_cache = SeriesCache()
         self._assembler = Assembler()
-        self._db = Database(db_path, self._idle_compaction)
+        self._db = Database(db_path, self._idle_compaction, read_only=read_only)
+
+    @property
+    def read_only(self) -> bool:
+        return self._db.read_only
 
     def describe(self) -> StoreInfo:
         return StoreInfo(backend="sqlite", schema_version=SCHEMA_VERSION)
@@ -279,6 +287,7 @@ class SQLiteStore(SQLiteHub, SQLiteLoggedModels, SQLiteViewState, Store):
     # -- artifacts -----------------------------------------------------------------
     def add_artifact_stream(self, run_id: int, name: str, stream: ByteStream, *,
                             max_bytes: int | None = None) -> Artifact:
+        self._db.check_writable()  # before the file lands in the artifacts dir
         run = self.get_run(run_id)
         cleaned, size, digest = artifacts.write_file(self.artifacts_dir, run.uid, name, stream, max_bytes)
         return self._db.write(lambda c: artifacts.record(c, run_id, cleaned, size, digest))
