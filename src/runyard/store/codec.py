@@ -78,6 +78,26 @@ def sort_dedupe(columns: MetricColumns) -> MetricColumns:
     return MetricColumns(steps[picked], columns.values[picked], columns.times[picked])
 
 
+def distinct_steps(steps: IntArray) -> IntArray:
+    """The sorted distinct values of `steps`.
+
+    Not `np.unique`: under numpy 2.4 it takes ~0.55 s for 1M int64 where sort-and-mask takes ~6 ms.
+    """
+    ordered = steps if bool((np.diff(steps) >= 0).all()) else np.sort(steps)
+    keep = np.empty(len(ordered), dtype=np.bool_)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def sorted_union(step_arrays: list[IntArray]) -> IntArray:
+    """The sorted union of several series' steps; keys logged together share one array, returned as it is."""
+    first = step_arrays[0]
+    if all(len(other) == len(first) and np.array_equal(other, first) for other in step_arrays[1:]):
+        return distinct_steps(first)
+    return distinct_steps(np.concatenate(step_arrays))
+
+
 def _value_range(values: FloatArray) -> tuple[float | None, float | None]:
     finite_or_inf = values[~np.isnan(values)]
     if len(finite_or_inf) == 0:

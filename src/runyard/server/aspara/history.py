@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-import numpy as np
-
 from runyard.events import Opened, RunEvent, StreamItem
 from runyard.server.aspara.series import Selection, read_run
 from runyard.server.deps import call
 from runyard.store import MetricColumns, Run, Store
+from runyard.store.codec import sorted_union
 
 # `since=0` (Aspara's runs list) asks for everything: a stream starts with at most this many
 # of each run's newest steps; older points are `runs/metrics`' to give.
@@ -25,7 +24,7 @@ HISTORY_STEPS = 10_000
 
 
 def _newest(series: dict[str, MetricColumns], steps: int) -> dict[str, MetricColumns]:
-    every = np.unique(np.concatenate([columns.steps for columns in series.values()]))
+    every = sorted_union([columns.steps for columns in series.values()])
     if len(every) <= steps:
         return series
     first = every[-steps]

@@ -18,6 +18,7 @@ import numpy as np
 import orjson
 
 from runyard.store import MetricColumns
+from runyard.store.codec import sorted_union
 from runyard.store.models import FloatArray, IntArray
 
 if TYPE_CHECKING:  # polars costs ~0.15 s to import: only the routes that build frames pay it
@@ -53,7 +54,7 @@ def align(series_by_key: Mapping[str, MetricColumns]) -> Wide:
         for _, series in items[1:]:
             np.maximum(times, series.times, out=times)
         return Wide(first, times, {name: s.values for name, s in items}, dict.fromkeys((n for n, _ in items), None))
-    steps = np.unique(np.concatenate([series.steps for _, series in items]))
+    steps = sorted_union([series.steps for _, series in items])
     times = np.full(len(steps), -np.inf)
     values: dict[str, FloatArray] = {}
     present: dict[str, Mask | None] = {}

@@ -20,6 +20,7 @@ from runyard.server.mlflow.paging import window, with_token
 from runyard.server.mlflow.shapes import ms, number
 from runyard.server.responses import JSONResponse
 from runyard.store import MetricColumns, Store
+from runyard.store.codec import distinct_steps
 
 router = APIRouter(prefix="/api/2.0/mlflow/metrics", tags=["mlflow"], route_class=MlflowRoute)
 MAX_HISTORY_PAGE = 25_000  # the client's own page size; without max_results every point comes back
@@ -69,7 +70,7 @@ def sampled(columns: MetricColumns, start: int | None, end: int | None, max_resu
         inside &= columns.steps >= start
     if end is not None:
         inside &= columns.steps <= end
-    steps = np.unique(columns.steps[inside])
+    steps = distinct_steps(columns.steps[inside])
     if len(steps) > max_results:
         picks = np.unique(np.round(np.linspace(0, len(steps) - 1, max_results)).astype(np.int64))
         steps = steps[picks]
