@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import runyard
+from tests.live_server import LiveServer
 
 
 def test_summary_and_metric_definitions_read_back(tmp_path: Path) -> None:
@@ -19,11 +20,16 @@ def test_summary_and_metric_definitions_read_back(tmp_path: Path) -> None:
     run.define_metric("epoch")
     run.define_metric("val/*", step_metric="epoch")
     run.finish()
-    with runyard.Api(data_dir) as api:
-        found = api.run(run.uid)
-        assert found.summary["val/acc"] == 0.99 and found.summary["note"] == "best"
-        assert found.summary["train/loss"] == pytest.approx(1 / 3)
-        assert found.metric_definitions == {"epoch": {}, "val/*": {"step_metric": "epoch"}}
-        assert found.step_metric("val/acc") == "epoch"
-        assert found.step_metric("epoch") is None and found.step_metric("train/loss") is None
-        assert found.to_dict()["metric_defs"] == found.metric_definitions
+    server = LiveServer(data_dir).start()
+    try:
+        for where in (data_dir, server.url):  # the data dir, and the same run read from a server
+            with runyard.Api(where) as api:
+                found = api.run(run.uid)
+                assert found.summary["val/acc"] == 0.99 and found.summary["note"] == "best"
+                assert found.summary["train/loss"] == pytest.approx(1 / 3)
+                assert found.metric_definitions == {"epoch": {}, "val/*": {"step_metric": "epoch"}}
+                assert found.step_metric("val/acc") == "epoch"
+                assert found.step_metric("epoch") is None and found.step_metric("train/loss") is None
+                assert found.to_dict()["metric_defs"] == found.metric_definitions
+    finally:
+        server.stop()
