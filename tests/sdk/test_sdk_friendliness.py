@@ -136,7 +136,9 @@ def test_step_metric_exact_wins_then_the_longest_glob(key: str, expected: str | 
 
 
 def test_finish_with_the_server_down_says_so_at_once_and_sync_keeps_the_times(
-        tmp_path: Path, servers: list[LiveServer]) -> None:
+        tmp_path: Path, servers: list[LiveServer], capfd: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RUNYARD_QUIET", raising=False)
     server = new_server(servers, tmp_path / "server")  # not started: the server is down all along
     client_dir = tmp_path / "client"
     before_init = time.time()
@@ -149,6 +151,8 @@ def test_finish_with_the_server_down_says_so_at_once_and_sync_keeps_the_times(
         before_finish = time.time()
         run.finish()
         after_finish = time.time()
+    (line,) = [line for line in capfd.readouterr().err.splitlines() if line.startswith("runyard: run")]
+    assert f"-> {server.url} (unreachable now: spooled in {client_dir.resolve()}" in line
     # Not the 30 s drain timeout: a down server is reported at once and the run left to sync.
     assert after_finish - before_finish < 5.0
     messages = [str(w.message) for w in caught]
