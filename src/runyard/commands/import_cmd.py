@@ -8,15 +8,39 @@ only what is new (runs are found by their MLflow run id).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from runyard.commands.common import DirOption, data_dir, progress_bar, stderr_console
 
+if TYPE_CHECKING:
+    from runyard.importers.records import ImportedRun
+
 import_app = typer.Typer(help="Copy experiments and runs from another tracker into the data dir.",
                          no_args_is_help=True)
+
+
+def import_runs(ctx: typer.Context, dir: Path | None, tenant: str, kind: str, description: str,
+                runs: Sequence[ImportedRun]) -> None:
+    """Write `runs` (read by the `kind` importer from `description`) into the data dir, with a progress bar."""
+    from runyard.importers.writer import RunImport
+    from runyard.store import open_store
+
+    with open_store(data_dir(ctx, dir)) as store:
+        importer = RunImport(store, kind, tenant)
+        with progress_bar(stderr_console(), unit="runs") as bar:
+            task = bar.add_task("importing", total=len(runs))
+            for run in runs:
+                importer.write(run)
+                bar.advance(task)
+    report = importer.report
+    typer.echo(f"imported from {description}: {report.runs_created} new runs, {report.runs_updated} already "
+               f"there (brought up to date), {report.points:,} new metric points, {report.log_lines:,} log "
+               f"lines, {report.artifacts} artifact files ({report.artifact_bytes:,} bytes)")
+
 
 SOURCE_HELP = ("MLflow tracking server URL (http://host:5000), mlruns folder, or MLflow SQLite database "
                "(sqlite:///path/mlflow.db or the file).")
@@ -71,3 +95,4 @@ def import_mlflow(
         err.print(f"artifacts of {len(report.artifacts_unreachable)} runs were not copied: their artifact URI "
                   "is not a local folder (for mlflow-artifacts: URIs pass --artifacts DIR, or import from the "
                   f"server's URL); first: {report.artifacts_unreachable[0]}", markup=False)
+

@@ -25,9 +25,10 @@ from runyard.importers.mlflow.records import (
     SourceExperiment,
     SourceRun,
 )
-from runyard.server.mlflow.runs import first_free_name
+from runyard.importers.writer import ImportReport
 from runyard.server.mlflow.tags import tag_writes
 from runyard.store import DEFAULT_TENANT, MetricColumns, Project, Run, Store, WriteBatch
+from runyard.store.free_names import first_free_name
 from runyard.store.models import FloatArray, IntArray
 from runyard.store.validate import check_name
 
@@ -37,15 +38,10 @@ _NAN_BITS = np.int64(0x7FF8000000000000)
 
 
 @dataclass(slots=True)
-class ImportReport:
-    """What one import did (a second import of the same source reports no new runs or points)."""
+class MlflowImportReport(ImportReport):
+    """What one MLflow import did, beyond any import's counts (log_lines stays 0: MLflow keeps no console)."""
 
     experiments: int = 0
-    runs_created: int = 0
-    runs_updated: int = 0
-    points: int = 0
-    artifacts: int = 0
-    artifact_bytes: int = 0
     artifacts_unreachable: list[str] = field(default_factory=list)  # run ids
 
 
@@ -95,7 +91,7 @@ class MlflowImport:
         self.store = store
         self.source = source
         self.tenant = tenant
-        self.report = ImportReport()
+        self.report = MlflowImportReport()
 
     def plan(self, names: Sequence[str] = ()) -> list[Planned]:
         """The experiments (all, or those named) with their runs; an unknown name is an error."""

@@ -9,12 +9,11 @@ deleted for MLflow (searches hide it, restore brings it back) and stays a runyar
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from runyard.errors import ConflictError, InvalidInputError
+from runyard.errors import InvalidInputError
 from runyard.server.deps import StoreDep, TenantDep
 from runyard.server.mlflow import ids, tags
 from runyard.server.mlflow.errors import MlflowRoute
@@ -23,30 +22,11 @@ from runyard.server.mlflow.schemas import CreateRun, RunRef, UpdateRun
 from runyard.server.mlflow.shapes import STATUS_IN, run_info_json, run_json
 from runyard.server.responses import JSONResponse
 from runyard.store import Run, Store, WriteBatch
+from runyard.store.free_names import first_free_name
 from runyard.store.models import TERMINAL_STATUSES
 
 router = APIRouter(prefix="/api/2.0/mlflow/runs", tags=["mlflow"], route_class=MlflowRoute)
-NUMBERED_ATTEMPTS = 50
 Id = Annotated[str, Query(max_length=1_000)]
-
-
-def first_free_name(wanted: str, attempt: Callable[[str], Run]) -> Run:
-    """`attempt(name)` with `wanted`, then `wanted-2`, `wanted-3`, ... while the name is taken.
-
-    After NUMBERED_ATTEMPTS taken names (a sweep reusing one name), a random suffix: each try
-    is a write, so the search stays bounded however many runs share the name.
-    """
-    for number in range(1, NUMBERED_ATTEMPTS + 1):
-        try:
-            return attempt(wanted if number == 1 else f"{wanted}-{number}")
-        except ConflictError:
-            continue
-    for _ in range(NUMBERED_ATTEMPTS):
-        try:
-            return attempt(f"{wanted}-{uuid.uuid4().hex[:8]}")
-        except ConflictError:
-            continue
-    raise ConflictError(f"no free run name like {wanted!r} in this experiment")
 
 
 def rename(store: Store, run: Run, wanted: str) -> Run:
