@@ -96,3 +96,67 @@ def import_mlflow(
                   "is not a local folder (for mlflow-artifacts: URIs pass --artifacts DIR, or import from the "
                   f"server's URL); first: {report.artifacts_unreachable[0]}", markup=False)
 
+
+# Every importer's --tenant option.
+TenantOption = Annotated[str, typer.Option("--tenant", help="Tenant whose projects receive the runs.")]
+
+
+@import_app.command("tensorboard")
+def import_tensorboard(
+    ctx: typer.Context,
+    logdir: Annotated[Path, typer.Argument(help="TensorBoard log directory (the --logdir of tensorboard): each "
+                                           "folder under it holding event files is one run.", show_default=False)],
+    project: Annotated[
+        str | None,
+        typer.Option("--project", "-p", help="Project receiving the runs (default: LOGDIR's folder name).",
+                     show_default=False),
+    ] = None,
+    tenant: TenantOption = "default",
+    dir: DirOption = None,
+) -> None:
+    """Copy TensorBoard scalars (every point, with its step and wall time) into one run per run folder."""
+    from runyard.importers.tensorboard.reader import TensorboardReader
+
+    reader = TensorboardReader(logdir, project)
+    import_runs(ctx, dir, tenant, "tensorboard", reader.description, reader.runs())
+    if reader.dropped:
+        kinds = ", ".join(f"{count:,} {kind}" for kind, count in sorted(reader.dropped.items()))
+        stderr_console().print(f"not imported (runyard keeps scalars only): {kinds}", markup=False, soft_wrap=True)
+
+
+@import_app.command("wandb")
+def import_wandb(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="A W&B run folder (wandb/offline-run-*), a wandb/ folder holding "
+                                           "several, or the folder holding wandb/.", show_default=False)],
+    project: Annotated[
+        str | None,
+        typer.Option("--project", "-p", help="Put every run into this project (default: its W&B project).",
+                     show_default=False),
+    ] = None,
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant whose projects receive the runs.")] = "default",
+    dir: DirOption = None,
+) -> None:
+    """Copy W&B offline runs (config, tags, notes, every history row, system stats, console, status, files)."""
+    from runyard.importers.wandb.reader import read_runs
+
+    import_runs(ctx, dir, tenant, "wandb", str(source), read_runs(source, project))
+
+
+@import_app.command("expman")
+def import_expman(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="expman-rs base dir (Experiment's base_dir, default experiments/) "
+                                           "or one experiment's folder.", show_default=False)],
+    project: Annotated[
+        str | None,
+        typer.Option("--project", "-p", help="Put every run into this project (default: its experiment's name).",
+                     show_default=False),
+    ] = None,
+    tenant: TenantOption = "default",
+    dir: DirOption = None,
+) -> None:
+    """Copy expman-rs runs (params, tags, description, every metric point, status, times, logs, artifacts)."""
+    from runyard.importers.expman import read_experiments
+
+    import_runs(ctx, dir, tenant, "expman", f"expman folders in {source}", read_experiments(source, project))

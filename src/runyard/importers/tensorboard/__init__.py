@@ -1,0 +1,1 @@
+"""`runyard import tensorboard LOGDIR`: TensorBoard event files (scalars) into runyard runs."""

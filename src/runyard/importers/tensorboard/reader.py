@@ -1,0 +1,99 @@
+"""Finds TensorBoard runs under a log directory and reads each into an `ImportedRun`.
+
+A run is a folder holding event files (`*tfevents*`), named by its path relative to LOGDIR as
+TensorBoard names it (the LOGDIR itself, when it holds event files, is named after its folder).
+Its event files are read in name order (their names start with the creation time); a step
+written twice (a restarted run) keeps its last value, as the store keeps one value per step.
+Start and end time are the first and last event's wall times; the status is "finished"
+(event files record none). Points at negative steps are dropped and counted (runyard's steps
+start at 0), as are histograms, images, audio, text and other plugins' data. Symlinks are never followed, so nothing outside LOGDIR is read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from runyard.errors import InvalidInputError, NotFoundError
+from runyard.importers.records import ImportedRun
+from runyard.importers.tensorboard.events import EventDecoder, ScalarPoint
+from runyard.importers.tensorboard.tfrecord import read_records
+from runyard.store.models import MetricColumns
+
+EVENT_FILE_MARK = "tfevents"
+
+
+def event_files(folder: Path) -> list[Path]:
+    """The event files directly in `folder`, in name (= creation) order; symlinks are skipped."""
+    return sorted(path for path in folder.iterdir()
+                  if EVENT_FILE_MARK in path.name and path.is_file() and not path.is_symlink())
+
+
+def run_folders(logdir: Path) -> list[Path]:
+    """Every folder under `logdir` (itself included) holding event files, in path order."""
+    found = []
+    for root, dirs, _ in os.walk(logdir, followlinks=False):
+        folder = Path(root)
+        dirs[:] = sorted(name for name in dirs if not (folder / name).is_symlink())
+        if event_files(folder):
+            found.append(folder)
+    return sorted(found)
+
+
+class TensorboardReader:
+    """The runs of one log directory; `dropped` counts what was not imported once series are read."""
+
+    def __init__(self, logdir: Path, project: str | None = None) -> None:
+        if not logdir.is_dir():
+            raise NotFoundError(f"no TensorBoard log directory at {logdir}")
+        self.logdir = logdir.resolve()
+        self.project = project or self.logdir.name
+        self.folders = run_folders(self.logdir)
+        if not self.folders:
+            raise InvalidInputError(f"{logdir} holds no TensorBoard event files (*tfevents*)")
+        self.dropped: Counter[str] = Counter()
+        self.description = f"TensorBoard logs in {logdir}"
+
+    def runs(self) -> list[ImportedRun]:
+        """One record per run folder; times are read now, metric points when the writer asks."""
+        return [self._run(folder) for folder in self.folders]
+
+    def _run(self, folder: Path) -> ImportedRun:
+        relative = folder.relative_to(self.logdir).as_posix()
+        times = [wall for wall, _ in self._events(folder, EventDecoder()) if wall is not None]
+        return ImportedRun(
+            source_id=relative,
+            project=self.project,
+            name=self.logdir.name if relative == "." else relative,
+            start_time=min(times, default=None),
+            end_time=max(times, default=None),
+            series=lambda: self._series(folder),
+        )
+
+    def _events(self, folder: Path, decoder: EventDecoder) -> Iterator[tuple[float | None, list[ScalarPoint]]]:
+        for path in event_files(folder):
+            for record in read_records(path):
+                try:
+                    yield decoder.decode(record)
+                except InvalidInputError as error:
+                    raise InvalidInputError(f"{path}: damaged event ({error})") from error
+
+    def _series(self, folder: Path) -> Iterator[tuple[str, MetricColumns]]:
+        by_tag: dict[str, dict[int, tuple[float, float]]] = {}
+        decoder = EventDecoder()
+        for _, points in self._events(folder, decoder):
+            for point in points:
+                if point.step < 0:  # runyard's steps start at 0
+                    self.dropped["points at negative steps"] += 1
+                    continue
+                by_tag.setdefault(point.tag, {})[point.step] = (point.value, point.wall_time)
+        self.dropped.update(decoder.dropped)
+        for tag, by_step in by_tag.items():
+            steps = np.array(sorted(by_step), dtype=np.int64)
+            values = np.array([by_step[step][0] for step in steps.tolist()], dtype=np.float64)
+            times = np.array([by_step[step][1] for step in steps.tolist()], dtype=np.float64)
+            yield tag, MetricColumns(steps, values, times)
