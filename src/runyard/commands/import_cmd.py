@@ -8,7 +8,8 @@ only what is new (runs are found by their MLflow run id).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -99,6 +100,36 @@ def import_mlflow(
 
 # Every importer's --tenant option.
 TenantOption = Annotated[str, typer.Option("--tenant", help="Tenant whose projects receive the runs.")]
+# --project of the importers whose source has projects of its own.
+ProjectOverride = Annotated[
+    str | None,
+    typer.Option("--project", "-p", help="Put every run into this project (default: the project it has there).",
+                 show_default=False),
+]
+
+
+def import_folder(ctx: typer.Context, dir: Path | None, tenant: str, kind: str, source: Path,
+                  project: str | None, read: Callable[[Path], list[ImportedRun]]) -> None:
+    """Import the runs `read` finds in the folder `source`, into `project` when given."""
+    runs = read(source)
+    if project is not None:
+        runs = [replace(run, project=project) for run in runs]
+    import_runs(ctx, dir, tenant, kind, str(source), runs)
+
+
+@import_app.command("aspara")
+def import_aspara(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="Aspara data dir (the dir= of aspara.init; default "
+                                           "~/.local/share/aspara).", show_default=False)],
+    project: ProjectOverride = None,
+    tenant: TenantOption = "default",
+    dir: DirOption = None,
+) -> None:
+    """Copy Aspara runs (config, params, tags, notes, every metric point, status, times, artifacts)."""
+    from runyard.importers.aspara import read_data_dir
+
+    import_folder(ctx, dir, tenant, "aspara", source, project, read_data_dir)
 
 
 @import_app.command("tensorboard")
@@ -134,7 +165,7 @@ def import_wandb(
         typer.Option("--project", "-p", help="Put every run into this project (default: its W&B project).",
                      show_default=False),
     ] = None,
-    tenant: Annotated[str, typer.Option("--tenant", help="Tenant whose projects receive the runs.")] = "default",
+    tenant: TenantOption = "default",
     dir: DirOption = None,
 ) -> None:
     """Copy W&B offline runs (config, tags, notes, every history row, system stats, console, status, files)."""
@@ -160,3 +191,18 @@ def import_expman(
     from runyard.importers.expman import read_experiments
 
     import_runs(ctx, dir, tenant, "expman", f"expman folders in {source}", read_experiments(source, project))
+
+
+@import_app.command("swanlab")
+def import_swanlab(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="SwanLab swanlog folder (the logdir of swanlab.init in local mode, "
+                                           "what `swanlab watch` reads).", show_default=False)],
+    project: ProjectOverride = None,
+    tenant: TenantOption = "default",
+    dir: DirOption = None,
+) -> None:
+    """Copy SwanLab runs (config, description, every scalar point, console, status, times, media files)."""
+    from runyard.importers.swanlab import read_swanlog
+
+    import_folder(ctx, dir, tenant, "swanlab", source, project, read_swanlog)

@@ -9,14 +9,9 @@ back unchanged, as MLflow itself returns it).
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-from typing import Any, NamedTuple
-from urllib.parse import quote
+from typing import NamedTuple
 
-from runyard.errors import InvalidInputError, NotFoundError
-
-_NEEDED = {"experiments", "experiment_tags", "runs", "params", "tags", "metrics"}
+from runyard.store.foreign.read_only_db import ReadOnlyDatabase
 
 
 class ExperimentRow(NamedTuple):
@@ -34,32 +29,12 @@ class RunRow(NamedTuple):
     artifact_uri: str
 
 
-class MlflowDatabase:
+class MlflowDatabase(ReadOnlyDatabase):
     """One read-only connection to an MLflow database; active experiments and runs only."""
 
-    def __init__(self, path: Path) -> None:
-        if not path.is_file():
-            raise NotFoundError(f"no MLflow database at {path}")
-        self.path = path
-        try:
-            self._conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True,
-                                         check_same_thread=False)
-            tables = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.DatabaseError as exc:
-            raise InvalidInputError(f"{path} is not an MLflow database ({exc})") from None
-        missing = _NEEDED - tables
-        if missing:
-            self._conn.close()
-            raise InvalidInputError(f"{path} is not an MLflow database (no {', '.join(sorted(missing))} table)")
-
-    def close(self) -> None:
-        self._conn.close()
-
-    def _rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        try:
-            return self._conn.execute(sql, args).fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise InvalidInputError(f"{self.path}: cannot read the MLflow database ({exc})") from None
+    what = "MLflow database"
+    article = "an"
+    needed = frozenset({"experiments", "experiment_tags", "runs", "params", "tags", "metrics"})
 
     def experiments(self) -> list[ExperimentRow]:
         return [ExperimentRow(str(eid), str(name)) for eid, name in self._rows(
