@@ -3,7 +3,7 @@
 Every scalar arrives exactly (float32 `simple_value`s as the float32 the file holds, float64
 tensors unchanged, NaN and infinities kept) with its step and wall time, one run per folder named
 by its path under LOGDIR; a restarted run's later event file wins; a second import adds nothing;
-histograms and text are reported as not imported; damaged files are refused before anything is
+add_hparams' values become the config; histograms and text are reported as not imported; damaged files are refused before anything is
 written, a file cut mid-record is read up to its last whole record, symlinks are not followed.
 """
 
@@ -44,12 +44,12 @@ def imported(tb_logs: TensorboardLogs, tmp_path_factory: pytest.TempPathFactory)
 def test_every_scalar_arrives_exactly(tb_logs: TensorboardLogs, imported: tuple[Path, Result, Result]) -> None:
     data_dir, first, _ = imported
     assert first.exit_code == 0, first.output
-    total = sum(len(points) for tags in tb_logs.written.values() for points in tags.values())
-    assert f"3 new runs, 0 already there (brought up to date), {total:,} new metric points" in first.output
+    total = sum(len(points) for tags in tb_logs.written.values() for points in tags.values()) + 1  # + hp/acc
+    assert f"4 new runs, 0 already there (brought up to date), {total:,} new metric points" in first.output
     with open_store(data_dir) as store:
         project = store.get_project_by_name("mnist")
         runs = {run.name: run for run in store.search_runs(RunQuery(project_ids=(project.id,)))}
-        assert sorted(runs) == ["eval/seed-1", "mnist", "train"]
+        assert sorted(runs) == ["eval/seed-1", "mnist", "train", "train/hp"]
         for source, tags in tb_logs.written.items():
             run = store.get_run_by_uid(import_uid("tensorboard", source))
             assert run.name == ("mnist" if source == "." else source) and run.status == "finished"
@@ -76,10 +76,21 @@ def test_float32_rounding_and_specials_are_the_files(tb_logs: TensorboardLogs,
         assert seed.values.tolist()[4:6] == [float(np.float32(4 / 7)), float(np.float32(5 / 7 + 1))]
 
 
+def test_hparams_become_the_config(tb_logs: TensorboardLogs, imported: tuple[Path, Result, Result]) -> None:
+    with open_store(imported[0]) as store:
+        run = store.get_run_by_uid(import_uid("tensorboard", "train/hp"))
+        # The hparams plugin keeps every number as a double: 32 arrives as 32.0.
+        assert run.config == {"lr": 0.01, "optimizer": "adam", "batch": 32.0, "nesterov": True}
+        assert run.status == "finished"  # its session-end record: STATUS_SUCCESS
+        acc = store.read_metric(run.id, "hp/acc")
+        assert acc.steps.tolist() == [0] and acc.values.tolist() == [float(np.float32(0.75))]
+        assert store.get_run_by_uid(import_uid("tensorboard", "train")).config == {}
+
+
 def test_second_import_adds_nothing_and_drops_are_reported(imported: tuple[Path, Result, Result]) -> None:
     _, first, second = imported
     assert second.exit_code == 0, second.output
-    assert "0 new runs, 3 already there (brought up to date), 0 new metric points" in second.output
+    assert "0 new runs, 4 already there (brought up to date), 0 new metric points" in second.output
     assert "not imported (runyard keeps scalars only): 1 histograms, 1 points at negative steps, 1 text" in first.output
 
 

@@ -39,6 +39,8 @@ for step, special in enumerate([math.nan, math.inf, -math.inf, 0.0, -0.0, 3.4e38
     scalar(train, "train", "special", step, special, base + 100 + step)
 for step in range(3):
     double_scalar(train, "train", "val/exact", step, 0.1 + step / 3, base + 200 + step, step == 0)
+# add_hparams writes the hparams plugin's records and its metrics into a run folder of its own.
+train.add_hparams({"lr": 0.01, "optimizer": "adam", "batch": 32, "nesterov": True}, {"hp/acc": 0.75}, name="hp")
 train.add_histogram("weights", np.arange(20.0), 0)
 train.add_text("notes", "hello", 0)
 train.close()

@@ -14,6 +14,7 @@ import struct
 from collections import Counter
 from dataclasses import dataclass
 
+from runyard.importers.tensorboard.hparams import HPARAMS_PLUGIN, Hparams
 from runyard.importers.tensorboard.protowire import (
     FIXED32,
     FIXED64,
@@ -30,7 +31,7 @@ EVENT_WALL_TIME, EVENT_STEP, EVENT_SUMMARY = 1, 2, 5
 SUMMARY_VALUE = 1
 VALUE_TAG, VALUE_SIMPLE, VALUE_TENSOR, VALUE_METADATA = 1, 2, 8, 9
 VALUE_DROPPED = {3: "histograms", 4: "images", 5: "histograms", 6: "audio"}
-METADATA_PLUGIN, PLUGIN_NAME, METADATA_DATA_CLASS = 1, 1, 4
+METADATA_PLUGIN, PLUGIN_NAME, PLUGIN_CONTENT, METADATA_DATA_CLASS = 1, 1, 2, 4
 DATA_CLASS_SCALAR = 1
 TENSOR_DTYPE, TENSOR_CONTENT, TENSOR_FLOAT, TENSOR_DOUBLE = 1, 4, 5, 6
 DT_FLOAT, DT_DOUBLE = 1, 2
@@ -45,12 +46,21 @@ class ScalarPoint:
     wall_time: float
 
 
+def wall_time_of(event: bytes) -> float | None:
+    """Only the event's wall time: the first field in every writer's output, so usually one unpack."""
+    if len(event) >= 9 and event[0] == (EVENT_WALL_TIME << 3 | FIXED64):
+        return float(struct.unpack_from("<d", event, 1)[0])
+    return next((as_double(raw) for number, _, raw in fields(event) if number == EVENT_WALL_TIME), None)
+
+
 class EventDecoder:
-    """Decodes one run's events in order; `dropped` counts values of kinds runyard does not import."""
+    """Decodes one run's events in order; `dropped` counts values of kinds runyard does not import,
+    `hparams` collects what the hparams plugin's records say."""
 
     def __init__(self) -> None:
         self.plugin_of: dict[str, str] = {}
         self.dropped: Counter[str] = Counter()
+        self.hparams = Hparams()
 
     def decode(self, event: bytes) -> tuple[float | None, list[ScalarPoint]]:
         """The event's wall time (None when absent) and its scalar points."""
@@ -106,9 +116,11 @@ class EventDecoder:
         # The tag field comes before the metadata in every writer's output (field order 1 < 9).
         for number, _, raw in fields(metadata):
             if number == METADATA_PLUGIN:
-                for inner, _, name in fields(as_bytes(raw)):
-                    if inner == PLUGIN_NAME:
-                        self.plugin_of[tag] = as_bytes(name).decode("utf-8", "replace")
+                plugin = dict((inner, as_bytes(value)) for inner, _, value in fields(as_bytes(raw)))
+                name = plugin.get(PLUGIN_NAME, b"").decode("utf-8", "replace")
+                self.plugin_of[tag] = name
+                if name == HPARAMS_PLUGIN:
+                    self.hparams.read(plugin.get(PLUGIN_CONTENT, b""))
             elif number == METADATA_DATA_CLASS and raw == DATA_CLASS_SCALAR:
                 self.plugin_of.setdefault(tag, SCALARS_PLUGIN)
 

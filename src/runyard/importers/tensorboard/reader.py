@@ -4,8 +4,9 @@ A run is a folder holding event files (`*tfevents*`), named by its path relative
 TensorBoard names it (the LOGDIR itself, when it holds event files, is named after its folder).
 Its event files are read in name order (their names start with the creation time); a step
 written twice (a restarted run) keeps its last value, as the store keeps one value per step.
-Start and end time are the first and last event's wall times; the status is "finished"
-(event files record none). Points at negative steps are dropped and counted (runyard's steps
+Start and end time are the first and last event's wall times. Hyperparameters written by
+`add_hparams` (the hparams plugin) become the config, and its session-end record the status
+(else "finished": event files record no status). Points at negative steps are dropped and counted (runyard's steps
 start at 0), as are histograms, images, audio, text and other plugins' data. Symlinks are never followed, so nothing outside LOGDIR is read.
 """
 
@@ -20,7 +21,8 @@ import numpy as np
 
 from runyard.errors import InvalidInputError, NotFoundError
 from runyard.importers.records import ImportedRun
-from runyard.importers.tensorboard.events import EventDecoder, ScalarPoint
+from runyard.importers.tensorboard.events import EventDecoder, ScalarPoint, wall_time_of
+from runyard.importers.tensorboard.hparams import TAG_PREFIX
 from runyard.importers.tensorboard.tfrecord import read_records
 from runyard.store.models import MetricColumns
 
@@ -64,29 +66,51 @@ class TensorboardReader:
 
     def _run(self, folder: Path) -> ImportedRun:
         relative = folder.relative_to(self.logdir).as_posix()
-        times = [wall for wall, _ in self._events(folder, EventDecoder()) if wall is not None]
+        # Times now (every checksum is verified here, before anything is written), points later.
+        times: list[float] = []
+        decoder = EventDecoder()
+        for path, record in self._records(folder):
+            wall = self._wall_time(path, record)
+            if wall is not None:
+                times.append(wall)
+            if TAG_PREFIX in record:  # hyperparameters: a full decode of these few events only
+                self._decode(decoder, path, record)
+        hparams = decoder.hparams
         return ImportedRun(
             source_id=relative,
             project=self.project,
             name=self.logdir.name if relative == "." else relative,
+            status=hparams.status or "finished",
+            config=hparams.values,
             start_time=min(times, default=None),
             end_time=max(times, default=None),
             series=lambda: self._series(folder),
         )
 
-    def _events(self, folder: Path, decoder: EventDecoder) -> Iterator[tuple[float | None, list[ScalarPoint]]]:
+    def _records(self, folder: Path) -> Iterator[tuple[Path, bytes]]:
         for path in event_files(folder):
             for record in read_records(path):
-                try:
-                    yield decoder.decode(record)
-                except InvalidInputError as error:
-                    raise InvalidInputError(f"{path}: damaged event ({error})") from error
+                yield path, record
+
+    @staticmethod
+    def _wall_time(path: Path, record: bytes) -> float | None:
+        try:
+            return wall_time_of(record)
+        except InvalidInputError as error:
+            raise InvalidInputError(f"{path}: damaged event ({error})") from error
+
+    @staticmethod
+    def _decode(decoder: EventDecoder, path: Path, record: bytes) -> list[ScalarPoint]:
+        try:
+            return decoder.decode(record)[1]
+        except InvalidInputError as error:
+            raise InvalidInputError(f"{path}: damaged event ({error})") from error
 
     def _series(self, folder: Path) -> Iterator[tuple[str, MetricColumns]]:
         by_tag: dict[str, dict[int, tuple[float, float]]] = {}
         decoder = EventDecoder()
-        for _, points in self._events(folder, decoder):
-            for point in points:
+        for path, record in self._records(folder):
+            for point in self._decode(decoder, path, record):
                 if point.step < 0:  # runyard's steps start at 0
                     self.dropped["points at negative steps"] += 1
                     continue
