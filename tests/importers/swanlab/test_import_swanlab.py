@@ -50,7 +50,7 @@ def swanlab_data(tmp_path_factory: pytest.TempPathFactory) -> SwanlabData:
     python = side_venv("swanlab-0.10.3-local", ["swanlab[dashboard]==0.10.3", "pillow"])
     work = tmp_path_factory.mktemp("swanlab")
     found: dict[str, Any] = {}
-    for scenario in ("resnet", "diverged", "second", "dump"):
+    for scenario in ("resnet", "diverged", "second", "audio", "dump"):
         out = work / f"{scenario}.json"
         done = subprocess.run([str(python), str(WORKLOAD), str(work / "swanlog"), scenario, str(out)],
                               capture_output=True, text=True, timeout=120, cwd=work,
@@ -58,7 +58,7 @@ def swanlab_data(tmp_path_factory: pytest.TempPathFactory) -> SwanlabData:
         assert done.returncode == (1 if scenario == "diverged" else 0), done.stderr[-3000:]
         found[scenario] = json.loads(out.read_text())
     return SwanlabData(work / "swanlog", {scenario: found[scenario]["points"] for scenario in
-                                          ("resnet", "diverged", "second")},
+                                          ("resnet", "diverged", "second", "audio")},
                        found["dump"]["experiments"], found["dump"]["tags"])
 
 
@@ -86,10 +86,11 @@ def _console(data: SwanlabData, experiment: dict[str, Any]) -> list[tuple[str, s
 
 
 def check_imported(store: Store, data: SwanlabData) -> None:
-    scenarios = dict(zip(("resnet-a", "diverged", "resnet-a-2"), ("resnet", "diverged", "second"), strict=True))
+    scenarios = {"resnet-a": "resnet", "diverged": "diverged", "resnet-a-2": "second", "wav2vec": "audio"}
     assert [row["name"] for row in data.experiments] == list(scenarios)  # SwanLab renamed the second resnet-a
     for experiment in data.experiments:
         run = store.get_run_by_uid(import_uid("swanlab", experiment["run_id"]))
+        # SwanLab's one project per folder: wav2vec's project="audio" is not kept (swanlab watch shows it in vision)
         assert (store.get_project(run.project_id).name, run.name) == ("vision", experiment["name"])
         assert (run.status, run.description) == (STATUS[experiment["status"]], experiment["description"] or "")
         assert run.start_time == _seconds(experiment["create_time"])
@@ -102,7 +103,7 @@ def check_imported(store: Store, data: SwanlabData) -> None:
             micros = [round(stamp * 1e6) for stamp in series.times.tolist()]  # the store keeps microseconds
             assert dict(zip(map(str, series.steps.tolist()), micros, strict=True)) == _file_times(data, experiment, key)
         assert [(line.stream, line.line) for line in store.read_logs(run.id)] == _console(data, experiment)
-    resnet = store.get_run_by_uid(import_uid("swanlab", data.experiments[0]["run_id"]))
+    resnet = store.get_run_by_uid(import_uid("swanlab", data.run_folder("resnet-a").name))
     assert resnet.config == {"lr": 0.1, "optimizer": {"name": "adam", "betas": [0.9, 0.999]}, "layers": [64, 32]}
     assert resnet.description == "first try"
     assert store.read_metric(resnet.id, "train/loss").values[5] == 42.0  # the value logged last at step 5
@@ -114,7 +115,7 @@ def check_imported(store: Store, data: SwanlabData) -> None:
     for path in [*media, "files/requirements.txt"]:
         assert store.artifact_file(resnet.id, path).read_bytes() == (folder / path).read_bytes()
     assert {artifact.path for artifact in store.list_artifacts(resnet.id)} == {*media, "files/requirements.txt"}
-    diverged = store.get_run_by_uid(import_uid("swanlab", data.experiments[1]["run_id"]))
+    diverged = store.get_run_by_uid(import_uid("swanlab", data.run_folder("diverged").name))
     assert "RuntimeError: loss diverged" in [line.line for line in store.read_logs(diverged.id)
                                             if line.stream == "stderr"]
 
@@ -123,12 +124,12 @@ def test_import_arrives_exactly_and_twice_adds_nothing(swanlab_data: SwanlabData
     first = import_swanlab(tmp_path, str(swanlab_data.root))
     assert first.exit_code == 0, first.output
     logged = sum(len(points) for scenario in swanlab_data.points.values() for points in scenario.values())
-    assert f"3 new runs, 0 already there (brought up to date), {logged:,} new metric points" in first.output
+    assert f"4 new runs, 0 already there (brought up to date), {logged:,} new metric points" in first.output
     with open_store(tmp_path) as store:
         check_imported(store, swanlab_data)
     again = import_swanlab(tmp_path, str(swanlab_data.root))
     assert again.exit_code == 0, again.output
-    assert "0 new runs, 3 already there (brought up to date), 0 new metric points, 0 log lines, " \
+    assert "0 new runs, 4 already there (brought up to date), 0 new metric points, 0 log lines, " \
            "0 artifact files (0 bytes)" in again.output
     with open_store(tmp_path) as store:
         check_imported(store, swanlab_data)
@@ -151,7 +152,7 @@ def _copy(data: SwanlabData, tmp_path: Path) -> Path:
 
 def test_a_cut_last_line_is_skipped_a_damaged_line_is_named(swanlab_data: SwanlabData, tmp_path: Path) -> None:
     root = _copy(swanlab_data, tmp_path)
-    run_id = swanlab_data.experiments[2]["run_id"]
+    run_id = swanlab_data.run_folder("resnet-a-2").name
     metrics = root / run_id / "logs" / "1" / "1000.log"
     with metrics.open("a") as out:
         out.write('{"index": 1, "data": 0.')  # the write a kill cut short

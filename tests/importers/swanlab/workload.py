@@ -3,7 +3,8 @@ into the swanlog folder argv[1]; argv[2] picks the scenario (run by the swanlab 
 
 "resnet": a finished run (config, description, console output, scalars with NaN and
 infinities, a step logged again, a sparse key, text and image media); "diverged": a run whose
-script raises; "second": another run in the same folder under a name already taken. Writes what
+script raises; "second": another run in the same folder under a name already taken; "audio": a
+run that names another project (SwanLab keeps one project per folder). Writes what
 was logged to argv[3] (JSON) for the test to compare against; "dump" writes there what
 SwanLab's dashboard database holds (experiments and their keys).
 """
@@ -57,6 +58,10 @@ elif scenario == "diverged":
     log({"loss": 4.0}, 1)
     Path(expected_out).write_text(json.dumps(expected))
     raise RuntimeError("loss diverged")
+elif scenario == "audio":
+    swanlab.init(project="audio", experiment_name="wav2vec", mode="local", logdir=logdir)
+    log({"wer": 0.5}, 0)
+    swanlab.finish()
 elif scenario == "dump":
     import sqlite3
 
