@@ -4,7 +4,8 @@ The layout expman-rs 1.3.0 writes (`Experiment(name, run_name, base_dir)`):
 
     BASE/<experiment>/experiment.yaml          display_name, description, tags, project
     BASE/<experiment>/<run>/run.yaml           name, status, started_at, finished_at, description,
-                                               tags, group, rank, scalars, vectors (last values), ...
+                                               tags, group, rank, scalars (log_scalar: the run's
+                                               summary), vectors (last values), ...
     BASE/<experiment>/<run>/config.yaml        the logged params (log_params)
     BASE/<experiment>/<run>/vectors.parquet    metrics, wide: step, timestamp (UTC, us), a column
                                                per key, null where a key has no value at a step
@@ -120,6 +121,7 @@ def _read_run(folder: Path, project: str | None) -> ImportedRun:
         tags=tuple(str(tag) for tag in meta.get("tags") or ()),
         description=str(meta.get("description") or ""),
         system=system,
+        summary=dict(meta.get("scalars") or {}),
         series=(lambda: _series(metrics)) if metrics else (lambda: iter(())),
         logs=lambda: _logs(folder, start),
         artifacts=tuple(regular_files(folder / "artifacts"))

@@ -52,6 +52,7 @@ class ImportedRun:
     notes: str = ""
     description: str = ""
     system: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)  # final values the tool kept outside its series
     series: SeriesReader = no_series
     logs: LogReader = no_logs
     artifacts: tuple[tuple[str, Path], ...] = ()

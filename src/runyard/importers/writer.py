@@ -4,7 +4,7 @@ A run's uid is derived from (importer kind, source id), so a second import finds
 made the first time. What an existing run receives again: its metric points (the store keeps
 one value per step, so identical points change nothing and only new steps count as new), the
 log lines beyond those it already holds, and the artifacts it lacks (same path and size: kept).
-Config, params, tags, notes and description are set from the source each time. The status goes
+Config, params, tags, notes, description, system and summary are set from the source each time. The status goes
 last, so an import cut short leaves the run running and the next one completes it.
 """
 
@@ -64,7 +64,7 @@ class RunImport:
         else:
             self.report.runs_updated += 1
         self.store.update_run(target.id, description=run.description, notes=run.notes, tags=list(run.tags),
-                              config=run.config, system=run.system)
+                              config=run.config, system=run.system, summary=run.summary)
         if run.params:
             self.store.log_params(target.id, run.params)
         self._write_series(target, run)

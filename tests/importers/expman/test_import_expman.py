@@ -65,7 +65,7 @@ def test_runs_arrive_as_expman_reads_them(expman_runs: ExpmanRuns, imported: tup
             assert run.name == meta["name"] and run.status == STATUS[meta["status"]]
             assert (run.start_time, run.end_time) == (_seconds(meta["started_at"]), _seconds(meta["finished_at"]))
             assert run.tags == (meta["tags"] or []) and run.description == (meta["description"] or "")
-            assert run.config == want["config"]
+            assert run.config == want["config"] and run.summary == (meta["scalars"] or {})
             keys = {key for row in want["metrics"] for key in row} - {"step", "timestamp"}
             assert sorted(store.metric_summaries([run.id])[run.id]) == sorted(keys)
             for key in keys:
@@ -80,6 +80,7 @@ def test_runs_arrive_as_expman_reads_them(expman_runs: ExpmanRuns, imported: tup
 def test_logs_artifacts_and_media_arrive(expman_runs: ExpmanRuns, imported: tuple[Path, Result, Result]) -> None:
     with open_store(imported[0]) as store:
         run = store.get_run_by_uid(import_uid("expman", "mnist/lr-0.1"))
+        assert run.summary == {"best_acc": 0.975, "epochs_run": 3}  # log_scalar's values
         lines = [(line.stream, line.line) for line in store.read_logs(run.id)]
         assert lines == [("stdout", "epoch 1 done"), ("stdout", "warning: slow"), ("stdout", "[INFO] checkpoint saved")]
         assert store.read_logs(run.id)[0].time == run.start_time  # console.log has no times

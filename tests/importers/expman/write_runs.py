@@ -27,6 +27,8 @@ with Experiment("mnist", run_name="lr-0.1", tags=["baseline", "arm:x"], descript
         exp.log_vector({"loss": 10.0 + step}, step=step + 1000)  # a sparse tail: only loss has values
     print("epoch 1 done")
     print("warning: slow", file=sys.stderr)
+    exp.log_scalar("best_acc", 0.975)
+    exp.log_scalar("epochs_run", 3)
     exp.info("checkpoint saved")
     exp.save_artifact(str(files / "ckpt"))
     exp.save_artifact(str(files / "notes.txt"))
