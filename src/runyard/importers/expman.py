@@ -111,7 +111,7 @@ def _read_run(folder: Path, project: str | None) -> ImportedRun:
     if provenance:
         system["provenance"] = provenance
     return ImportedRun(
-        source_id=f"{folder.parent.name}/{folder.name}",
+        source_id=folder.as_posix(),  # absolute: another base dir's mnist/run-1 is another run
         project=project or folder.parent.name,
         name=str(meta.get("name") or folder.name),
         status=status,

@@ -29,6 +29,11 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 STATUS = {"FINISHED": "finished", "FAILED": "failed"}
 
 
+def uid(folder: Path) -> str:
+    """The uid of the run imported from a run folder (found again by its absolute path)."""
+    return import_uid("expman", folder.resolve().as_posix())
+
+
 def import_expman(data_dir: Path, *args: str) -> Result:
     return CliRunner().invoke(app, ["--dir", str(data_dir), "import", "expman", *args])
 
@@ -60,7 +65,7 @@ def test_runs_arrive_as_expman_reads_them(expman_runs: ExpmanRuns, imported: tup
     with open_store(data_dir) as store:
         for source, want in expman_runs.expected.items():
             meta = want["run"]
-            run = store.get_run_by_uid(import_uid("expman", source))
+            run = store.get_run_by_uid(uid(expman_runs.base / source))
             assert store.get_project(run.project_id).name == meta["experiment"] == source.split("/")[0]
             assert run.name == meta["name"] and run.status == STATUS[meta["status"]]
             assert (run.start_time, run.end_time) == (_seconds(meta["started_at"]), _seconds(meta["finished_at"]))
@@ -79,7 +84,7 @@ def test_runs_arrive_as_expman_reads_them(expman_runs: ExpmanRuns, imported: tup
 
 def test_logs_artifacts_and_media_arrive(expman_runs: ExpmanRuns, imported: tuple[Path, Result, Result]) -> None:
     with open_store(imported[0]) as store:
-        run = store.get_run_by_uid(import_uid("expman", "mnist/lr-0.1"))
+        run = store.get_run_by_uid(uid(expman_runs.base / "mnist" / "lr-0.1"))
         assert run.summary == {"best_acc": 0.975, "epochs_run": 3}  # log_scalar's values
         lines = [(line.stream, line.line) for line in store.read_logs(run.id)]
         assert lines == [("stdout", "epoch 1 done"), ("stdout", "warning: slow"), ("stdout", "[INFO] checkpoint saved")]
@@ -87,7 +92,7 @@ def test_logs_artifacts_and_media_arrive(expman_runs: ExpmanRuns, imported: tupl
         artifacts = {artifact.path: artifact.size for artifact in store.list_artifacts(run.id)}
         media = expman_runs.base / "mnist" / "lr-0.1" / "media" / "sample-00000003.png"
         assert artifacts == {"notes.txt": 14, "media/sample-00000003.png": media.stat().st_size}
-        failed = store.get_run_by_uid(import_uid("expman", "mnist/lr-1.0"))
+        failed = store.get_run_by_uid(uid(expman_runs.base / "mnist" / "lr-1.0"))
         assert [(line.stream, line.line) for line in store.read_logs(failed.id)] == [("stderr", "[WARN] run FAILED: loss diverged")]
 
 
@@ -109,7 +114,7 @@ def test_older_metrics_file_name_and_non_finite_values(expman_runs: ExpmanRuns, 
                              "loss": [math.nan, math.inf]}), run_dir / "metrics.parquet")
     assert import_expman(tmp_path / "data", str(tmp_path / "exps" / "old"), "--project", "legacy").exit_code == 0
     with open_store(tmp_path / "data") as store:
-        run = store.get_run_by_uid(import_uid("expman", "old/r1"))
+        run = store.get_run_by_uid(uid(run_dir))
         assert store.get_project(run.project_id).name == "legacy"
         loss = store.read_metric(run.id, "loss")
         assert loss.steps.tolist() == [0, 5] and np.isnan(loss.values[0]) and loss.values[1] == math.inf
@@ -143,6 +148,6 @@ def test_links_out_of_the_source_are_not_followed(expman_runs: ExpmanRuns, tmp_p
     (base / "mnist" / "linked-run").symlink_to(expman_runs.base / "mnist" / "lr-0.1")
     assert import_expman(tmp_path / "data", str(base)).exit_code == 0
     with open_store(tmp_path / "data") as store:
-        run = store.get_run_by_uid(import_uid("expman", "mnist/lr-1.0"))
+        run = store.get_run_by_uid(uid(base / "mnist" / "lr-1.0"))
         assert store.list_artifacts(run.id) == []
         assert store.count_runs(RunQuery()) == 1

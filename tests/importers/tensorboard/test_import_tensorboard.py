@@ -23,6 +23,11 @@ from runyard.store.query import RunQuery
 from tests.importers.tensorboard.conftest import TensorboardLogs
 
 
+def uid(folder: Path) -> str:
+    """The uid of the run imported from a run folder (found again by its absolute path)."""
+    return import_uid("tensorboard", folder.resolve().as_posix())
+
+
 def import_tb(data_dir: Path, *args: str) -> Result:
     return CliRunner().invoke(app, ["--dir", str(data_dir), "import", "tensorboard", *args])
 
@@ -51,7 +56,7 @@ def test_every_scalar_arrives_exactly(tb_logs: TensorboardLogs, imported: tuple[
         runs = {run.name: run for run in store.search_runs(RunQuery(project_ids=(project.id,)))}
         assert sorted(runs) == ["eval/seed-1", "mnist", "train", "train/hp"]
         for source, tags in tb_logs.written.items():
-            run = store.get_run_by_uid(import_uid("tensorboard", source))
+            run = store.get_run_by_uid(uid(tb_logs.logdir / source))
             assert run.name == ("mnist" if source == "." else source) and run.status == "finished"
             assert sorted(store.metric_summaries([run.id])[run.id]) == sorted(tags)
             for tag, points in tags.items():
@@ -66,25 +71,25 @@ def test_every_scalar_arrives_exactly(tb_logs: TensorboardLogs, imported: tuple[
 def test_float32_rounding_and_specials_are_the_files(tb_logs: TensorboardLogs,
                                                      imported: tuple[Path, Result, Result]) -> None:
     with open_store(imported[0]) as store:
-        train = store.get_run_by_uid(import_uid("tensorboard", "train"))
+        train = store.get_run_by_uid(uid(tb_logs.logdir / "train"))
         special = store.read_metric(train.id, "special").values
         assert np.isnan(special[0]) and special[1] == np.inf and special[2] == -np.inf
         assert special[5] == float(np.float32(3.4e38)) != 3.4e38
         exact = store.read_metric(train.id, "val/exact").values.tolist()
         assert exact == [0.1, 0.1 + 1 / 3, 0.1 + 2 / 3]  # float64 tensors: not rounded
-        seed = store.read_metric(store.get_run_by_uid(import_uid("tensorboard", "eval/seed-1")).id, "acc")
+        seed = store.read_metric(store.get_run_by_uid(uid(tb_logs.logdir / "eval/seed-1")).id, "acc")
         assert seed.values.tolist()[4:6] == [float(np.float32(4 / 7)), float(np.float32(5 / 7 + 1))]
 
 
 def test_hparams_become_the_config(tb_logs: TensorboardLogs, imported: tuple[Path, Result, Result]) -> None:
     with open_store(imported[0]) as store:
-        run = store.get_run_by_uid(import_uid("tensorboard", "train/hp"))
+        run = store.get_run_by_uid(uid(tb_logs.logdir / "train/hp"))
         # The hparams plugin keeps every number as a double: 32 arrives as 32.0.
         assert run.config == {"lr": 0.01, "optimizer": "adam", "batch": 32.0, "nesterov": True}
         assert run.status == "finished"  # its session-end record: STATUS_SUCCESS
         acc = store.read_metric(run.id, "hp/acc")
         assert acc.steps.tolist() == [0] and acc.values.tolist() == [float(np.float32(0.75))]
-        assert store.get_run_by_uid(import_uid("tensorboard", "train")).config == {}
+        assert store.get_run_by_uid(uid(tb_logs.logdir / "train")).config == {}
 
 
 def test_second_import_adds_nothing_and_drops_are_reported(imported: tuple[Path, Result, Result]) -> None:
@@ -114,7 +119,7 @@ def test_a_file_cut_mid_record_is_read_to_its_last_whole_record(tb_logs: Tensorb
     later.write_bytes(later.read_bytes()[:-3])  # the last event (acc at step 14) is incomplete
     assert import_tb(tmp_path / "data", str(logdir)).exit_code == 0
     with open_store(tmp_path / "data") as store:
-        acc = store.read_metric(store.get_run_by_uid(import_uid("tensorboard", "seed-1")).id, "acc")
+        acc = store.read_metric(store.get_run_by_uid(uid(logdir / "seed-1")).id, "acc")
         assert acc.steps.tolist() == list(range(14))
 
 
@@ -132,3 +137,13 @@ def test_symlinks_are_not_followed_and_bad_sources_say_why(tb_logs: TensorboardL
     assert missing.exit_code != 0 and "no TensorBoard log directory at" in missing.output
     empty = import_tb(tmp_path / "data", str(tmp_path / "data"))
     assert empty.exit_code != 0 and "holds no TensorBoard event files" in empty.output
+
+
+def test_same_folder_names_in_other_logdirs_are_other_runs(tb_logs: TensorboardLogs, tmp_path: Path) -> None:
+    for copy in ("a", "b"):
+        shutil.copytree(tb_logs.logdir / "eval", tmp_path / copy / "logs")
+        assert import_tb(tmp_path / "data", str(tmp_path / copy / "logs"), "--project", "p").exit_code == 0
+    with open_store(tmp_path / "data") as store:
+        runs = store.search_runs(RunQuery(project_ids=(store.get_project_by_name("p").id,)))
+        assert sorted(run.name for run in runs) == ["seed-1", "seed-1-2"]
+        assert all(len(store.read_metric(run.id, "acc")) == 15 for run in runs)

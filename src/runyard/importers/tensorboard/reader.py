@@ -77,7 +77,7 @@ class TensorboardReader:
                 self._decode(decoder, path, record)
         hparams = decoder.hparams
         return ImportedRun(
-            source_id=relative,
+            source_id=folder.as_posix(),  # absolute: another LOGDIR's `train` is another run
             project=self.project,
             name=self.logdir.name if relative == "." else relative,
             status=hparams.status or "finished",
