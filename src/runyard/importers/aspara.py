@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from runyard.errors import InvalidInputError, NotFoundError
-from runyard.importers.points import RECORD_ERRORS, PointCollector, bad_line, json_lines, number
+from runyard.importers.points import (
+    RECORD_ERRORS,
+    PointCollector,
+    as_step,
+    bad_line,
+    json_lines,
+    number,
+)
 from runyard.importers.records import ImportedRun
 from runyard.importers.source_files import regular_files
 from runyard.store.models import MetricColumns
@@ -63,20 +70,23 @@ def _run_names(project: Path) -> list[str]:
 def _read_run(project: Path, name: str) -> ImportedRun:
     meta_path = project / f"{name}{META_SUFFIX}"
     meta = _read_meta(meta_path)
-    status = meta.get("status", "wip")
+    status = _field(meta_path, meta, "status", str, "wip")
     if status not in STATUSES:
         raise InvalidInputError(f"{meta_path}: unknown status {status!r}")
+    tags = _field(meta_path, meta, "tags", list, [])
+    if not all(isinstance(tag, str) for tag in tags):
+        raise InvalidInputError(f"{meta_path}: 'tags' is not a list of strings")
     return ImportedRun(
         source_id=f"{project.name}/{name}",
         project=project.name,
         name=name,
         status=STATUSES[status],
-        start_time=_ms_to_seconds(meta.get("start_time")),
-        end_time=_ms_to_seconds(meta.get("finish_time")),
-        config=_mapping(meta_path, meta, "config"),
-        params=_mapping(meta_path, meta, "params"),
-        tags=tuple(str(tag) for tag in meta.get("tags") or ()),
-        notes=str(meta.get("notes") or ""),
+        start_time=_ms_to_seconds(meta_path, meta, "start_time"),
+        end_time=_ms_to_seconds(meta_path, meta, "finish_time"),
+        config=_field(meta_path, meta, "config", dict, {}),
+        params=_field(meta_path, meta, "params", dict, {}),
+        tags=tuple(tags),
+        notes=_field(meta_path, meta, "notes", str, ""),
         series=partial(_read_series, project, name),
         artifacts=tuple(regular_files(project / name / "artifacts")),
     )
@@ -95,15 +105,24 @@ def _read_meta(path: Path) -> dict[str, Any]:
     return meta
 
 
-def _mapping(path: Path, meta: dict[str, Any], key: str) -> dict[str, Any]:
-    value = meta.get(key) or {}
-    if not isinstance(value, dict):
-        raise InvalidInputError(f"{path}: {key!r} is not an object")
+def _field(path: Path, meta: dict[str, Any], key: str, kind: type[Any], default: Any) -> Any:
+    """meta[key] when it has the type Aspara writes there; missing or null: `default`."""
+    value = meta.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, kind):
+        raise InvalidInputError(f"{path}: {key!r} is not {'an object' if kind is dict else f'a {kind.__name__}'}")
     return value
 
 
-def _ms_to_seconds(value: Any) -> float | None:
-    return None if value is None else float(value) / 1000.0
+def _ms_to_seconds(path: Path, meta: dict[str, Any], key: str) -> float | None:
+    value = meta.get(key)
+    if value is None:
+        return None
+    try:
+        return _wall_time(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"{path}: {key!r} is not a time ({exc})") from exc
 
 
 def _read_series(project: Path, name: str) -> Iterator[tuple[str, MetricColumns]]:
@@ -113,7 +132,7 @@ def _read_series(project: Path, name: str) -> Iterator[tuple[str, MetricColumns]
     for path in (project / f"{name}{WAL_SUFFIX}", project / f"{name}.jsonl"):
         for line, record in json_lines(path, LINE):
             try:
-                wall, step = _wall_time(record["timestamp"]), int(record["step"])
+                wall, step = _wall_time(record["timestamp"]), as_step(record["step"])
                 for key, value in record["metrics"].items():
                     points.add(str(key), step, number(value), wall)  # a step logged again: the last value
             except RECORD_ERRORS as exc:

@@ -54,6 +54,13 @@ def number(value: Any) -> float:
     return float(value)
 
 
+def as_step(value: Any) -> int:
+    """A step as logged: a whole number >= 0 (runyard's steps start at 0)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(f"step {value!r} is not a whole number >= 0")
+    return value
+
+
 class PointCollector:
     """Points by key and step; a step seen again keeps the value read last (runyard keeps one per step)."""
 

@@ -28,7 +28,14 @@ from typing import Any
 import yaml
 
 from runyard.errors import InvalidInputError, NotFoundError
-from runyard.importers.points import RECORD_ERRORS, PointCollector, bad_line, json_lines, number
+from runyard.importers.points import (
+    RECORD_ERRORS,
+    PointCollector,
+    as_step,
+    bad_line,
+    json_lines,
+    number,
+)
 from runyard.importers.records import ImportedRun
 from runyard.importers.source_files import regular_files
 from runyard.store.foreign.swanlab_sqlite import ExperimentRow, SwanlabDatabase, TagRow
@@ -106,9 +113,14 @@ def _config(path: Path) -> dict[str, Any]:
         raise InvalidInputError(f"{path}: not a SwanLab config ({exc})") from exc
     if not isinstance(loaded, dict):
         raise InvalidInputError(f"{path}: not a SwanLab config (not a mapping)")
-    entries = sorted(loaded.items(), key=lambda item: item[1].get("sort", 0) if isinstance(item[1], dict) else 0)
     return {str(key): entry["value"] if isinstance(entry, dict) and "value" in entry else entry
-            for key, entry in entries}
+            for key, entry in sorted(loaded.items(), key=_config_order)}
+
+
+def _config_order(item: tuple[Any, Any]) -> float:
+    """Where SwanLab put a config key (its `sort`), for the keys' order; a key without one goes first."""
+    sort = item[1].get("sort") if isinstance(item[1], dict) else None
+    return float(sort) if isinstance(sort, int | float) and not isinstance(sort, bool) else 0.0
 
 
 def _json_object(path: Path) -> dict[str, Any]:
@@ -138,7 +150,7 @@ def _read_series(scalars: list[tuple[str, Path]]) -> Iterator[tuple[str, MetricC
             for line, record in json_lines(path, LINE):
                 try:
                     wall = datetime.fromisoformat(record["create_time"]).timestamp()
-                    points.add(key, int(record["index"]), number(record["data"]), wall)
+                    points.add(key, as_step(record["index"]), number(record["data"]), wall)
                 except RECORD_ERRORS as exc:
                     raise bad_line(path, line, LINE, exc) from exc
     return points.series()

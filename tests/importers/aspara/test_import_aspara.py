@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -133,7 +134,7 @@ def test_a_cut_last_line_is_skipped_a_damaged_line_is_named(aspara_data: AsparaD
     assert [(key, columns.steps.tolist()) for key, columns in killed.series()] == [("wer", [0])]
     with metrics.open("a") as out:
         out.write('\n{"timestamp": 1, "step": 1, "metrics": {"wer": "high"}}\n')
-    with pytest.raises(InvalidInputError, match=rf"{metrics}:2: not an Aspara metrics line"):
+    with pytest.raises(InvalidInputError, match=re.escape(f"{metrics}:2: not an Aspara metrics line")):
         list(killed.series())
     result = import_aspara(tmp_path / "runyard", str(root))
     assert result.exit_code == InvalidInputError.exit_code and f"{metrics}:2" in result.output
@@ -163,3 +164,24 @@ def test_links_out_of_the_source_are_not_followed(aspara_data: AsparaData, tmp_p
     assert sorted(run.source_id for run in runs) == sorted(RUNS)
     resnet = next(run for run in runs if run.source_id == "vision/resnet-a")
     assert [path for path, _file in resnet.artifacts] == ["weights.bin"]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("status", ["completed"], "'status' is not a str"),
+    ("status", "done", "unknown status 'done'"),
+    ("tags", "gpu", "'tags' is not a list"),
+    ("tags", [1, 2], "'tags' is not a list of strings"),
+    ("notes", {"text": "x"}, "'notes' is not a str"),
+    ("config", [1], "'config' is not an object"),
+    ("start_time", "soon", "'start_time' is not a time"),
+    ("finish_time", True, "'finish_time' is not a time"),
+])
+def test_a_damaged_metadata_field_is_named(aspara_data: AsparaData, tmp_path: Path, field: str, value: Any,
+                                           message: str) -> None:
+    root = _copy(aspara_data, tmp_path)
+    meta_path = root / "vision" / "resnet-a.meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta[field] = value
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(InvalidInputError, match=re.escape(f"{meta_path}: {message}")):
+        read_data_dir(root)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -160,7 +161,7 @@ def test_a_cut_last_line_is_skipped_a_damaged_line_is_named(swanlab_data: Swanla
     assert [(key, columns.steps.tolist()) for key, columns in second.series()] == [("train/loss", [0])]
     with metrics.open("a") as out:
         out.write('\n{"index": 2, "data": "high", "create_time": "2026-01-01T00:00:00+00:00"}\n')
-    with pytest.raises(InvalidInputError, match=rf"{metrics}:2: not a SwanLab metric line"):
+    with pytest.raises(InvalidInputError, match=re.escape(f"{metrics}:2: not a SwanLab metric line")):
         list(second.series())
 
 
@@ -196,3 +197,31 @@ def test_links_out_of_the_source_are_not_followed(swanlab_data: SwanlabData, tmp
     linked.symlink_to(folder, target_is_directory=True)
     with pytest.raises(InvalidInputError, match="symbolic link"):
         read_swanlog(root)
+
+
+@pytest.mark.parametrize("line", [
+    '{"index": 1.5, "data": 1.0, "create_time": "2026-01-01T00:00:00+00:00"}',
+    '{"index": -1, "data": 1.0, "create_time": "2026-01-01T00:00:00+00:00"}',
+    '{"index": "3", "data": 1.0, "create_time": "2026-01-01T00:00:00+00:00"}',
+    '{"index": 3, "data": null, "create_time": "2026-01-01T00:00:00+00:00"}',
+    '{"index": 3, "data": 1.0, "create_time": "yesterday"}',
+    '{"index": 3, "data": 1.0}',
+    '[1, 2]',
+])
+def test_a_damaged_metric_line_is_named(swanlab_data: SwanlabData, tmp_path: Path, line: str) -> None:
+    root = _copy(swanlab_data, tmp_path)
+    run_id = swanlab_data.run_folder("resnet-a-2").name
+    metrics = root / run_id / "logs" / "1" / "1000.log"
+    metrics.write_text(line + "\n")
+    second = next(run for run in read_swanlog(root) if run.source_id == run_id)
+    with pytest.raises(InvalidInputError, match=re.escape(f"{metrics}:1: not a SwanLab metric line")):
+        list(second.series())
+
+
+def test_config_order_comes_from_swanlab_sort(swanlab_data: SwanlabData, tmp_path: Path) -> None:
+    root = _copy(swanlab_data, tmp_path)
+    folder = root / swanlab_data.run_folder("resnet-a-2").name
+    (folder / "files" / "config.yaml").write_text(
+        "b: {value: 2, sort: 1}\na: {value: 1, sort: 0}\nc: {value: 3, sort: top}\nd: plain\n")
+    second = next(run for run in read_swanlog(root) if run.name == "resnet-a-2")
+    assert list(second.config.items()) == [("a", 1), ("c", 3), ("d", "plain"), ("b", 2)]
