@@ -160,18 +160,14 @@ def import_wandb(
     ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="A W&B run folder (wandb/offline-run-*), a wandb/ folder holding "
                                            "several, or the folder holding wandb/.", show_default=False)],
-    project: Annotated[
-        str | None,
-        typer.Option("--project", "-p", help="Put every run into this project (default: its W&B project).",
-                     show_default=False),
-    ] = None,
+    project: ProjectOverride = None,
     tenant: TenantOption = "default",
     dir: DirOption = None,
 ) -> None:
-    """Copy W&B offline runs (config, tags, notes, every history row, system stats, console, status, files)."""
+    """Copy W&B offline runs (config, summary, tags, notes, every history row, system stats, console, status, files)."""
     from runyard.importers.wandb.reader import read_runs
 
-    import_runs(ctx, dir, tenant, "wandb", str(source), read_runs(source, project))
+    import_folder(ctx, dir, tenant, "wandb", source, project, read_runs)
 
 
 @import_app.command("expman")
