@@ -76,8 +76,11 @@ def _read_run(project: Path, name: str) -> ImportedRun:
     tags = _field(meta_path, meta, "tags", list, [])
     if not all(isinstance(tag, str) for tag in tags):
         raise InvalidInputError(f"{meta_path}: 'tags' is not a list of strings")
+    run_id = _field(meta_path, meta, "run_id", str, "")
     return ImportedRun(
-        source_id=f"{project.name}/{name}",
+        # Aspara's run id (random, per run) finds the run again wherever the data dir moved; a
+        # run without metadata yet is known by its files' place.
+        source_id=run_id or str(project.resolve() / name),
         project=project.name,
         name=name,
         status=STATUSES[status],
@@ -87,6 +90,7 @@ def _read_run(project: Path, name: str) -> ImportedRun:
         params=_field(meta_path, meta, "params", dict, {}),
         tags=tuple(tags),
         notes=_field(meta_path, meta, "notes", str, ""),
+        summary=_field(meta_path, meta, "summary", dict, {}),
         series=partial(_read_series, project, name),
         artifacts=tuple(regular_files(project / name / "artifacts")),
     )

@@ -23,7 +23,7 @@ from runyard.cli import app
 from runyard.errors import InvalidInputError, NotFoundError
 from runyard.importers.aspara import read_data_dir
 from runyard.importers.writer import import_uid
-from runyard.store import Store, open_store
+from runyard.store import Run, Store, open_store
 from tests.side_packages import side_venv
 
 WORKLOAD = Path(__file__).with_name("workload.py")
@@ -45,24 +45,32 @@ def aspara_python() -> Path:
     return side_venv("aspara-0.1.0-sdk", ["aspara==0.1.0", "pydantic>=2"])
 
 
+def write_data(python: Path, work: Path, backend: str) -> AsparaData:
+    """Run the workload with the real SDK into `work`/data."""
+    expected = work / "expected.json"
+    subprocess.run([str(python), str(WORKLOAD), str(work / "data"), str(expected)], check=True,
+                   capture_output=True, timeout=120, env={**os.environ, "ASPARA_STORAGE_BACKEND": backend})
+    return AsparaData(work / "data", json.loads(expected.read_text())["points"])
+
+
 @pytest.fixture(scope="module", params=["jsonl", "polars"])
 def aspara_data(request: pytest.FixtureRequest, aspara_python: Path,
                 tmp_path_factory: pytest.TempPathFactory) -> AsparaData:
-    work = tmp_path_factory.mktemp(f"aspara-{request.param}")
-    expected = work / "expected.json"
-    subprocess.run([str(aspara_python), str(WORKLOAD), str(work / "data"), str(expected)], check=True,
-                   capture_output=True, timeout=120,
-                   env={**os.environ, "ASPARA_STORAGE_BACKEND": request.param})
-    return AsparaData(work / "data", json.loads(expected.read_text())["points"])
+    return write_data(aspara_python, tmp_path_factory.mktemp(f"aspara-{request.param}"), request.param)
 
 
 def import_aspara(data_dir: Path, *args: str) -> Result:
     return CliRunner().invoke(app, ["--dir", str(data_dir), "import", "aspara", *args])
 
 
-def _meta(data: AsparaData, source_id: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((data.root / f"{source_id}.meta.json").read_text())
+def _meta(data: AsparaData, place: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((data.root / f"{place}.meta.json").read_text())
     return loaded
+
+
+def _run(store: Store, data: AsparaData, place: str) -> Run:
+    """The run imported from `place` ("project/run"): found by its Aspara run id."""
+    return store.get_run_by_uid(import_uid("aspara", _meta(data, place)["run_id"]))
 
 
 def _points(store: Store, run_id: int, key: str) -> dict[str, list[Any]]:
@@ -72,21 +80,21 @@ def _points(store: Store, run_id: int, key: str) -> dict[str, list[Any]]:
 
 
 def check_imported(store: Store, data: AsparaData) -> None:
-    for source_id, status in RUNS.items():
-        run = store.get_run_by_uid(import_uid("aspara", source_id))
-        meta = _meta(data, source_id)
-        assert (store.get_project(run.project_id).name, run.name) == tuple(source_id.split("/"))
+    for place, status in RUNS.items():
+        run, meta = _run(store, data, place), _meta(data, place)
+        assert (store.get_project(run.project_id).name, run.name) == tuple(place.split("/"))
         assert run.status == status
         assert run.start_time == meta["start_time"] / 1000
         assert run.end_time == (None if meta["finish_time"] is None else meta["finish_time"] / 1000)
         assert (run.config, run.tags, run.notes) == (meta["config"], meta["tags"], meta["notes"])
-    resnet = store.get_run_by_uid(import_uid("aspara", "vision/resnet-a"))
+        assert run.summary == meta["summary"]
+    resnet = _run(store, data, "vision/resnet-a")
     assert resnet.config == {"lr": 0.1, "optimizer": {"name": "adam", "betas": [0.9, 0.999]}, "layers": [64, 32]}
-    assert (resnet.tags, resnet.notes) == (["base", "gpu"], "first try")
+    assert (resnet.tags, resnet.notes, resnet.summary) == (["base", "gpu"], "first try", {"best_acc": 0.99})
     for key, points in data.points.items():
         assert _points(store, resnet.id, key) == points, key
     assert store.artifact_file(resnet.id, "weights.bin").read_bytes() == bytes(range(256)) * 40
-    diverged = store.get_run_by_uid(import_uid("aspara", "vision/diverged"))
+    diverged = _run(store, data, "vision/diverged")
     series = store.read_metric(diverged.id, "loss")  # Aspara counted the steps and took the times
     assert (series.steps.tolist(), series.values.tolist()) == ([0, 1, 2], [2.0, 4.0, 8.0])
     assert all(diverged.start_time <= stamp <= diverged.end_time for stamp in series.times.tolist())
@@ -106,7 +114,7 @@ def test_import_arrives_exactly_and_twice_adds_nothing(aspara_data: AsparaData, 
            "0 artifact files (0 bytes)" in again.output
     with open_store(tmp_path) as store:
         check_imported(store, aspara_data)
-        assert len(store.list_artifacts(store.get_run_by_uid(import_uid("aspara", "vision/resnet-a")).id)) == 1
+        assert len(store.list_artifacts(_run(store, aspara_data, "vision/resnet-a").id)) == 1
 
 
 def test_project_option_puts_every_run_into_one_project(aspara_data: AsparaData, tmp_path: Path) -> None:
@@ -114,8 +122,8 @@ def test_project_option_puts_every_run_into_one_project(aspara_data: AsparaData,
     assert result.exit_code == 0, result.output
     with open_store(tmp_path) as store:
         project = store.get_project_by_name("from-aspara")
-        for source_id in RUNS:
-            assert store.get_run_by_uid(import_uid("aspara", source_id)).project_id == project.id
+        for place in RUNS:
+            assert _run(store, aspara_data, place).project_id == project.id
 
 
 def _copy(data: AsparaData, tmp_path: Path) -> Path:
@@ -130,7 +138,7 @@ def test_a_cut_last_line_is_skipped_a_damaged_line_is_named(aspara_data: AsparaD
                                 else "killed.wal.jsonl")
     with metrics.open("a") as out:
         out.write('{"timestamp": 17964248')  # the write a kill cut short
-    killed = next(run for run in read_data_dir(root) if run.source_id == "audio/killed")
+    killed = next(run for run in read_data_dir(root) if run.name == "killed")
     assert [(key, columns.steps.tolist()) for key, columns in killed.series()] == [("wer", [0])]
     with metrics.open("a") as out:
         out.write('\n{"timestamp": 1, "step": 1, "metrics": {"wer": "high"}}\n')
@@ -161,8 +169,8 @@ def test_links_out_of_the_source_are_not_followed(aspara_data: AsparaData, tmp_p
     (root / "vision" / "resnet-a" / "artifacts" / "sub").symlink_to(tmp_path, target_is_directory=True)
     (root / "linked").symlink_to(tmp_path / "copy" / "vision", target_is_directory=True)
     runs = read_data_dir(root)
-    assert sorted(run.source_id for run in runs) == sorted(RUNS)
-    resnet = next(run for run in runs if run.source_id == "vision/resnet-a")
+    assert sorted(f"{run.project}/{run.name}" for run in runs) == sorted(RUNS)
+    resnet = next(run for run in runs if run.name == "resnet-a")
     assert [path for path, _file in resnet.artifacts] == ["weights.bin"]
 
 
@@ -185,3 +193,23 @@ def test_a_damaged_metadata_field_is_named(aspara_data: AsparaData, tmp_path: Pa
     meta_path.write_text(json.dumps(meta))
     with pytest.raises(InvalidInputError, match=re.escape(f"{meta_path}: {message}")):
         read_data_dir(root)
+
+
+def test_another_data_dir_with_the_same_names_gives_other_runs(aspara_python: Path, aspara_data: AsparaData,
+                                                               tmp_path: Path) -> None:
+    other = write_data(aspara_python, tmp_path / "other", "jsonl")  # the same projects and run names
+    for source in (aspara_data, other, aspara_data):
+        result = import_aspara(tmp_path / "runyard", str(source.root))
+        assert result.exit_code == 0, result.output
+    with open_store(tmp_path / "runyard") as store:
+        check_imported(store, aspara_data)
+        assert _run(store, other, "vision/resnet-a").name == "resnet-a-2"
+        assert len(store.read_metric(_run(store, other, "vision/resnet-a").id, "train/loss")) == 120
+
+
+def test_a_run_without_metadata_is_known_by_its_place(aspara_data: AsparaData, tmp_path: Path) -> None:
+    root = _copy(aspara_data, tmp_path)
+    (root / "audio" / "killed.meta.json").unlink()
+    killed = next(run for run in read_data_dir(root) if run.name == "killed")
+    assert (killed.source_id, killed.status, killed.start_time) == (str(root.resolve() / "audio" / "killed"),
+                                                                    "running", None)
