@@ -25,9 +25,11 @@ from runyard.importers.wandb.datastore import BLOCK_LEN
 from runyard.importers.wandb.reader import read_runs
 from runyard.importers.writer import import_uid
 from runyard.store import Store, open_store
+from tests.importers.wandb.framing import write_log
 from tests.side_packages import side_venv
 
 WORKLOAD = Path(__file__).with_name("workload.py")
+LEGACY = Path(__file__).with_name("legacy_records.py")
 STEPS = 300
 
 
@@ -43,8 +45,8 @@ class WandbRuns:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> WandbRuns:
-    python = side_venv("wandb-0.31.0", ["wandb==0.31.0"])
+def runs(wandb_python: Path, tmp_path_factory: pytest.TempPathFactory) -> WandbRuns:
+    python = wandb_python
     work = tmp_path_factory.mktemp("wandb")
     failed = subprocess.run([str(python), str(WORKLOAD), str(work), str(work / "unused.json"), "fail"],
                             capture_output=True, timeout=120, check=False)
@@ -65,6 +67,11 @@ def imported(runs: WandbRuns, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def import_wandb(data_dir: Path, *args: str) -> Result:
     return CliRunner().invoke(app, ["--dir", str(data_dir), "import", "wandb", *args])
+
+
+@pytest.fixture(scope="module")
+def wandb_python() -> Path:
+    return side_venv("wandb-0.31.0", ["wandb==0.31.0"])
 
 
 def _number(value_json: str) -> float | None:
@@ -264,3 +271,22 @@ def test_bad_sources(tmp_path: Path) -> None:
         read_runs(tmp_path)
     result = import_wandb(tmp_path / "data", str(tmp_path / "missing"))
     assert result.exit_code != 0 and "no such file or folder" in result.output
+
+
+def test_records_of_the_older_python_writer(wandb_python: Path, tmp_path: Path) -> None:
+    """wandb before wandb-core named history items by `key` and wrote `output` records."""
+    made = tmp_path / "records.json"
+    subprocess.run([str(wandb_python), str(LEGACY), str(made)], check=True, capture_output=True, timeout=60)
+    folder = tmp_path / "wandb" / "offline-run-20231114_221320-old1"
+    folder.mkdir(parents=True)
+    (folder / "run-old1.wandb").write_bytes(write_log([bytes.fromhex(item) for item in json.loads(made.read_text())]))
+    (run,) = read_runs(tmp_path)
+    assert (run.project, run.name, run.tags, run.notes) == ("legacy", "old-run", ("a", "b"), "n")
+    assert (run.status, run.start_time, run.end_time) == ("failed", 1700000000.5, 1700000005.5)  # start + runtime
+    assert run.config == {"opt": {"beta": 0.9}} and run.summary == {"best": 0.25}
+    series = {key: (columns.steps.tolist(), [repr(value) for value in columns.values.tolist()], columns.times.tolist())
+              for key, columns in run.series()}
+    assert series["loss"] == ([0, 1, 2], ["0.5", "nan", "-inf"], [1700000001.25, 1700000002.5, 1700000003.75])
+    assert sorted(series) == ["_runtime", "loss"]  # the text value is no series
+    assert list(run.logs()) == [(1700000002.0, "stdout", "hello"), (1700000003.0, "stderr", "warn more"),
+                                (1700000004.0, "stderr", "last")]
