@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -48,9 +49,11 @@ class WandbRuns:
 def runs(wandb_python: Path, tmp_path_factory: pytest.TempPathFactory) -> WandbRuns:
     python = wandb_python
     work = tmp_path_factory.mktemp("wandb")
-    failed = subprocess.run([str(python), str(WORKLOAD), str(work), str(work / "unused.json"), "fail"],
-                            capture_output=True, timeout=120, check=False)
-    assert failed.returncode == 1, failed.stderr
+    # Python ends a KeyboardInterrupt by killing itself with SIGINT.
+    for mode, returncode in (("fail", 1), ("interrupt", -signal.SIGINT)):
+        ended = subprocess.run([str(python), str(WORKLOAD), str(work), str(work / "unused.json"), mode],
+                               capture_output=True, timeout=120, check=False)
+        assert ended.returncode == returncode, ended.stderr
     subprocess.run([str(python), str(WORKLOAD), str(work), str(work / "expected.json")], check=True,
                    capture_output=True, timeout=120)
     return WandbRuns(work, json.loads((work / "expected.json").read_text()))
@@ -61,7 +64,7 @@ def imported(runs: WandbRuns, tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("data")
     result = import_wandb(data_dir, str(runs.root))  # the folder holding wandb/
     assert result.exit_code == 0, result.output
-    assert "2 new runs" in result.output
+    assert "3 new runs" in result.output
     return data_dir
 
 
@@ -136,6 +139,10 @@ def test_run_fields_and_status(runs: WandbRuns, imported: Path) -> None:
     expected = runs.expected[runs.folder("resnet-a")]
     assert (ok.name, ok.status, failed.name, failed.status) == ("resnet-a", "finished", "diverged", "failed")
     assert runs.expected[runs.folder("diverged")]["exit"][0] == 1
+    interrupted = runs.folder("interrupted")
+    assert runs.expected[interrupted]["exit"][0] == 255
+    with open_store(imported) as store:
+        assert store.get_run_by_uid(import_uid("wandb", interrupted)).status == "killed"  # as runyard's SDK has it
     assert ok.start_time == expected["start_time"]
     assert ok.end_time is not None and ok.end_time >= max(row[1] for row in expected["output"])
     assert ok.tags == ["baseline", "cpu"] and ok.notes == "first try\nsecond line"
@@ -192,7 +199,7 @@ def test_second_import_adds_nothing(runs: WandbRuns, imported: Path) -> None:
         before = _everything(store, runs)
     result = import_wandb(imported, str(runs.root / "wandb"))
     assert result.exit_code == 0, result.output
-    assert "0 new runs, 2 already there" in result.output
+    assert "0 new runs, 3 already there" in result.output
     assert "0 new metric points, 0 log lines, 0 artifact files" in result.output
     with open_store(imported) as store:
         after = _everything(store, runs)

@@ -1,11 +1,12 @@
-"""Run in a virtualenv holding the real wandb client: `python workload.py ROOT EXPECTED.json [fail]`.
+"""Run in a virtualenv holding the real wandb client: `python workload.py ROOT EXPECTED.json [fail|interrupt]`.
 
 Without `fail`: one offline run with every kind of data the importer maps (300 history rows
 with NaN and infinities, a slash key, a nested metric, a sparse key at an explicit step, config
 set at init and updated later incl. one value larger than two 32 KiB blocks, a summary value,
 tags, notes, console output on both streams incl. a carriage-return progress line, an HTML
 media file, a saved file).
-With `fail`: a run that dies with an exception (exit code 1).
+With `fail`: a run that dies with an exception (exit code 1); with `interrupt`: one stopped by
+Ctrl-C (KeyboardInterrupt: exit code 255).
 
 Then every run log under ROOT is decoded with wandb's own protobuf classes (only the framing
 is read here) and written to EXPECTED.json: what the importer must deliver.
@@ -60,6 +61,12 @@ def fail(root: str) -> None:
     raise RuntimeError("loss diverged")
 
 
+def interrupt(root: str) -> None:
+    run = wandb.init(project="vision", name="interrupted", dir=root)
+    run.log({"loss": 3.0})
+    raise KeyboardInterrupt
+
+
 def records(path: Path) -> list[pb.Record]:
     """Framing only (7-byte header, 32 KiB blocks of crc/length/type chunks); protobuf does the rest."""
     data, offset, parts, found = path.read_bytes(), 7, b"", []
@@ -112,6 +119,8 @@ if __name__ == "__main__":
     root, expected = sys.argv[1], sys.argv[2]
     if sys.argv[3:] == ["fail"]:
         fail(root)  # the exception ends the process: wandb records exit code 1
+    if sys.argv[3:] == ["interrupt"]:
+        interrupt(root)
     train(root)
     runs = {folder.name: describe(folder) for folder in sorted(Path(root, "wandb").glob("offline-run-*"))}
     Path(expected).write_text(json.dumps(runs))

@@ -29,6 +29,7 @@ from runyard.store.units import LogEntry
 
 RUN_FOLDER_PREFIXES = ("offline-run-", "run-")
 DEFAULT_PROJECT = "uncategorized"  # W&B's project for a run started without one
+CTRL_C_EXIT_CODE = 255
 STREAMS = {msg.STDOUT: "stdout", msg.STDERR: "stderr"}
 
 
@@ -100,11 +101,19 @@ def read_run(folder: Path) -> ImportedRun:
     return ImportedRun(
         source_id=folder.name, project=info.project or DEFAULT_PROJECT,
         name=info.name or info.run_id or folder.name,
-        status="crashed" if exit_code is None else "finished" if exit_code == 0 else "failed",
+        status=_status(exit_code),
         start_time=start, end_time=max(ends) if ends else None, config=config, tags=tuple(info.tags),
         notes=info.notes, system=system, summary=summary, series=partial(_series, log, start or 0.0),
         logs=partial(_logs, log, start or 0.0), artifacts=tuple(regular_files(folder / "files")),
     )
+
+
+def _status(exit_code: int | None) -> str:
+    """The status an exit record says; none at all: the process died first (or is still running)."""
+    if exit_code is None:
+        return "crashed"
+    # wandb's exit hook records 255 for a KeyboardInterrupt (Ctrl-C), which runyard's SDK calls killed.
+    return {0: "finished", CTRL_C_EXIT_CODE: "killed"}.get(exit_code, "failed")
 
 
 def _payloads(log: Path) -> Iterator[tuple[int, bytes]]:
