@@ -73,6 +73,7 @@ def read_run(folder: Path) -> ImportedRun:
     exit_code: int | None = None
     runtime = 0
     last_time = -math.inf
+    last_row = b""
     for kind, body in _payloads(log):
         if kind == msg.RUN:
             info = _merge_run(info, msg.run_info(body))
@@ -86,8 +87,11 @@ def read_run(folder: Path) -> ImportedRun:
             exit_code, runtime = msg.exit_info(body)
         elif kind == msg.ENVIRONMENT:
             system.update(msg.environment(body))
-        elif kind in (msg.OUTPUT, msg.OUTPUT_RAW, msg.STATS, msg.HISTORY):
+        elif kind == msg.HISTORY:
+            last_row = body  # rows are written in time order: only the last one's time counts
+        elif kind in (msg.OUTPUT, msg.OUTPUT_RAW, msg.STATS):
             last_time = max(last_time, _when(kind, body))
+    last_time = max(last_time, _when(msg.HISTORY, last_row))
     config.pop("_wandb", None)  # wandb's own bookkeeping, not the user's config
     # W&B's summary: each key's last logged value unless the script set another; `_step`,
     # `_runtime`, `_timestamp` and `_wandb` are W&B's own.
