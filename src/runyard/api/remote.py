@@ -36,6 +36,7 @@ from runyard.errors import (
     ServiceUnavailableError,
     by_status,
 )
+from runyard.http_detail import answer_detail
 from runyard.store import Artifact, LogLine, MetricColumns, Store
 
 READ = "/api/v1/experiments/read"
@@ -44,15 +45,6 @@ MSGPACK = "application/msgpack"
 QUERY_KEYS = 100  # the most keys one metrics/query request takes
 # Statuses a refusal may carry; 422 is FastAPI's "does not match the schema".
 _REFUSALS: dict[int, type[RunyardError]] = {**by_status(), 422: InvalidInputError}
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:300] or response.reason_phrase
-    detail = body.get("detail", body) if isinstance(body, dict) else body
-    return detail if isinstance(detail, str) else str(detail)[:300]
 
 
 def _plain_key(key: str) -> bool:
@@ -92,7 +84,7 @@ class HttpBackend:
             ) from None
         if response.status_code >= 400:
             cls = _REFUSALS.get(response.status_code, ServiceUnavailableError)
-            raise cls(f"{_detail(response)} (server {self.location}, HTTP {response.status_code})")
+            raise cls(f"{answer_detail(response)} (server {self.location}, HTTP {response.status_code})")
         return response
 
     def _get(self, method: str, path: str, **kwargs: Any) -> Any:

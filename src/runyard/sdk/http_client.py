@@ -21,6 +21,7 @@ import httpx
 import orjson
 
 from runyard.errors import InvalidInputError, RunyardError, by_status
+from runyard.http_detail import answer_detail
 from runyard.sdk.wire import OCTETS, Request
 
 BLOCK = 1 << 20
@@ -44,15 +45,6 @@ class Unavailable(Exception):
 
 class _Late(Exception):
     """The caller's deadline passed while a file was still uploading."""
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200] or response.reason_phrase
-    detail = body.get("detail", body) if isinstance(body, dict) else body
-    return detail if isinstance(detail, str) else str(detail)[:300]
 
 
 def _blocks(path: Path, deadline: float | None) -> Iterator[bytes]:
@@ -111,9 +103,9 @@ class IngestClient:
                 answer = {}
             return answer if isinstance(answer, dict) else {"answer": answer}
         if status >= 500 or status in RETRY_STATUSES:
-            raise Unavailable(f"{self.server} answered {status} to {request.kind}: {_detail(response)}",
+            raise Unavailable(f"{self.server} answered {status} to {request.kind}: {answer_detail(response)}",
                               suspect=status not in SERVER_WIDE)
-        raise REFUSALS.get(status, InvalidInputError)(f"server refused {request.kind} ({status}): {_detail(response)}")
+        raise REFUSALS.get(status, InvalidInputError)(f"server refused {request.kind} ({status}): {answer_detail(response)}")
 
     def send_retrying(self, request: Request, *, attempts: int = 3, first_delay: float = 0.2) -> dict[str, Any]:
         """`send` with exponential backoff between attempts; `Unavailable` after the last.
