@@ -50,6 +50,17 @@ def test_artifacts(store: Store, run_id: int, tmp_path: Path) -> None:
         store.add_artifact(run_id, tmp_path / "missing")
 
 
+def test_artifact_bytes_sum_the_projects_runs(store: Store, run_id: int) -> None:
+    project_id = store.get_run(run_id).project_id
+    store.add_artifact_bytes(run_id, "a.bin", b"x" * 10)
+    store.add_artifact_bytes(store.create_run(project_id).id, "b.bin", b"y" * 5)
+    other = store.create_run(store.create_project("q").id).id
+    store.add_artifact_bytes(other, "c.bin", b"z" * 100)
+    assert store.artifact_bytes([project_id]) == 15
+    assert store.artifact_bytes([project_id, store.get_run(other).project_id]) == 115
+    assert store.artifact_bytes([]) == 0
+
+
 @pytest.mark.parametrize("name", ["../x", "a/../../x", "/etc/passwd", "a\\..\\b", "", "a\x00b", "./.."])
 def test_artifact_names_cannot_escape(store: Store, run_id: int, name: str) -> None:
     with pytest.raises(InvalidInputError):

@@ -141,6 +141,10 @@ class RunDataStore(abc.ABC):
         """Artifacts of a run, ordered by path."""
 
     @abc.abstractmethod
+    def artifact_bytes(self, project_ids: Sequence[int]) -> int:
+        """Bytes of every artifact of every run of these projects, in one read."""
+
+    @abc.abstractmethod
     def delete_artifacts(self, run_id: int, name: str) -> int:
         """Delete the artifact `name`, or every artifact under the folder `name`; returns how many.
 

@@ -31,15 +31,14 @@ def _stats(store: Store, tenant: str, settings: Settings) -> dict[str, Any]:
                 "total_storage_bytes": 0}
     running = store.search_runs(RunQuery(project_ids=project_ids, filters=RUNNING))
     silent_since = time.time() - settings.stale_after_s
-    runs = store.search_runs(RunQuery(project_ids=project_ids))
     return {
         "total_experiments": len(project_ids),
         "total_projects": 0,
-        "total_runs": len(runs),
+        "total_runs": store.count_runs(RunQuery(project_ids=project_ids)),
         "active_runs": len(running),
         # runyard itself marks such runs CRASHED within `reap_interval_s`, so this is rarely > 0.
         "stale_runs": sum(1 for run in running if run.heartbeat_at < silent_since),
-        "total_storage_bytes": sum(a.size for run in runs for a in store.list_artifacts(run.id)),
+        "total_storage_bytes": store.artifact_bytes(project_ids),
     }
 
 

@@ -10,7 +10,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from runyard.errors import (
@@ -123,6 +123,17 @@ def list_(conn: sqlite3.Connection, run_id: int) -> list[Artifact]:
         (run_id,),
     ).fetchall()
     return [Artifact(*row) for row in rows]
+
+
+def total_bytes(conn: sqlite3.Connection, project_ids: Sequence[int]) -> int:
+    """Sum of the artifact sizes of the runs of these projects."""
+    if not project_ids:
+        return 0
+    marks = ",".join("?" * len(project_ids))
+    row = conn.execute(
+        f"SELECT COALESCE(SUM(a.size), 0) FROM artifacts a JOIN runs r ON r.id = a.run_id "
+        f"WHERE r.project_id IN ({marks})", tuple(project_ids)).fetchone()
+    return int(row[0])
 
 
 def remove_run_folder(root: Path, uid: str) -> None:

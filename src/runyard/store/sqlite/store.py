@@ -295,6 +295,9 @@ class SQLiteStore(SQLiteHub, SQLiteLoggedModels, SQLiteViewState, Store):
     def list_artifacts(self, run_id: int) -> list[Artifact]:
         return self._db.read(lambda c: artifacts.list_(c, run_id))
 
+    def artifact_bytes(self, project_ids: Sequence[int]) -> int:
+        return self._db.read(lambda c: artifacts.total_bytes(c, project_ids))
+
     def delete_artifacts(self, run_id: int, name: str) -> int:
         run = self.get_run(run_id)
         removed = self._db.write(lambda c: artifacts.delete(c, run_id, name))
