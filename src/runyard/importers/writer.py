@@ -93,17 +93,18 @@ class RunImport:
                                      start_time=run.start_time)
 
     def _write_series(self, target: Run, run: ImportedRun) -> None:
+        before = self._stored_steps(target.id)
         for key, columns in run.series():
-            before = self._stored_steps(target.id, key)
             for start in range(0, len(columns), POINTS_PER_BATCH):
                 end = start + POINTS_PER_BATCH
                 part = MetricColumns(columns.steps[start:end], columns.values[start:end], columns.times[start:end])
                 self.store.apply(target.id, WriteBatch(metrics={key: part}))
-            self.report.points += max(0, self._stored_steps(target.id, key) - before)
+        # Steps the run holds now and did not before: the points this import added.
+        self.report.points += max(0, self._stored_steps(target.id) - before)
 
-    def _stored_steps(self, run_id: int, key: str) -> int:
-        summary = self.store.metric_summaries([run_id]).get(run_id, {}).get(key)
-        return 0 if summary is None else summary.count
+    def _stored_steps(self, run_id: int) -> int:
+        """Points the run holds over all its keys (one per step and key), from the keys' summaries."""
+        return sum(summary.count for summary in self.store.metric_summaries([run_id]).get(run_id, {}).values())
 
     def _write_logs(self, target: Run, run: ImportedRun) -> None:
         held = len(self.store.read_logs(target.id))
