@@ -42,6 +42,18 @@ def import_uid(kind: str, source_id: str) -> str:
     return f"{kind}-{digest}"
 
 
+def imported_run(store: Store, uid: str, tenant: str, taken: str) -> Run | None:
+    """The run an earlier import made with this uid (None: none yet); ConflictError(`taken`) when
+    the uid belongs to a run of another tenant."""
+    try:
+        found = store.get_run_by_uid(uid)
+    except NotFoundError:
+        return None
+    if store.get_project(found.project_id).tenant != tenant:
+        raise ConflictError(taken)
+    return found
+
+
 class RunImport:
     """Creates or brings up to date the runs an importer reads, in the tenant's projects."""
 
@@ -80,13 +92,8 @@ class RunImport:
         return self._projects[name]
 
     def _existing(self, run: ImportedRun) -> Run | None:
-        try:
-            found = self.store.get_run_by_uid(import_uid(self.kind, run.source_id))
-        except NotFoundError:
-            return None
-        if self.store.get_project(found.project_id).tenant != self.tenant:
-            raise ConflictError(f"{run.source_id} was imported into another tenant already")
-        return found
+        return imported_run(self.store, import_uid(self.kind, run.source_id), self.tenant,
+                            f"{run.source_id} was imported into another tenant already")
 
     def _create(self, project: Project, run: ImportedRun, name: str) -> Run:
         return self.store.create_run(project.id, name=name, uid=import_uid(self.kind, run.source_id),

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from runyard.errors import ConflictError, InvalidInputError, NotFoundError
+from runyard.errors import InvalidInputError, NotFoundError
 from runyard.importers.mlflow.records import (
     MetricHistory,
     MlflowSource,
     SourceExperiment,
     SourceRun,
 )
-from runyard.importers.writer import ImportReport
+from runyard.importers.writer import ImportReport, imported_run
 from runyard.server.mlflow.tags import tag_writes
 from runyard.store import DEFAULT_TENANT, MetricColumns, Project, Run, Store, WriteBatch
 from runyard.store.free_names import first_free_name
@@ -144,13 +144,7 @@ class MlflowImport:
         return self.store.get_run(target.id)
 
     def _existing(self, run: SourceRun) -> Run | None:
-        try:
-            found = self.store.get_run_by_uid(run.run_id)
-        except NotFoundError:
-            return None
-        if self.store.get_project(found.project_id).tenant != self.tenant:
-            raise ConflictError(f"run id {run.run_id} is taken by a run of another tenant")
-        return found
+        return imported_run(self.store, run.run_id, self.tenant, f"run id {run.run_id} is taken by a run of another tenant")
 
     def _create(self, project: Project, run: SourceRun) -> Run:
         """The run with the MLflow id; its name suffixed `-2`, `-3`, ... when taken (unique per project)."""
