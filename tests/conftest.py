@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from runyard.store import Store, open_store
+from tests.pg import pg_url  # noqa: F401  (the session's PostgreSQL database, for every package)
 
 
 @pytest.fixture(autouse=True, scope="session")
