@@ -80,7 +80,12 @@ async def test_table_rows(client: httpx.AsyncClient, store: Store, ids: dict[str
     assert set(rows) == set(ids)
     assert rows["live"]["status"] == "running" and rows["live"]["end_time"] is None
     assert rows["vit-a"]["params"] == {"lr": 0.01, "arch": "vit"}
-    assert rows["vit-a"]["metrics"]["val/acc"] == store.read_metric(ids["vit-a"], "val/acc").values[-1]
+    acc = store.read_metric(ids["vit-a"], "val/acc").values
+    assert rows["vit-a"]["metrics"]["val/acc"] == acc[-1]
+    assert rows["vit-a"]["metrics_min"]["val/acc"] == acc.min() and rows["vit-a"]["metrics_max"]["val/acc"] == acc.max()
+    # config stays nested (the page flattens it), beside the summary and system info
+    assert rows["resnet-a"]["config"] == {"model": {"depth": 18}, "batch": 128}
+    assert rows["resnet-a"]["system"] == store.get_run(ids["resnet-a"]).system
     assert (await client.get("/web/api/projects/999/runs")).status_code == 404
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response
 
 from runyard import lookup
-from runyard.jsonenc import json_float
+from runyard.jsonenc import json_float, json_safe
 from runyard.server import listparams
 from runyard.server.chart_points import READERS
 from runyard.server.deps import StoreDep, TenantDep, call
@@ -21,7 +21,7 @@ from runyard.server.downloads import media_type
 from runyard.server.params import INT64_MAX, StepMax, StepMin, check_step_range
 from runyard.server.responses import JSONResponse
 from runyard.server.web.series import chart_series
-from runyard.store import Filter, Run, RunQuery, Store
+from runyard.store import Filter, MetricSummary, Run, RunQuery, Store
 
 router = APIRouter(prefix="/web/api", include_in_schema=False)
 MAX_CHART_RUNS = 200
@@ -34,12 +34,20 @@ async def _run(store: Store, run_id: str, tenant: str) -> Run:
     return (await call(lookup.run_by_id_or_uid, store, run_id, tenant)).run
 
 
-def run_row(run: Run, metrics: dict[str, Any]) -> dict[str, Any]:
-    """One row of the runs table; times in epoch milliseconds."""
+def run_row(run: Run, summaries: dict[str, MetricSummary]) -> dict[str, Any]:
+    """One row of the runs table; times in epoch milliseconds.
+
+    `config`, `summary` and `system` stay nested (the page flattens them into columns,
+    static/dashboard/fields.js); each metric comes as its last value, min and max.
+    """
     return {
         "id": run.id, "uid": run.uid, "name": run.name, "status": run.status,
         "start_time": run.start_time * 1000, "end_time": None if run.end_time is None else run.end_time * 1000,
-        "tags": run.tags, "notes": run.notes, "params": run.params, "metrics": metrics,
+        "tags": run.tags, "notes": run.notes, "params": json_safe(run.params), "config": json_safe(run.config),
+        "summary": json_safe(run.summary), "system": json_safe(run.system),
+        "metrics": {key: json_float(s.last_value) for key, s in summaries.items()},
+        "metrics_min": {key: json_float(s.min) for key, s in summaries.items()},
+        "metrics_max": {key: json_float(s.max) for key, s in summaries.items()},
     }
 
 
@@ -49,7 +57,7 @@ def table_rows(store: Store, project_id: int, after_id: int = 0) -> dict[str, An
     filters = (Filter("attributes", "id", ">", after_id),) if after_id else ()
     runs = store.search_runs(RunQuery(project_ids=(project_id,), filters=filters))
     summaries = store.metric_summaries([run.id for run in runs])
-    rows = [run_row(run, {key: json_float(s.last_value) for key, s in summaries[run.id].items()}) for run in runs]
+    rows = [run_row(run, summaries[run.id]) for run in runs]
     return {"cursor": cursor, "runs": rows}
 
 
@@ -58,7 +66,7 @@ async def project_runs(
     project_id: str, store: StoreDep, tenant: TenantDep,
     after_id: Annotated[int, Query(ge=0, le=INT64_MAX, description="only runs created after this one (new-run check)")] = 0,
 ) -> Response:
-    """Rows of the runs table: status, times, params, tags, notes, latest metrics."""
+    """Rows of the runs table: status, times, params, config, summary, system, tags, notes, metric summaries."""
     project = await call(lookup.project_by_id, store, lookup.parse_id(project_id, "project"), tenant)
     return JSONResponse(await call(table_rows, store, project.id, after_id))
 

@@ -44,7 +44,7 @@ function selectionChanged(ids) {
   const url = new URL(location.href);
   url.searchParams.set("runs", chosen.join(","));
   history.replaceState(null, "", url);
-  const compare = $("compare");
+  const compare = $("compare-selected");
   if (compare) compare.href = `/projects/${encodeURIComponent(project.name)}?runs=${chosen.join(",")}`;
   clearTimeout(selectionTimer);
   const apply = () => {

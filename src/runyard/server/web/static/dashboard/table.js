@@ -3,20 +3,9 @@
 // or notes cell to edit it. Only the rows in view (plus a margin) are in the DOM, between
 // two spacer rows: sorting or filtering 1,000 runs lays out a few dozen rows, not 1,000.
 import { esc, fmtDuration, fmtNum, fmtTime, metadataUrl, num, putJSON, runColor } from "./common.js";
+import { ATTRIBUTES, columnValue } from "./fields.js";
 
-const FIXED = [
-  { id: "name", label: "name", get: (r) => r.name },
-  { id: "status", label: "status", get: (r) => r.status },
-  { id: "duration", label: "duration", get: (r) => duration(r) },
-  { id: "start", label: "started", get: (r) => r.start_time },
-  { id: "tags", label: "tags", get: (r) => r.tags.join(", ") },
-  { id: "notes", label: "notes", get: (r) => r.notes },
-];
-
-function duration(run) {
-  const end = run.end_time ?? (run.status === "running" ? Date.now() : null);
-  return end == null ? null : end - run.start_time;
-}
+const FIXED = ATTRIBUTES.filter((c) => !c.system);
 
 function compare(a, b) {
   if (a == null || a === "") return b == null || b === "" ? 0 : 1;
@@ -171,7 +160,7 @@ export class RunsTable {
         case "status":
           return `<td><span class="status" data-status="${esc(r.status)}">${esc(r.status)}</span></td>`;
         case "duration":
-          return `<td class="num">${esc(fmtDuration(duration(r)))}</td>`;
+          return `<td class="num">${esc(fmtDuration(columnValue(r, "duration")))}</td>`;
         case "start":
           return `<td class="muted">${esc(fmtTime(r.start_time))}</td>`;
         case "tags":
