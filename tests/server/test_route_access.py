@@ -124,6 +124,7 @@ BODIES: dict[str, Any] = {
     "PATCH /api/v1/experiment/{experiment_id}/show": {"show": False},
     "PATCH /api/v1/chart/{chart_id}/status": {"status": 1},
     "PATCH /api/v1/namespace/{namespace_id}/opened": {"opened": False, "experiment_id": A_RUN},
+    "PUT /web/api/projects/{project_id}/view": {"set": [{"kind": "ws_hidden", "name": METRIC, "value": 1}]},
 }
 # Routes that act on the caller's own namespace whatever the name in the path: B gets its
 # own (empty) object, so a 2xx is fine as long as nothing of A's comes back.

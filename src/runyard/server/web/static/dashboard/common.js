@@ -68,12 +68,8 @@ export function fmtTime(ms) {
   return new Date(ms).toISOString().replace("T", " ").slice(0, 19);
 }
 
-// Spread hues by the golden angle so neighbouring run ids get distant colors.
-export function runColor(runId) {
-  const hue = (runId * 137.508) % 360;
-  const light = 38 + ((runId * 7) % 3) * 8;
-  return `hsl(${hue.toFixed(1)}, 70%, ${light}%)`;
-}
+// Run colours live in palette.js (colour-blind safe, stable per run); this name stays for older callers.
+export { runColour as runColor } from "./palette.js";
 
 export function metadataUrl(project, runName) {
   return `/api/projects/${encodeURIComponent(project)}/runs/${encodeURIComponent(runName)}/metadata`;
