@@ -45,7 +45,8 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
-def _plain_component(uid: str) -> bool:
+def plain_component(uid: str) -> bool:
+    """One path part that cannot climb or split: not '', '.', '..', no slash, backslash or NUL."""
     return (isinstance(uid, str) and uid not in ("", ".", "..") and "/" not in uid and "\\" not in uid
             and "\x00" not in uid)
 
@@ -53,7 +54,7 @@ def _plain_component(uid: str) -> bool:
 def run_folder(root: Path, uid: str) -> Path:
     """The artifact folder of a run (not created): a direct, non-symlink child of the resolved root."""
     base = root.resolve()
-    if not _plain_component(uid):
+    if not plain_component(uid):
         raise InvalidInputError(f"run uid {uid!r:.80} cannot name an artifact folder")
     folder = base / uid
     if folder.is_symlink() or folder.resolve().parent != base:
