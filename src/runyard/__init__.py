@@ -4,6 +4,7 @@
     run = runyard.init(project="mnist", config={"lr": 0.01})
     for step in range(1000):
         runyard.log({"loss": loss})
+    runyard.log({"samples": runyard.Image(batch[0], caption="input")})
     runyard.finish()
 """
 
@@ -12,13 +13,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from runyard.sdk import Run, RunyardWarning, finish, init, log
+from runyard.sdk.media import Histogram, Image, Table
 
 if TYPE_CHECKING:
     from runyard.api import Api
 
 __version__ = "0.1.0"
 
-__all__ = ["Api", "Run", "RunyardWarning", "__version__", "finish", "init", "log", "run"]
+__all__ = ["Api", "Histogram", "Image", "Run", "RunyardWarning", "Table", "__version__", "finish", "init", "log",
+           "run"]
 
 
 def __getattr__(name: str) -> Any:

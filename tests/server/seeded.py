@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from runyard import media_index
+from runyard.sdk.media_encode import png_from_array
 from runyard.server.swanlab import ids as swanlab_ids
 from runyard.store import MetricColumns, Project, Run, Store
 
 ARTIFACT = "model/weights.txt"
+MEDIA_KEY = "samples/input"  # a logged image (an artifact under media/, see runyard.media_index)
 METRIC = "train/loss"
 HUB_TYPE = "time_series"
 
@@ -82,6 +85,8 @@ class Seeded:
             return self.run.uid  # ExperimentHub loads a model by run uid
         if path.startswith("/api/2.0/mlflow-artifacts/") and name == "path":
             return f"{self.project.id}/{self.run.uid}/artifacts/{ARTIFACT.rsplit('/', 1)[0]}"  # a folder to list
+        if path.endswith("/media/item") and name in ("key", "step"):
+            return MEDIA_KEY if name == "key" else "0"
         return self.values().get(name)
 
 
@@ -95,6 +100,8 @@ def seed(store: Store, tenant: str, prefix: str) -> Seeded:
     store.append_metrics(run.id, {METRIC: MetricColumns(steps, np.linspace(1.0, 0.1, 50), 1.7e9 + steps.astype(np.float64))})
     store.append_logs(run.id, [(1.7e9, "stdout", f"hello secret-{tenant}"), (1.7e9 + 1, "stderr", "warn")])
     store.add_artifact_bytes(run.id, ARTIFACT, f"weights secret-{tenant}".encode())
+    store.add_artifact_bytes(run.id, media_index.media_path(MEDIA_KEY, 0, "image"), png_from_array(np.zeros((2, 2), np.uint8)))
+    store.add_artifact_bytes(run.id, media_index.caption_path(MEDIA_KEY, 0), f'{{"caption": "secret-{tenant}"}}'.encode())
     # Finished, so live streams replay and close instead of waiting for events.
     run = store.set_run_status(run.id, "finished", end_time=1.7e9 + 60)
     other = store.create_run(project.id, name=f"{prefix}-run-2", status="finished")

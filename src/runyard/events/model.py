@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from runyard import media_index
 from runyard.errors import NotFoundError
 from runyard.store import Change, LogLine, MetricColumns, Store
 from runyard.store.models import TERMINAL_STATUSES
@@ -18,7 +19,7 @@ class RunEvent:
 
     seq: int
     run_id: int
-    kind: str  # "metrics", "logs" or "status"
+    kind: str  # "metrics", "logs", "status" or "media" (a logged image/histogram/table: detail key, step, kind)
     metrics: dict[str, MetricColumns] = field(default_factory=dict)
     lines: list[LogLine] = field(default_factory=list)
     status: str = ""
@@ -31,7 +32,7 @@ class RunEvent:
         return self.kind == "status" and self.status in TERMINAL_STATUSES
 
 
-EVENT_KINDS = ("metrics", "logs", "status")
+EVENT_KINDS = ("metrics", "logs", "status", "artifact")
 
 
 def materialize(store: Store, change: Change) -> RunEvent | None:
@@ -45,6 +46,13 @@ def materialize(store: Store, change: Change) -> RunEvent | None:
     if change.kind == "status":
         return RunEvent(change.seq, change.run_id, "status", status=str(change.detail.get("status", "")),
                         detail=change.detail, time=change.created_at or None)
+    if change.kind == "artifact":
+        # Only logged media are told live (a page adds their step); other artifacts are not run events.
+        found = media_index.parse_media_path(str(change.detail.get("path", "")))
+        if found is None or found.kind == "caption":
+            return None
+        return RunEvent(change.seq, change.run_id, "media", detail={"key": found.key, "step": found.step,
+                                                                    "kind": found.kind}, time=change.created_at or None)
     try:
         if change.kind == "logs":
             after = int(change.detail.get("after_id", 0))

@@ -57,6 +57,10 @@ class LocalSink(Sink):
         """Copy the file under the run's artifact dir."""
         return self.store.add_artifact(run_id, path, name)
 
+    def add_artifact_bytes(self, run_id: int, name: str, data: bytes) -> Artifact:
+        """Store the bytes as an artifact file, no temp file."""
+        return self.store.add_artifact_bytes(run_id, name, data)
+
     def set_status(self, run_id: int, status: str) -> None:
         """Write the status."""
         self.store.set_run_status(run_id, status)

@@ -16,6 +16,8 @@ from runyard.sdk.columns import Record
 from runyard.sdk.console import ConsoleCapture, LineBuffer
 from runyard.sdk.flusher import Flusher
 from runyard.sdk.lifecycle import Lifecycle, exception_status, format_traceback
+from runyard.sdk.media import Media, split_media
+from runyard.sdk.media_writer import MediaWriter
 from runyard.sdk.run_fields import MetricDefinitions, RunField
 from runyard.sdk.sink import RunHandle, Sink
 from runyard.sdk.system_info import collect
@@ -91,6 +93,7 @@ class Run:
         self._pid = os.getpid()
         self.points_written = 0
         self._sysinfo_thread: threading.Thread | None = None
+        self._media: MediaWriter | None = None
         # System metrics skip the record buffer: they go straight to the column queue.
         self._monitor = None if monitor_interval is None else SystemMonitor(
             queue.put, self._warn, interval=monitor_interval, start_time=handle.start_time,
@@ -171,10 +174,12 @@ class Run:
         if type(data) is not dict:
             data = _as_mapping(data)
         record = data.copy()
+        media = None
         for key, value in record.items():
             tv = type(value)
             if (tv is float or tv is int) and type(key) is str and key:
                 continue
+            record, media = split_media(record)
             record = coerce_record(record)
             break
         if step is None:
@@ -182,10 +187,22 @@ class Run:
         elif type(step) is not int or step < 0:
             step = check_step(step)
         self._step = step + 1
+        if media:
+            self._queue_media(step, media)
+            if not record:
+                return
         records = self._records
         records.append((step, _now(), record))
         if len(records) >= self._threshold:
             self._on_threshold()
+
+    def _queue_media(self, step: int, media: Mapping[str, Media]) -> None:
+        # The media thread starts with the first media item: runs logging only scalars never have one.
+        if self._media is None:
+            self._media = MediaWriter(self.id, self._sink, self._warn, name=f"runyard-media-{self.id}")
+            self._media.start()
+        for key, item in media.items():
+            self._media.put(key, step, item)
 
     def _on_threshold(self) -> None:
         if not self._wake.is_set():
@@ -281,7 +298,12 @@ class Run:
         if self._monitor is not None:
             self._monitor.stop(MONITOR_WAIT_S)
         deadline = time.monotonic() + FINISH_TIMEOUT_S
-        self._transposer.stop(timeout=FINISH_TIMEOUT_S)
+        if self._media is not None:
+            self._media.stop(timeout=FINISH_TIMEOUT_S)  # writes what is still pending first
+            if self._media.pending():
+                self._warn("media-lost", f"could not write all media of run {self.name!r} within "
+                                         f"{FINISH_TIMEOUT_S:.0f} s; the rest is lost")
+        self._transposer.stop(timeout=max(0.0, deadline - time.monotonic()))
         self._flusher.stop(timeout=max(0.0, deadline - time.monotonic()))
         if self._sysinfo_thread is not None and self._sysinfo_thread.is_alive():
             self._sysinfo_thread.join(SYSTEM_INFO_WAIT_S)

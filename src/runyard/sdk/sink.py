@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,13 @@ class Sink(abc.ABC):
     @abc.abstractmethod
     def add_artifact(self, run_id: int, path: Path, name: str | None) -> Artifact:
         """Attach a file to the run."""
+
+    def add_artifact_bytes(self, run_id: int, name: str, data: bytes) -> Artifact:
+        """Attach bytes as a file of the run (logged media); through a temp file unless a sink stores bytes directly."""
+        with tempfile.TemporaryDirectory(prefix="runyard-media-") as folder:
+            path = Path(folder) / "item"
+            path.write_bytes(data)
+            return self.add_artifact(run_id, path, name)
 
     @abc.abstractmethod
     def set_status(self, run_id: int, status: str) -> None:

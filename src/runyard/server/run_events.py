@@ -1,6 +1,6 @@
 """runyard's own live-event shapes: the v1 run stream and the web dashboard's multi-run stream.
 
-One `metrics`, `logs` or `status` SSE event per run event, each carrying its `run_id`, so a
+One `metrics`, `logs`, `status` or `media` SSE event per run event, each carrying its `run_id`, so a
 page overlaying several runs tells them apart. Dialects with their own event shapes
 (expman, Aspara, SwanLab) render theirs in their packages.
 """
@@ -24,6 +24,8 @@ def render_run_event(event: RunEvent) -> ServerSentEvent | None:
     elif event.kind == "logs":
         data = {"run_id": run_id, "lines": [{"id": line.id, "timestamp": line.time * 1000, "stream": line.stream,
                                              "line": line.line} for line in event.lines]}
+    elif event.kind == "media":
+        data = {"run_id": run_id, **event.detail}
     else:
         data = {"run_id": run_id, "status": event.status.upper()}
     return ServerSentEvent(event=event.kind, data=json_data(data))

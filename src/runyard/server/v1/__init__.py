@@ -17,6 +17,7 @@ def install(app: FastAPI) -> Installed:
         artifacts,
         compare,
         experiments,
+        media,
         metrics,
         reads,
         runs,
@@ -27,7 +28,7 @@ def install(app: FastAPI) -> Installed:
     # Fixed `/runs/...` paths (compare, metrics/query) before `/runs/{run_id}/...`, and every
     # `/api/v1/experiments/runs...` route before `/api/v1/experiments/{experiment_id}`.
     for router in (reads.router, compare.router, metrics.router, runs.router, runs_logging.router, artifacts.router,
-                   stream.router, experiments.router):
+                   media.router, stream.router, experiments.router):
         app.include_router(router)
     return NOTHING_STARTED
 
