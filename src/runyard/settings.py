@@ -38,6 +38,10 @@ class Settings:
     """
 
     data_dir: Path = field(default_factory=lambda: resolve_data_dir(None))
+    # Where metadata and artifacts live (runyard.store.locations): None keeps both in the data dir;
+    # `postgresql://...` and `s3://bucket/prefix` let several replicas share them (docs/deploy.md).
+    store: str | None = None
+    artifacts: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     auth: bool | None = None
@@ -94,6 +98,10 @@ class Settings:
         """Defaults, then RUNYARD_* variables, then explicit overrides (None means unset)."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {"data_dir": resolve_data_dir(None, env)}
+        if env.get("RUNYARD_STORE", "").strip():
+            values["store"] = env["RUNYARD_STORE"].strip()
+        if env.get("RUNYARD_ARTIFACTS", "").strip():
+            values["artifacts"] = env["RUNYARD_ARTIFACTS"].strip()
         if "RUNYARD_HOST" in env:
             values["host"] = env["RUNYARD_HOST"]
         if "RUNYARD_PORT" in env:
