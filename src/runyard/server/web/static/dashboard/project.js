@@ -1,6 +1,7 @@
 // Project page (charts over the runs table) and runs page (the table alone).
 import { ChartBoard } from "./board.js";
 import { debug, getJSON, LiveStream, pageData } from "./common.js";
+import { CompareViews } from "./compare.js";
 import { RunsTable } from "./table.js";
 
 const MAX_OVERLAY = 200;
@@ -11,6 +12,7 @@ const project = page.project;
 const $ = (id) => document.getElementById(id);
 
 let board = null;
+const compare = new CompareViews({ container: $("compare"), project });
 let cursor = 0; // change sequence the table was read at: the stream replays from there
 
 const table = new RunsTable({
@@ -72,6 +74,7 @@ async function checkNewRuns() {
       const answer = await getJSON(`/web/api/projects/${project.id}/runs?after_id=${newest}`);
       if (answer.runs.length) {
         for (const row of answer.runs) table.runs.set(row.id, row);
+        compare.setRuns([...table.runs.values()]);
         board?.setKeys(answer.runs.flatMap((r) => Object.keys(r.metrics)));
         const room = MAX_OVERLAY - table.selected.size;
         table.setSelected([...table.selected, ...answer.runs.slice(0, Math.max(0, room)).map((r) => r.id)]);
@@ -88,6 +91,7 @@ async function main() {
   const answer = await getJSON(`/web/api/projects/${project.id}/runs`);
   cursor = answer.cursor;
   table.setRuns(answer.runs);
+  compare.setRuns(answer.runs);
   debug.tableMs = Math.round(performance.now() - started);
   if (page.view === "charts") {
     board = new ChartBoard({

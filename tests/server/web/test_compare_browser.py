@@ -1,0 +1,224 @@
+"""The comparison views in real Chromium: parallel coordinates (axes, brushing the runs table,
+persisted axes, 1,000 runs), scatter (hover, log axis), run diff (differences highlighted)."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+from playwright.sync_api import Page
+
+from runyard.store import MetricColumns, Store, open_store
+from tests.live_server import LiveServer
+from tests.server.web.test_browser import errors  # noqa: F401 (the fixture, used by every test here)
+
+SWEEP = "sweep"
+# Every test fails when the page logged an error (console or uncaught).
+pytestmark = pytest.mark.usefixtures("errors")
+IMAGES = Path(__file__).resolve().parents[3] / "docs" / "images"
+LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2]
+WIDTHS = [64, 128, 256]
+
+
+def sweep_run(i: int) -> dict[str, Any]:
+    """The i-th run of the sweep: its params, config and final metrics (known to the tests)."""
+    lr = LRS[i % len(LRS)]
+    width = WIDTHS[(i // len(LRS)) % len(WIDTHS)]
+    optimizer = "adam" if i % 2 else "sgd"
+    loss = round(0.2 + abs(math.log10(lr) + 2.5) * 0.3 + 64 / width * 0.1 + (0.05 if optimizer == "sgd" else 0), 6)
+    return {"name": f"run-{i:04d}", "params": {"lr": lr, "optimizer": optimizer},
+            "config": {"model": {"width": width, "depth": 4 + i % 3}, "batch": 128},
+            "loss": loss, "acc": round(1 - loss / 2, 6)}
+
+
+def seed_sweep(store: Store, runs: int, name: str = SWEEP) -> dict[str, int]:
+    """A hyperparameter sweep: lr x width x optimizer, each run with val/loss and val/acc curves."""
+    project = store.create_project(name)
+    ids: dict[str, int] = {}
+    began = time.time() - 3600
+    steps = np.arange(3, dtype=np.int64)
+    for i in range(runs):
+        run = sweep_run(i)
+        created = store.create_run(project.id, name=run["name"], params=run["params"], config=run["config"],
+                                   tags=["sweep"] if i % 4 == 0 else [], start_time=began + i)
+        times = began + i + steps.astype(np.float64)
+        store.append_metrics(created.id, {
+            "val/loss": MetricColumns(steps, np.array([1.0, 0.6, run["loss"]]), times),
+            "val/acc": MetricColumns(steps, np.array([0.3, 0.5, run["acc"]]), times)})
+        store.set_run_status(created.id, "finished", end_time=began + i + 60)
+        ids[run["name"]] = created.id
+    return ids
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, int]]]:
+    """A real server with a 24-run sweep and a 1,000-run project."""
+    data = tmp_path_factory.mktemp("compare-data")
+    with open_store(data) as store:
+        ids = seed_sweep(store, 24)
+        seed_sweep(store, 1000, name="big")
+    live = LiveServer(data).start()
+    try:
+        yield live, ids
+    finally:
+        live.stop()
+
+
+def screenshot(page: Page, view: str, tmp_path: Path) -> None:
+    """The #compare section as docs/images/dashboard-<view>.png with RUNYARD_SCREENSHOTS=1, else into tmp."""
+    target = IMAGES if os.environ.get("RUNYARD_SCREENSHOTS") == "1" else tmp_path
+    target.mkdir(parents=True, exist_ok=True)
+    page.locator("#compare").screenshot(path=str(target / f"dashboard-{view}.png"))
+
+
+def open_compare(page: Page, live: LiveServer, project: str = SWEEP, query: str = "") -> None:
+    page.goto(f"{live.url}/projects/{project}{query}")
+    page.wait_for_function("window.runyard && window.runyard.ready && window.runyard.compare"
+                           " && window.runyard.compare.parallel.lines")
+
+
+def table_ids(page: Page) -> list[int]:
+    ids: list[int] = page.evaluate(
+        "[...document.querySelectorAll('#runs-table tbody tr[data-id]')].map(tr => Number(tr.dataset.id))")
+    return sorted(ids)
+
+
+def axis_ids(page: Page) -> list[str]:
+    ids: list[str] = page.evaluate("window.runyard.compare.parallel.columns.map(c => c.id)")
+    return ids
+
+
+def brush(page: Page, column: str, low: float, high: float) -> None:
+    """Drag along the axis of `column` from position `low` to `high` (0 bottom, 1 top)."""
+    box = page.locator("#compare .pc-wrap .pc-over").bounding_box()
+    assert box is not None
+    x, y0, y1 = page.evaluate(f"""(() => {{
+        const pc = window.runyard.compare.parallel;
+        const i = pc.columns.findIndex(c => c.id === {column!r});
+        return [pc.axisX(i), pc.y({low}), pc.y({high})];
+    }})()""")
+    page.mouse.move(box["x"] + x, box["y"] + y0)
+    page.mouse.down()
+    page.mouse.move(box["x"] + x, box["y"] + (y0 + y1) / 2, steps=3)
+    page.mouse.move(box["x"] + x, box["y"] + y1, steps=3)
+    page.mouse.up()
+
+
+def test_parallel_coordinates_draw_the_sweep(page: Page, sweep: tuple[LiveServer, dict[str, int]], tmp_path: Path) -> None:
+    live, ids = sweep
+    open_compare(page, live)
+    # Defaults: the params and config that vary across runs, then the first metric.
+    assert axis_ids(page) == ["params.lr", "params.optimizer", "config.model.depth", "config.model.width",
+                              "metrics.val/acc"]
+    assert page.evaluate("performance.getEntriesByName('runyard:parallel-ready').length") == 1
+    assert page.evaluate("window.runyard.compare.parallel.lines.length") == len(ids)
+    # lr spans three decades: a log axis; optimizer is categorical.
+    assert page.evaluate("window.runyard.compare.parallel.axes.map(a => [a.numeric, a.log])") == [
+        [True, True], [False, False], [True, False], [True, False], [True, False]]
+    # Something was drawn: the lines' canvas has coloured pixels.
+    painted = page.evaluate("""(() => {
+        const c = document.querySelector('#compare .pc-wrap canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; })()""")
+    assert painted > 5000
+    screenshot(page, "parallel", tmp_path)
+
+
+def test_chosen_axes_and_colour_persist(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> None:
+    live, _ids = sweep
+    open_compare(page, live)
+    page.locator("#compare .cmp-picker summary").click()
+    page.locator("#compare .cmp-list input[value='params.optimizer']").uncheck()
+    page.locator("#compare .cmp-list input[value='metrics.val/loss']").check()
+    page.locator("#compare .cmp-colour").select_option("@run")
+    expected = ["params.lr", "config.model.depth", "config.model.width", "metrics.val/acc", "metrics.val/loss"]
+    assert axis_ids(page) == expected
+    page.evaluate("(async () => { const v = await import('/static/dashboard/viewstate.js');"
+                  " await v.flushView(window.runyard.compare.project.id); })()")
+    open_compare(page, live)
+    assert axis_ids(page) == expected
+    assert page.evaluate("window.runyard.compare.parallel.colourColumn") is None
+    # Back to the defaults for the other tests.
+    page.evaluate("""(async () => {
+        const v = await import('/static/dashboard/viewstate.js');
+        const id = window.runyard.compare.project.id;
+        const view = await v.loadView(id);
+        v.saveView(id, [], [...view].filter(([k]) => k.startsWith('cmp_'))
+            .flatMap(([kind, names]) => [...names.keys()].map(name => ({kind, name}))));
+        await v.flushView(id); })()""")
+
+
+def test_scatter_hover_shows_the_run(page: Page, sweep: tuple[LiveServer, dict[str, int]], tmp_path: Path) -> None:
+    live, ids = sweep
+    open_compare(page, live)
+    page.locator("#compare [data-tab='scatter']").click()
+    page.locator("#compare .cmp-sx").select_option("params.lr")
+    page.locator("#compare .cmp-logx").check()
+    page.locator("#compare .cmp-sy").select_option("metrics.val/loss")
+    page.wait_for_function("performance.getEntriesByName('runyard:scatter-ready').length === 1")
+    scatter = "window.runyard.compare.scatter"
+    assert page.evaluate(f"[{scatter}.ax.log, {scatter}.points.length]") == [True, len(ids)]
+    page.evaluate("window.hovered = []; document.addEventListener('runyard:hover', e => window.hovered.push(e.detail.runId))")
+    target = sweep_run(7)
+    x, y = page.evaluate(f"(() => {{ const s = {scatter}; const p = s.byId.get({ids[target['name']]});"
+                         " return [s.sx(p), s.sy(p.py)]; })()")
+    box = page.locator("#compare .sc-wrap .pc-over").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    tip = page.locator("#compare .cmp-tip")
+    tip.wait_for(state="visible")
+    assert target["name"] in tip.text_content()
+    assert "val/loss: 0." in tip.text_content()
+    assert page.evaluate("window.hovered.at(-1)") == ids[target["name"]]
+    screenshot(page, "scatter", tmp_path)
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    assert page.evaluate(f"{scatter}.isolated") == ids[target["name"]]
+
+
+def test_diff_highlights_what_differs(page: Page, sweep: tuple[LiveServer, dict[str, int]], tmp_path: Path) -> None:
+    live, ids = sweep
+    chosen = [ids[sweep_run(i)["name"]] for i in (0, 1, 6)]
+    open_compare(page, live, query=f"?runs={','.join(map(str, chosen))}")
+    page.locator("#compare [data-tab='diff']").click()
+    diff = page.locator("#compare table.diff")
+    assert diff.locator("thead th").count() == 4
+    differs = diff.locator("tr.differs")
+    rows = sorted(differs.evaluate_all("rows => rows.map(r => r.dataset.col)"))
+    # Runs 0, 1, 6: lr 1e-4 / 3e-4 / 1e-4, sgd / adam / sgd, width 64 / 64 / 128, depth 4 / 5 / 4.
+    assert {"params.lr", "params.optimizer", "config.model.width", "config.model.depth",
+            "metrics.val/loss", "metrics.val/acc"} <= set(rows)
+    assert "config.batch" not in rows
+    assert diff.locator("tr[data-col='config.batch']").count() == 1
+    page.locator("#compare .diff-only").check()
+    assert diff.locator("tr[data-col='config.batch']").count() == 0
+    assert diff.locator("tr[data-col='params.lr']").count() == 1
+    screenshot(page, "diff", tmp_path)
+
+
+def test_a_thousand_runs_draw_fast(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> None:
+    live, _ids = sweep
+    open_compare(page, live, project="big")
+    assert page.evaluate("window.runyard.compare.parallel.lines.length") == 1000
+    # 1,000 polylines over 5 axes, from the rows to pixels (reading a pixel back waits until
+    # the canvas has really painted); best of five, the machine is shared.
+    best = page.evaluate("""(() => {
+        const pc = window.runyard.compare.parallel; const times = [];
+        const ctx = document.querySelector('#compare .pc-wrap canvas').getContext('2d');
+        for (let i = 0; i < 5; i++) {
+            const t0 = performance.now(); pc.prepare(); pc.draw(); ctx.getImageData(0, 0, 1, 1);
+            times.push(performance.now() - t0);
+        }
+        return Math.min(...times); })()""")
+    print(f"parallel coordinates, 1,000 runs x 5 axes: {best:.1f} ms")
+    assert best <= 300
+    mark = page.evaluate("performance.getEntriesByName('runyard:parallel-ready')[0].startTime")
+    assert mark > 0
+
