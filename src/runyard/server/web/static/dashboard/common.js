@@ -101,10 +101,13 @@ export class LiveStream {
     this.close();
     if (!this.runIds.length) return;
     const source = (this.source = new EventSource(`/web/api/stream?runs=${this.runIds.join(",")}&after=${this.lastId}`));
-    for (const kind of ["metrics", "logs", "status"]) {
+    // A `media` event (a logged image/histogram/table) also goes to the page as `runyard:media`, for media.js.
+    for (const kind of ["metrics", "logs", "status", "media"]) {
       source.addEventListener(kind, (event) => {
         if (event.lastEventId) this.lastId = Number(event.lastEventId);
-        this.handlers[kind]?.(JSON.parse(event.data));
+        const data = JSON.parse(event.data);
+        this.handlers[kind]?.(data);
+        if (kind === "media") document.dispatchEvent(new CustomEvent("runyard:media", { detail: data }));
       });
     }
     source.addEventListener("resync", (event) => {
