@@ -197,10 +197,10 @@ def test_diff_highlights_what_differs(page: Page, sweep: tuple[LiveServer, dict[
             "metrics.val/loss", "metrics.val/acc"} <= set(rows)
     assert "config.batch" not in rows
     assert diff.locator("tr[data-col='config.batch']").count() == 1
+    screenshot(page, "diff", tmp_path)
     page.locator("#compare .diff-only").check()
     assert diff.locator("tr[data-col='config.batch']").count() == 0
     assert diff.locator("tr[data-col='params.lr']").count() == 1
-    screenshot(page, "diff", tmp_path)
 
 
 def test_a_thousand_runs_draw_fast(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> None:

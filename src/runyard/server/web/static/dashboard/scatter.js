@@ -14,6 +14,11 @@ function jitter(id) {
   return (((id * 2654435761) >>> 0) % 1000) / 1000 - 0.5; // stable per run, in [-0.5, 0.5)
 }
 
+// Points at the extremes stay clear of the frame.
+function inset(p) {
+  return 0.03 + 0.94 * p;
+}
+
 function show(v) {
   return typeof v === "number" ? fmtNum(v) : String(v ?? "");
 }
@@ -70,11 +75,11 @@ export class Scatter extends CanvasView {
     let p = point.px;
     // Categories get a stable horizontal jitter, so runs sharing a value do not hide each other.
     if (!this.ax.numeric) p += (jitter(point.id) * 0.5) / Math.max(1, this.ax.cats.length - 1 || 1);
-    return PAD.left + p * inner;
+    return PAD.left + inset(p) * inner;
   }
 
   sy(p) {
-    return PAD.top + (1 - p) * (HEIGHT - PAD.top - PAD.bottom);
+    return PAD.top + (1 - inset(p)) * (HEIGHT - PAD.top - PAD.bottom);
   }
 
   draw() {
@@ -107,8 +112,8 @@ export class Scatter extends CanvasView {
   drawAxes(ctx) {
     const left = PAD.left;
     const right = this.width - PAD.right;
-    const top = this.sy(1);
-    const bottom = this.sy(0);
+    const top = PAD.top;
+    const bottom = HEIGHT - PAD.bottom;
     ctx.font = "11px system-ui, sans-serif";
     ctx.strokeStyle = "#e3e6ec";
     ctx.fillStyle = "#6b7385";
@@ -117,7 +122,7 @@ export class Scatter extends CanvasView {
     const everyX = Math.max(1, Math.ceil(xs.length / Math.max(1, (right - left) / 70)));
     xs.forEach((t, k) => {
       if (k % everyX) return;
-      const x = left + t.pos * (right - left);
+      const x = left + inset(t.pos) * (right - left);
       ctx.beginPath();
       ctx.moveTo(x, top);
       ctx.lineTo(x, bottom);
