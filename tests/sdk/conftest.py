@@ -16,7 +16,7 @@ from runyard.store import Store, open_store
 from tests.live_server import LiveServer
 
 SDK_THREAD_PREFIXES = ("runyard-transposer", "runyard-flusher", "runyard-sysinfo", "runyard-monitor",
-                       "runyard-store-writer")
+                       "runyard-store-writer", "runyard-media")
 
 
 @pytest.fixture

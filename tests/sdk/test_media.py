@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import sys
 import threading
 import time
 import warnings
@@ -92,6 +93,19 @@ def test_the_pure_numpy_png_writer_makes_valid_pngs() -> None:
         assert np.array_equal(_pixels(png), array)
         length = struct.unpack(">I", png[8:12])[0]  # IHDR's CRC is checked by hand, not only by Pillow
         assert struct.unpack(">I", png[16 + length:20 + length])[0] == zlib.crc32(png[12:16 + length])
+
+
+def test_without_pillow_the_sdk_writes_png_itself(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    array = np.random.default_rng(3).integers(0, 256, size=(9, 5, 4), dtype=np.uint8)
+    jpeg_file = tmp_path / "x.jpg"
+    PIL.Image.new("RGB", (2, 2)).save(jpeg_file)
+    monkeypatch.setitem(sys.modules, "PIL", None)  # `import PIL.Image` now raises ImportError
+    monkeypatch.setitem(sys.modules, "PIL.Image", None)
+    png = _files("np", Image(array))["media/np/3.png"]
+    with pytest.raises(ValueError, match="install Pillow"):
+        Image(jpeg_file)
+    monkeypatch.undo()
+    assert png == png_from_array(array) and np.array_equal(_pixels(png), array)
 
 
 @pytest.mark.parametrize(("data", "error"), [
