@@ -1,18 +1,47 @@
-// The set of charts of a page: one per metric key, sharing the run selection, x axis,
-// smoothing and log scale; charts load when scrolled into view.
-import { Panel } from "./charts.js";
+// The workspace: every chart of a page, in collapsible sections by key prefix, sharing
+// the run selection (or the table's groups), x axis, smoothing and log scale. Charts load
+// when scrolled into view. The layout (open sections, hidden and pinned charts, x axis,
+// smoothing, log scale, linked zoom) is the project's view state (viewstate.js), so it
+// survives a reload; the run page shares its project's.
+import { fetchSeries, Panel } from "./charts.js";
+import { debug, num, pageData } from "./common.js";
+import { emit, GROUPS, HOVER, ISOLATE, listen } from "./events.js";
+import { Legend } from "./legend.js";
+import { colourAt, runColour } from "./palette.js";
+import { Section } from "./section.js";
+import { compareSections, HIDDEN, openByDefault, PINNED, sectionOf, SYSTEM } from "./sections.js";
+import { loadView, saveView } from "./viewstate.js";
+
+const X_MODES = ["step", "wall", "relative", "metric"]; // ws_xaxis values 0..3
+const MAX_GROUPED_RUNS = 1000;
+const one = (view, kind) => [...(view.get(kind) ?? new Map()).entries()];
 
 export class ChartBoard {
   constructor({ container, runInfo, onLoaded }) {
     this.container = container;
     this.runInfo = runInfo; // id -> {name, start_time}
     this.onLoaded = onLoaded || (() => {});
+    this.projectId = pageData().project?.id ?? null;
     this.panels = new Map();
+    this.sections = new Map();
+    this.keys = new Set();
     this.runIds = [];
     this.xMode = "step";
+    this.xMetric = null; // the metric key of the "metric" x mode
     this.smoothing = 0;
     this.logScale = false;
     this.filter = "";
+    this.hidden = new Set();
+    this.pinned = new Set();
+    this.opened = new Map(); // section id -> open, where the user chose
+    this.linked = new Set(); // sections whose charts zoom together
+    this.groups = null; // [{key, label, colour, runIds}] while the table is grouped
+    this.isolated = null;
+    this.hovered = null;
+    this.xCache = null;
+    this.viewLoaded = false;
+    this.chartsReady = false;
+    this.legend = new Legend(document.getElementById("ws-legend"));
     this.observer = new IntersectionObserver((entries) => {
       for (const entry of entries) {
         const panel = this.panels.get(entry.target.dataset.key);
@@ -20,12 +49,46 @@ export class ChartBoard {
         if (panel && entry.isIntersecting && !panel.loaded && !panel.loading) panel.load();
       }
     }, { rootMargin: "200px" });
+    listen(HOVER, ({ runId }) => {
+      this.hovered = runId ?? null;
+      for (const panel of this.panels.values()) panel.applyFocus(this.hovered);
+    });
+    listen(ISOLATE, ({ runId }) => {
+      this.isolated = runId ?? null;
+      for (const panel of this.panels.values()) if (panel.loaded) panel.rebuild();
+    });
+    listen(GROUPS, (detail) => this.setGroups(detail));
+    this.settled = (this.projectId == null ? Promise.resolve(new Map()) : loadView(this.projectId))
+      .then((view) => this.applyView(view));
+  }
+
+  // The stored layout, applied once before the first charts are laid out.
+  applyView(view) {
+    const [[, xmode] = []] = one(view, "ws_xaxis");
+    const [[metric] = []] = one(view, "ws_xmetric");
+    this.xMode = X_MODES[xmode] ?? "step";
+    this.xMetric = metric ?? null;
+    if (this.xMode === "metric" && !this.xMetric) this.xMode = "step";
+    this.smoothing = Math.min(0.99, Math.max(0, (one(view, "ws_smoothing")[0]?.[1] ?? 0) / 1000));
+    this.logScale = (one(view, "ws_log")[0]?.[1] ?? 0) === 1;
+    this.hidden = new Set(one(view, "ws_hidden").map(([name]) => name));
+    this.pinned = new Set(one(view, "ws_pinned").map(([name]) => name));
+    this.opened = new Map(one(view, "ws_section").map(([name, value]) => [name, value === 1]));
+    this.linked = new Set(one(view, "ws_linkzoom").map(([name]) => name));
+    this.viewLoaded = true;
+    this.syncControls();
+    this.layout([...this.keys]);
+    this.renderLegend();
+  }
+
+  save(set, remove = []) {
+    if (this.projectId != null) saveView(this.projectId, set, remove);
   }
 
   // Hook up the shared toolbar (templates/chart_controls.html); smoothing waits for the slider to rest.
   wireControls() {
     const $ = (id) => document.getElementById(id);
-    $("x-axis").addEventListener("change", (e) => this.setXMode(e.target.value));
+    $("x-axis").addEventListener("change", (e) => this.chooseX(e.target.value));
     $("log-scale").addEventListener("change", (e) => this.setLogScale(e.target.checked));
     $("metric-filter").addEventListener("input", (e) => this.setFilter(e.target.value.trim()));
     $("reset-zoom").addEventListener("click", () => this.resetZoom());
@@ -35,19 +98,116 @@ export class ChartBoard {
       clearTimeout(timer);
       timer = setTimeout(() => this.setSmoothing(Number(e.target.value)), 200);
     });
+    this.controls = $;
+  }
+
+  syncControls() {
+    const $ = this.controls;
+    if (!$) return;
+    this.metricOptions();
+    $("x-axis").value = this.xMode === "metric" ? `m:${this.xMetric}` : this.xMode;
+    $("smoothing").value = String(this.smoothing);
+    $("smoothing-value").textContent = String(this.smoothing);
+    $("log-scale").checked = this.logScale;
+  }
+
+  // Every logged metric but the system ones can be the x axis.
+  metricOptions() {
+    const group = document.getElementById("x-metrics");
+    if (!group) return;
+    const keys = [...this.keys].filter((k) => sectionOf(k) !== SYSTEM).sort();
+    if (this.xMetric && !keys.includes(this.xMetric)) keys.push(this.xMetric);
+    const have = new Set([...group.children].map((o) => o.value));
+    for (const key of keys) {
+      if (have.has(`m:${key}`)) continue;
+      const option = document.createElement("option");
+      option.value = `m:${key}`;
+      option.textContent = key;
+      group.append(option);
+    }
   }
 
   // Make sure a chart exists for each key (new keys appear when a run logs them).
   setKeys(keys) {
-    for (const key of [...keys].sort()) {
-      if (this.panels.has(key)) continue;
-      const panel = new Panel(this, key);
-      this.panels.set(key, panel);
-      const after = [...this.panels.keys()].sort().find((k) => k > key);
-      this.container.insertBefore(panel.el, after ? this.panels.get(after).el : null);
-      panel.el.hidden = !this.matches(key);
-      this.observer.observe(panel.el);
+    const fresh = [...keys].filter((k) => !this.keys.has(k));
+    for (const key of fresh) this.keys.add(key);
+    if (this.viewLoaded && fresh.length) {
+      this.layout(fresh);
+      this.metricOptions();
     }
+  }
+
+  placeOf(key) {
+    if (this.pinned.has(key)) return PINNED;
+    if (this.hidden.has(key)) return HIDDEN;
+    return sectionOf(key);
+  }
+
+  section(id) {
+    let section = this.sections.get(id);
+    if (section) return section;
+    section = new Section(id, {
+      open: this.opened.get(id) ?? openByDefault(id),
+      linked: this.linked.has(id),
+      onToggle: (open) => {
+        this.opened.set(id, open);
+        this.save([{ kind: "ws_section", name: id, value: open ? 1 : 0 }]);
+      },
+      onLink: (on) => {
+        if (on) this.linked.add(id);
+        else this.linked.delete(id);
+        this.save(on ? [{ kind: "ws_linkzoom", name: id, value: 1 }] : [], on ? [] : [{ kind: "ws_linkzoom", name: id }]);
+      },
+    });
+    this.sections.set(id, section);
+    const after = [...this.sections.keys()].sort(compareSections).find((other) => compareSections(other, id) > 0);
+    this.container.insertBefore(section.el, after === undefined ? null : this.sections.get(after).el); // "" is an id
+    return section;
+  }
+
+  layout(keys) {
+    for (const key of [...keys].sort()) {
+      let panel = this.panels.get(key);
+      if (!panel) {
+        panel = new Panel(this, key);
+        this.panels.set(key, panel);
+        this.observer.observe(panel.el);
+      }
+      this.place(panel);
+    }
+  }
+
+  place(panel) {
+    const target = this.placeOf(panel.key);
+    if (panel.place === target) return;
+    if (panel.place != null) this.sections.get(panel.place)?.remove(panel);
+    panel.place = target;
+    panel.el.hidden = !this.matches(panel.key);
+    panel.el.querySelector(".chart-pin").textContent = this.pinned.has(panel.key) ? "unpin" : "pin";
+    panel.el.querySelector(".chart-hide").textContent = this.hidden.has(panel.key) ? "show" : "hide";
+    this.section(target).add(panel);
+  }
+
+  togglePinned(key) {
+    this.toggleMark(key, this.pinned, "ws_pinned", this.hidden, "ws_hidden");
+  }
+
+  toggleHidden(key) {
+    this.toggleMark(key, this.hidden, "ws_hidden", this.pinned, "ws_pinned");
+  }
+
+  // Pinned and hidden exclude each other: marking one clears the other.
+  toggleMark(key, marks, kind, others, otherKind) {
+    const on = !marks.has(key);
+    if (on) {
+      marks.add(key);
+      others.delete(key);
+      this.save([{ kind, name: key, value: 1 }], [{ kind: otherKind, name: key }]);
+    } else {
+      marks.delete(key);
+      this.save([], [{ kind, name: key }]);
+    }
+    this.place(this.panels.get(key));
   }
 
   matches(key) {
@@ -57,10 +217,34 @@ export class ChartBoard {
   setFilter(text) {
     this.filter = text;
     for (const [key, panel] of this.panels) panel.el.hidden = !this.matches(key);
+    for (const section of this.sections.values()) section.counted();
+  }
+
+  // The runs whose lines the charts fetch: the selection, or every run of the groups.
+  chartRunIds() {
+    if (!this.groups) return this.runIds;
+    return [...new Set(this.groups.flatMap((g) => g.runIds))].slice(0, MAX_GROUPED_RUNS);
+  }
+
+  // The x metric's values of the charted runs (unsmoothed), shared by every chart while unzoomed.
+  xSeries(range) {
+    const runIds = this.chartRunIds();
+    const params = new URLSearchParams({ buckets: "1000", smoothing: "0" });
+    if (range) {
+      params.set("step_min", String(range[0]));
+      params.set("step_max", String(range[1]));
+    }
+    const read = () => fetchSeries(this.xMetric, runIds, params).then((perRun) => new Map(
+      Object.entries(perRun).map(([id, s]) => [Number(id), { steps: Array.from(s.steps), values: s.values.map(num) }])));
+    if (range) return read();
+    const key = `${this.xMetric}|${runIds.join(",")}`;
+    if (this.xCache?.key !== key) this.xCache = { key, promise: read() };
+    return this.xCache.promise;
   }
 
   // Reload every chart that is on screen; others reload when scrolled to.
   reloadAll() {
+    this.xCache = null;
     for (const panel of this.panels.values()) {
       panel.loaded = false;
       panel.loading = null;
@@ -70,36 +254,115 @@ export class ChartBoard {
 
   setRuns(runIds) {
     this.runIds = runIds.map(Number);
+    this.renderLegend();
     this.reloadAll();
+  }
+
+  setGroups(detail) {
+    const groups = detail.column && Array.isArray(detail.groups) && detail.groups.length ? detail.groups : null;
+    this.groups = groups && groups.map((g, i) => ({
+      key: g.key, label: String(g.label ?? g.key), colour: g.colour || colourAt(i), runIds: (g.runIds || []).map(Number),
+    }));
+    this.renderLegend();
+    this.reloadAll();
+  }
+
+  renderLegend() {
+    if (this.groups) {
+      this.legend.render(this.groups.map((g) => ({ label: g.label, colour: g.colour, note: `${g.runIds.length} runs` })));
+      return;
+    }
+    this.legend.render(this.runIds.map((id) => ({ runId: id, label: this.runInfo(id)?.name ?? String(id), colour: runColour(id) })));
   }
 
   setSmoothing(weight) {
     this.smoothing = weight;
+    this.save([{ kind: "ws_smoothing", name: "", value: Math.round(weight * 1000) }]);
     this.reloadAll(); // smoothing happens on the server, before downsampling
   }
 
-  setXMode(mode) {
+  // `step`, `wall`, `relative`, or `m:<metric key>`.
+  chooseX(value) {
+    const metric = value.startsWith("m:") ? value.slice(2) : null;
+    const mode = metric ? "metric" : value;
+    const old = this.xMetric;
+    this.save([{ kind: "ws_xaxis", name: "", value: X_MODES.indexOf(mode) },
+      ...(metric ? [{ kind: "ws_xmetric", name: metric, value: 1 }] : [])],
+    old && old !== metric ? [{ kind: "ws_xmetric", name: old }] : []);
+    this.setXMode(mode, metric);
+  }
+
+  setXMode(mode, metric = null) {
+    const wasMetric = this.xMode === "metric";
     this.xMode = mode;
-    for (const panel of this.panels.values()) {
-      panel.zoom = null;
-      if (panel.loaded) panel.rebuild();
+    this.xMetric = metric;
+    for (const panel of this.panels.values()) panel.zoom = null;
+    if (mode === "metric" || wasMetric) {
+      this.reloadAll(); // the x metric's values come with the charts' own
+      return;
     }
+    for (const panel of this.panels.values()) if (panel.loaded) panel.rebuild();
   }
 
   setLogScale(on) {
     this.logScale = on;
+    this.save([{ kind: "ws_log", name: "", value: on ? 1 : 0 }]);
     for (const panel of this.panels.values()) if (panel.loaded) panel.rebuild();
   }
 
+  // A drag-zoom in one chart: that chart, or every chart of its section when they are linked.
+  zoomFrom(panel, zoom) {
+    const together = this.linked.has(panel.place) ? this.sections.get(panel.place).panels : [panel];
+    for (const other of together) if (other.mode === panel.mode) other.zoomTo(zoom);
+  }
+
+  unzoom(panel) {
+    this.zoomFrom(panel, null);
+  }
+
   resetZoom() {
-    for (const panel of this.panels.values()) panel.resetZoom();
+    for (const panel of this.panels.values()) panel.zoomTo(null);
+  }
+
+  hoverFromChart(panel, runId) {
+    if (runId !== this.hovered) emit(HOVER, { runId });
+  }
+
+  isolateFromChart(runId) {
+    emit(ISOLATE, { runId: this.isolated === runId ? null : runId });
+  }
+
+  panelLoaded(panel) {
+    this.onLoaded(panel);
+    if (this.chartsReady) return;
+    const shown = [...this.panels.values()].filter((p) => p.visible);
+    if (shown.length && shown.every((p) => p.loaded)) {
+      this.chartsReady = true;
+      performance.mark("runyard:charts-ready");
+      debug.chartsReady = true;
+    }
   }
 
   // A `metrics` event of the live stream.
   appendLive(runId, metrics) {
     const id = Number(runId);
-    if (!this.runIds.includes(id)) return;
+    if (!this.chartRunIds().includes(id)) return;
     this.setKeys(Object.keys(metrics));
-    for (const [key, cols] of Object.entries(metrics)) this.panels.get(key).append(id, cols);
+    if (this.xMode === "metric" && metrics[this.xMetric]) this.appendX(id, metrics[this.xMetric]);
+    for (const [key, cols] of Object.entries(metrics)) this.panels.get(key)?.append(id, cols);
+  }
+
+  // Live points of the x metric extend the shared x values before the charts draw theirs.
+  appendX(runId, cols) {
+    this.xCache?.promise.then((byRun) => {
+      const x = byRun.get(runId) ?? { steps: [], values: [] };
+      byRun.set(runId, x);
+      const last = x.steps.length ? x.steps[x.steps.length - 1] : -Infinity;
+      cols.steps.forEach((step, i) => {
+        if (step <= last) return;
+        x.steps.push(step);
+        x.values.push(num(cols.values[i]));
+      });
+    });
   }
 }

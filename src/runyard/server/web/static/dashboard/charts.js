@@ -1,43 +1,69 @@
 // One uPlot chart of a metric key, overlaying runs (board.js holds the set of charts).
 // Each run keeps its own x values (uPlot's mode 2), so runs logged at different steps or
-// times need no joined table.
+// times need no joined table; grouped charts (groups.js) bin them onto one x instead.
 // The server sends min/max/last per bucket (smoothed first when asked); a drag-zoom asks
 // for the visible step range again, so zooming shows finer buckets; live points are
 // appended to the arrays already drawn, never re-fetched.
-import { debug, esc, fmtNum, fmtTime, getJSON, num, runColor } from "./common.js";
+import { debug, esc, getJSON, num } from "./common.js";
+import { groupedPlot } from "./groups.js";
+import { hoverRows, showHover } from "./hover.js";
+import { runColour, runDash } from "./palette.js";
+import { sectionOf } from "./sections.js";
+import { axisLabel, modeFor, pointsOf, tickValues } from "./xaxis.js";
 
 const HEIGHT = 240;
+const MAX_PER_REQUEST = 200; // /web/api/series takes at most this many runs a request
 
-function nearest(xs, x) {
-  let lo = 0;
-  let hi = xs.length - 1;
-  if (hi < 0) return -1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo > 0 && Math.abs(xs[lo - 1] - x) <= Math.abs(xs[lo] - x) ? lo - 1 : lo;
+// A one-point (or constant-x) series still gets an x range to sit in.
+function xRange(u, min, max) {
+  return min === max ? [min - 1, max + 1] : [min, max];
+}
+
+// Lines of `key` for any number of runs (one request per 200): run id -> the answer's line.
+export async function fetchSeries(key, runIds, params) {
+  const chunks = [];
+  for (let i = 0; i < runIds.length; i += MAX_PER_REQUEST) chunks.push(runIds.slice(i, i + MAX_PER_REQUEST));
+  const answers = await Promise.all(chunks.map((ids) => {
+    const query = new URLSearchParams(params);
+    query.set("keys", key);
+    query.set("runs", ids.join(","));
+    return getJSON(`/web/api/series?${query}`);
+  }));
+  return Object.assign({}, ...answers.map((a) => a.metrics[key] || {}));
 }
 
 export class Panel {
   constructor(board, key) {
     this.board = board;
     this.key = key;
+    this.section = sectionOf(key);
     this.series = new Map(); // run id -> {steps, values, times, emaLast, emaCount}
+    this.xData = null; // run id -> the x metric's {steps, values} (metric x axis)
     this.loaded = false;
     this.loading = null;
+    this.visible = false;
     this.pending = []; // live points that arrived while loading
     this.zoom = null; // {min, max} in x units while zoomed
+    this.order = [];
     this.u = null;
+    this.grouped = null; // what groups.js drew, in grouped mode
     this.redrawQueued = false;
     this.el = document.createElement("div");
     this.el.className = "chart";
     this.el.dataset.key = key;
-    this.el.innerHTML = `<div class="chart-title">${esc(key)}</div><div class="plot"></div><div class="hover" hidden></div>`;
+    this.el.innerHTML = `<div class="chart-head"><span class="chart-title">${esc(key)}</span>` +
+      `<button type="button" class="small chart-pin" title="pin to the top">pin</button>` +
+      `<button type="button" class="small chart-hide" title="hide this chart">hide</button></div>` +
+      `<div class="plot"></div><div class="hover" hidden></div>`;
     this.plotEl = this.el.querySelector(".plot");
     this.hoverEl = this.el.querySelector(".hover");
+    this.el.querySelector(".chart-pin").addEventListener("click", () => board.togglePinned(key));
+    this.el.querySelector(".chart-hide").addEventListener("click", () => board.toggleHidden(key));
     debug.charts[key] = this;
+  }
+
+  get mode() {
+    return modeFor(this.board, this.section);
   }
 
   // Test and console helper: what is drawn for a run.
@@ -48,10 +74,9 @@ export class Panel {
 
   async load() {
     const board = this.board;
-    const runIds = board.runIds;
+    const runIds = board.chartRunIds();
     const width = Math.max(300, this.plotEl.clientWidth || 600);
     const params = new URLSearchParams({
-      runs: runIds.join(","),
       keys: this.key,
       buckets: String(Math.min(1000, Math.max(200, Math.round(width)))),
       smoothing: String(board.smoothing),
@@ -70,10 +95,13 @@ export class Panel {
       return;
     }
     const started = performance.now();
-    const answer = await getJSON(`/web/api/series?${params}`);
+    const [perRun, xData] = await Promise.all([
+      fetchSeries(this.key, runIds, params),
+      this.mode === "metric" ? board.xSeries(range) : null,
+    ]);
     if (this.loading !== token) return; // a newer load replaced this one
-    const perRun = answer.metrics[this.key] || {};
     this.series.clear();
+    this.xData = xData;
     let points = 0;
     for (const [id, s] of Object.entries(perRun)) {
       const values = s.values.map(num);
@@ -95,44 +123,85 @@ export class Panel {
       smoothing: board.smoothing, buckets: Number(params.get("buckets")), points,
       ms: Math.round(fetched - started), drawMs: Math.round(performance.now() - fetched), at: performance.now(),
     });
-    board.onLoaded(this);
+    board.panelLoaded(this);
   }
 
-  // x values of a run in the board's x mode.
-  xsOf(runId, s) {
-    const mode = this.board.xMode;
-    if (mode === "step") return s.steps;
-    if (mode === "wall") return s.times.map((t) => t / 1000);
-    const start = this.board.runInfo(runId)?.start_time ?? s.times[0] ?? 0;
-    return s.times.map((t) => (t - start) / 1000);
+  // A run's points in this chart's x mode: {xs, ys, steps}.
+  pointsOf(runId, s) {
+    return pointsOf(this.mode, s, this.board.runInfo(runId)?.start_time, this.xData?.get(runId));
   }
 
   // The step range covering [xmin, xmax] of the current x mode, over every run drawn.
   stepRange(xmin, xmax) {
-    if (this.board.xMode === "step") return [Math.floor(xmin), Math.ceil(xmax)];
+    if (this.mode === "step") return [Math.floor(xmin), Math.ceil(xmax)];
     let lo = Infinity;
     let hi = -Infinity;
     for (const [runId, s] of this.series) {
-      const xs = this.xsOf(runId, s);
+      const { xs, steps } = this.pointsOf(runId, s);
       for (let i = 0; i < xs.length; i++) {
         if (xs[i] >= xmin && xs[i] <= xmax) {
-          lo = Math.min(lo, s.steps[i - 1] ?? s.steps[i]);
-          hi = Math.max(hi, s.steps[i + 1] ?? s.steps[i]);
+          lo = Math.min(lo, steps[i - 1] ?? steps[i]);
+          hi = Math.max(hi, steps[i + 1] ?? steps[i]);
         }
       }
     }
     return Number.isFinite(lo) ? [lo, hi] : null;
   }
 
-  uplotData() {
+  // Runs drawn: the board's, those with data here; only the isolated one while one is.
+  drawnRuns() {
+    const ids = this.board.runIds.filter((id) => this.series.has(id));
+    const isolated = this.board.isolated;
+    return isolated != null && ids.includes(isolated) ? [isolated] : ids;
+  }
+
+  lines() {
     const log = this.board.logScale;
-    const data = [null];
-    for (const runId of this.order) {
-      const s = this.series.get(runId);
-      const ys = s.values.map((v) => (v == null || !Number.isFinite(v) || (log && v <= 0) ? null : v));
-      data.push([this.xsOf(runId, s), ys]);
-    }
-    return data;
+    return this.order.map((runId) => {
+      const { xs, ys } = this.pointsOf(runId, this.series.get(runId));
+      return { xs, ys: ys.map((v) => (v == null || !Number.isFinite(v) || (log && v <= 0) ? null : v)) };
+    });
+  }
+
+  uplotData() {
+    if (this.board.groups) return this.groupedData()?.data ?? [[]];
+    return [null, ...this.lines().map(({ xs, ys }) => [xs, ys])];
+  }
+
+  groupedData() {
+    const perGroup = this.board.groups.map((group) => ({
+      group,
+      lines: group.runIds.filter((id) => this.series.has(id)).map((id) => this.pointsOf(id, this.series.get(id))),
+    })).filter((g) => g.lines.length);
+    const bins = Math.max(20, Math.min(400, Math.round((this.plotEl.clientWidth || 600) / 3)));
+    return groupedPlot(perGroup, bins, this.board.logScale);
+  }
+
+  baseOptions(width) {
+    const board = this.board;
+    const mode = this.mode;
+    return {
+      width,
+      height: HEIGHT,
+      legend: { show: false },
+      focus: { alpha: 0.2 },
+      cursor: {
+        drag: { x: true, y: false, setScale: false }, points: { show: false }, y: false, focus: { prox: -1 },
+        sync: { key: `runyard-${mode}`, scales: ["x", null] }, // crosshair across the charts of one x unit
+      },
+      scales: {
+        x: { time: mode === "wall", auto: true, range: xRange },
+        y: { distr: board.logScale ? 3 : 1, auto: true },
+      },
+      axes: [
+        { label: axisLabel(mode, board.xMetric), labelSize: 18, ...(mode === "wall" ? {} : { values: tickValues }) },
+        { size: 64, values: tickValues },
+      ],
+      hooks: {
+        setSelect: [(u) => this.onSelect(u)],
+        setCursor: [(u) => this.onHover(u)],
+      },
+    };
   }
 
   rebuild() {
@@ -140,45 +209,64 @@ export class Panel {
       this.u.destroy();
       this.u = null;
     }
-    const board = this.board;
-    this.order = board.runIds.filter((id) => this.series.has(id));
-    this.el.classList.toggle("empty", this.order.length === 0);
-    if (!this.order.length) return;
+    this.grouped = null;
+    this.order = this.board.groups ? [] : this.drawnRuns();
     const width = Math.max(300, this.plotEl.clientWidth || 600);
-    const opts = {
-      mode: 2,
-      width,
-      height: HEIGHT,
-      legend: { show: false },
-      cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
-      scales: {
-        x: { time: board.xMode === "wall", auto: true },
-        y: { distr: board.logScale ? 3 : 1, auto: true },
-      },
-      axes: [
-        { label: { step: "step", wall: "", relative: "seconds" }[board.xMode], labelSize: 18 },
-        { size: 64 },
-      ],
-      series: [
-        {},
-        ...this.order.map((runId) => ({
-          label: board.runInfo(runId)?.name ?? String(runId),
-          stroke: runColor(runId),
-          width: 1.25,
-          paths: uPlot.paths.linear(),
-          points: { show: false },
-          facets: [{ scale: "x", auto: true, sorted: 1 }, { scale: "y", auto: true }],
-        })),
-      ],
-      hooks: {
-        setSelect: [(u) => this.onSelect(u)],
-        setCursor: [(u) => this.onHover(u)],
-      },
-    };
-    this.u = new uPlot(opts, this.uplotData(), this.plotEl);
+    const opts = this.baseOptions(width);
+    let data;
+    if (this.board.groups) {
+      this.grouped = this.groupedData();
+      if (this.grouped) {
+        data = this.grouped.data;
+        Object.assign(opts, { mode: 1, series: this.grouped.series, bands: this.grouped.bands });
+      }
+    } else {
+      const lines = this.lines();
+      const drawn = lines.filter((l) => l.ys.some((v) => v != null)).length;
+      if (drawn) {
+        data = [null, ...lines.map(({ xs, ys }) => [xs, ys])];
+        opts.mode = 2;
+        opts.series = [{}, ...this.order.map((runId, i) => {
+          const colour = runColour(runId);
+          // A run with a single point is drawn as a dot: a line needs two (and its empty
+          // path would clip the dot away).
+          const dot = lines[i].ys.filter((v) => v != null).length < 2;
+          return {
+            label: this.board.runInfo(runId)?.name ?? String(runId),
+            stroke: colour,
+            dash: runDash(runId) ?? undefined,
+            width: 1.25,
+            paths: dot ? () => null : uPlot.paths.linear(),
+            // Explicit indexes: uPlot's own point range does not follow mode 2's per-run x.
+            points: { show: dot, size: 7, fill: colour, stroke: colour,
+              filter: dot ? () => lines[i].ys.flatMap((v, at) => (v == null ? [] : [at])) : null },
+            facets: [{ scale: "x", auto: true, sorted: this.mode === "metric" ? 0 : 1 }, { scale: "y", auto: true }],
+          };
+        })];
+      }
+    }
+    this.el.classList.toggle("empty", !data);
+    if (!data) return;
+    this.u = new uPlot(opts, data, this.plotEl);
     if (this.zoom) this.u.setScale("x", { ...this.zoom });
-    this.u.over.addEventListener("dblclick", () => this.resetZoom());
-    this.u.over.addEventListener("mouseleave", () => (this.hoverEl.hidden = true));
+    this.u.over.addEventListener("dblclick", () => this.board.unzoom(this));
+    this.u.over.addEventListener("mouseenter", () => (this.pointer = true));
+    this.u.over.addEventListener("mouseleave", () => {
+      this.pointer = false;
+      this.hoverEl.hidden = true;
+      this.board.hoverFromChart(this, null);
+    });
+    this.u.over.addEventListener("click", () => {
+      if (this.hotRun != null) this.board.isolateFromChart(this.hotRun);
+    });
+    this.applyFocus(this.board.hovered);
+  }
+
+  // Highlight one run (null: none) by fading the others.
+  applyFocus(runId) {
+    if (!this.u || this.grouped) return;
+    const idx = runId == null ? -1 : this.order.indexOf(Number(runId));
+    this.u.setSeries(idx >= 0 ? idx + 1 : null, { focus: true });
   }
 
   redraw() {
@@ -187,6 +275,10 @@ export class Panel {
     requestAnimationFrame(() => {
       this.redrawQueued = false;
       if (!this.u) return;
+      if (this.grouped) {
+        this.rebuild(); // new points can move every bin of a group
+        return;
+      }
       this.u.setData(this.uplotData(), !this.zoom);
       if (this.zoom) this.u.setScale("x", { ...this.zoom });
     });
@@ -197,39 +289,30 @@ export class Panel {
     const min = u.posToVal(u.select.left, "x");
     const max = u.posToVal(u.select.left + u.select.width, "x");
     u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-    this.zoom = { min, max };
-    u.setScale("x", { min, max });
-    this.load(); // finer buckets for just this range
+    // uPlot mirrors a drag to every synced chart: only the dragged one decides what zooms.
+    if (this.pointer) this.board.zoomFrom(this, { min, max });
   }
 
-  resetZoom() {
-    if (!this.zoom) return;
-    this.zoom = null;
-    this.load();
+  // Zoom to [min, max] (null: the whole series) and fetch that range with finer buckets.
+  zoomTo(zoom) {
+    if (!zoom && !this.zoom) return;
+    this.zoom = zoom;
+    if (zoom && this.u) this.u.setScale("x", { ...zoom });
+    if (this.loaded || this.loading) this.load();
   }
 
   onHover(u) {
     const left = u.cursor.left;
-    if (left == null || left < 0) {
+    if (!this.pointer || left == null || left < 0) {
       this.hoverEl.hidden = true;
       return;
     }
-    const x = u.posToVal(left, "x");
-    const rows = [];
-    for (let i = 1; i < u.data.length; i++) {
-      const [xs, ys] = u.data[i];
-      const idx = nearest(xs, x);
-      if (idx < 0 || ys[idx] == null) continue;
-      rows.push({ name: u.series[i].label, color: u.series[i].stroke, y: ys[idx], x: xs[idx] });
+    const { rows, nearest } = hoverRows(this, u);
+    if (!this.grouped) {
+      this.hotRun = nearest;
+      this.board.hoverFromChart(this, nearest);
     }
-    rows.sort((a, b) => b.y - a.y);
-    const xLabel = this.board.xMode === "wall" ? fmtTime(x * 1000) : fmtNum(x);
-    this.hoverEl.innerHTML = `<div class="muted">${esc(this.board.xMode)} ${esc(xLabel)}</div>` +
-      rows.slice(0, 12).map((r) =>
-        `<div><span class="swatch" style="background:${r.color}"></span>${esc(r.name)} <b>${esc(fmtNum(r.y))}</b></div>`,
-      ).join("") + (rows.length > 12 ? `<div class="muted">+${rows.length - 12} more</div>` : "");
-    this.hoverEl.hidden = false;
-    this.hoverEl.style.left = `${Math.min(left + 70, this.el.clientWidth - 200)}px`;
+    showHover(this, u, rows);
   }
 
   // New raw points of a run (from the live stream); smoothed here when smoothing is on.
@@ -241,7 +324,7 @@ export class Panel {
     let s = this.series.get(runId);
     const fresh = !s;
     if (fresh) {
-      if (!this.board.runIds.includes(runId)) return;
+      if (!this.board.chartRunIds().includes(runId)) return;
       s = { steps: [], values: [], times: [], emaLast: 0, emaCount: 0 };
       this.series.set(runId, s);
     }
@@ -261,7 +344,7 @@ export class Panel {
       s.times.push(cols.timestamps[i]);
     }
     if (!draw) return;
-    if (fresh || !this.u) this.rebuild();
+    if (fresh || !this.u || s.steps.length < 3) this.rebuild(); // a second point turns a dot into a line
     else this.redraw();
   }
 }

@@ -45,6 +45,7 @@ export function runDash(runId) {
 
 // `#rrggbb` with an alpha (bands, faded runs).
 export function withAlpha(colour, alpha) {
-  const a = Math.round(Math.max(0, Math.min(1, alpha)) * 255).toString(16).padStart(2, "0");
-  return `${colour}${a}`;
+  const clamped = Math.max(0, Math.min(1, alpha));
+  if (/^#[0-9a-f]{6}$/i.test(colour)) return `${colour}${Math.round(clamped * 255).toString(16).padStart(2, "0")}`;
+  return `color-mix(in srgb, ${colour} ${Math.round(clamped * 100)}%, transparent)`; // any other CSS colour
 }
