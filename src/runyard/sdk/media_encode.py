@@ -18,7 +18,7 @@ from runyard import media_index
 from runyard.jsonenc import dumps
 from runyard.sdk.media import PNG_MAGIC, Histogram, Image, Media, Table
 
-PNG_LEVEL = 6
+PNG_LEVEL = 1  # zlib level: 5-8x faster than 6 on photo-like images for ~15% more bytes
 _COLOR_TYPES = {1: 0, 3: 2, 4: 6}  # channels -> PNG colour type (grey, RGB, RGBA)
 _PIL_SAVES = ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16")
 

@@ -18,7 +18,7 @@ from runyard.sdk.sink import Sink
 from runyard.sdk.warn import WarnOnce
 
 MAX_PENDING = 256  # items
-MAX_PENDING_BYTES = 256 << 20  # what the pending items hold (copies of arrays, values, rows)
+MAX_PENDING_BYTES = 64 << 20  # what the pending items hold (copies of arrays, values, rows); also bounds finish()
 
 
 class MediaWriter(BackgroundLoop):
