@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, ConsoleMessage, Page
 
 import runyard
 from tests.live_server import LiveServer
@@ -206,3 +206,30 @@ def test_images_side_by_side_across_runs(page: Page, server: Server, errors: Pag
     page.wait_for_function(f"[...document.querySelectorAll('{figures} img')].every(i => i.src.includes('step=0') && i.complete)")
     assert shown_pixel(page, f"{figures}[data-run='{chosen[0]}'] img") == colour_of(0)
     screenshot(page, "dashboard-media-compare", tmp_path, "#media-compare")
+
+
+def test_media_views_work_under_the_pages_policy(browser: Browser, server: Server) -> None:
+    """Under the real CSP (the tests above bypass it to poll with `wait_for_function`)."""
+    live, ids = server
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=False)
+    messages: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error" or "Content Security Policy" in message.text:
+            messages.append(message.text)
+
+    try:
+        page = context.new_page()
+        page.on("console", console)
+        page.on("pageerror", lambda error: messages.append(f"pageerror: {error}"))
+        page.goto(f"{live.url}/projects/{PROJECT}/runs/resnet")
+        page.locator("#media .media-image figcaption").get_by_text("resnet at 40").wait_for()
+        page.locator("#media .media-table td").get_by_text("bird").wait_for()
+        page.locator("#media .media-heatmap").wait_for()
+        chosen = ",".join(str(ids["runs"][name]) for name in ("resnet", "vit"))
+        page.goto(f"{live.url}/projects/{PROJECT}?runs={chosen}")
+        page.locator("#media-compare .media-figure img").nth(1).wait_for()
+        page.locator("#media-compare .swatch").first.wait_for()  # inline colour styles
+    finally:
+        context.close()
+    assert messages == []
