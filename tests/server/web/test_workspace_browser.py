@@ -141,6 +141,8 @@ def test_sections_user_metrics_first_and_system_closed(page: Page, server: Serve
     assert keys == ["train/acc", LOSS]
     assert page.evaluate("performance.getEntriesByName('runyard:charts-ready').length") == 1
     # Closed: the system charts are not laid out, so nothing of them was fetched.
+    page.locator(".ws-section[data-section='system']").scroll_into_view_if_needed()
+    assert not page.locator(".chart[data-key='system/cpu']").is_visible()
     assert not [f for f in page.evaluate("window.runyard.fetches") if f["key"].startswith("system/")]
     page.locator(".ws-section[data-section='system'] .ws-section-toggle").click()
     wait_chart(page, "system/cpu", "p.loaded && u")
@@ -150,6 +152,9 @@ def test_sections_user_metrics_first_and_system_closed(page: Page, server: Serve
     wait_chart(page, "best_score", "p.loaded && u")
     assert chart(page, "best_score", "[p.el.classList.contains('empty'), u.series[1].points.show(u, 1), "
                                      "u.data[1][0].length]") == [False, True, 1]
+    page.evaluate("window.scrollTo(0, 0)")
+    page.locator(f"#ws-legend [data-run='{ids['run-2']}']").hover()  # run-2 highlighted in the picture
+    wait_chart(page, "lr", f"u && u.series[p.order.indexOf({ids['run-2']}) + 1]._focus === true")
     screenshot(page, "dashboard-workspace", tmp_path)
 
 
@@ -285,6 +290,9 @@ def test_grouped_charts_draw_mean_and_band(page: Page, server: Server, errors: P
                                "(s.agg.min[i] <= m + 1e-12 && m <= s.agg.max[i] + 1e-12)))")
     assert inside
     assert page.locator("#ws-legend .ws-legend-item").all_text_contents() == ["opt=adam 3 runs", "opt=sgd 3 runs"]
+    wait_chart(page, "best_score", "p.loaded && p.grouped && u && u.series[1].points.show(u, 1)")  # one point: a dot
+    page.locator(".ws-section[data-section='train']").evaluate("e => e.scrollIntoView()")
+    wait_chart(page, "val/loss", "p.loaded && p.grouped && u")  # sparse points: binned lines span the gaps
     screenshot(page, "dashboard-workspace-groups", tmp_path)
     page.evaluate("document.dispatchEvent(new CustomEvent('runyard:groups', {detail: {column: null}}))")
     wait_chart(page, LOSS, "p.loaded && !p.grouped && u && p.order.length === 6")

@@ -53,6 +53,7 @@ export function groupedPlot(perGroup, bins, log) {
     }
   }
   if (!Number.isFinite(lo)) return null;
+  if (hi === lo) bins = 1; // every point at one x (a final score): one bin, drawn as a dot
   const width = (hi - lo) / bins || 1;
   const centres = Array.from({ length: bins }, (_, b) => lo + (b + 0.5) * width);
   const data = [centres];
@@ -64,8 +65,10 @@ export function groupedPlot(perGroup, bins, log) {
     const agg = aggregate(lines, bins, lo, hi);
     const at = data.length;
     data.push(clean(agg.mean), clean(agg.max), clean(agg.min));
+    const dot = agg.mean.filter((v) => v != null).length < 2;
     series.push(
-      { label: group.label, stroke: group.colour, width: 1.75, spanGaps: true, points: { show: false } },
+      { label: group.label, stroke: group.colour, width: 1.75, spanGaps: true,
+        points: { show: dot, size: 7, fill: group.colour, stroke: group.colour } },
       { label: `${group.label} max`, stroke: withAlpha(group.colour, 0.35), width: 0.5, spanGaps: true,
         points: { show: false } },
       { label: `${group.label} min`, stroke: withAlpha(group.colour, 0.35), width: 0.5, spanGaps: true,
