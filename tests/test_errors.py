@@ -47,6 +47,7 @@ EXPECTED: dict[type[core.RunyardError], int] = {
     core.SchemaTooNewError: 500,
     core.DependencyMissingError: 501,
     core.ServiceUnavailableError: 503,
+    core.StoreUnavailableError: 503,
     DatastreamError: 503,
     HubTimeoutError: 504,
     HubUnavailableError: 501,

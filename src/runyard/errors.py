@@ -110,6 +110,12 @@ class ReadOnlyError(StoreError):
         return {"Allow": "GET, HEAD"}
 
 
+class StoreUnavailableError(StoreError, ServiceUnavailableError):
+    """The database server cannot be reached (down, restarting, connection lost mid-commit): try again later."""
+
+    status = 503
+
+
 class SchemaTooNewError(StoreError):
     """The data dir was written by a newer runyard than this one."""
 
