@@ -3,25 +3,30 @@
 // when scrolled into view. The layout (open sections, hidden and pinned charts, x axis,
 // smoothing, log scale, linked zoom) is the project's view state (viewstate.js), so it
 // survives a reload; the run page shares its project's.
-import { fetchSeries, Panel } from "./charts.js";
-import { debug, num, pageData } from "./common.js";
+import { Panel } from "./charts.js";
+import { debug, pageData } from "./common.js";
 import { emit, GROUPS, HOVER, ISOLATE, listen } from "./events.js";
 import { Legend } from "./legend.js";
 import { colourAt, runColour } from "./palette.js";
 import { Section } from "./section.js";
-import { compareSections, HIDDEN, openByDefault, PINNED, sectionOf, SYSTEM } from "./sections.js";
+import { readLayout, X_MODES } from "./layout_state.js";
+import { compareSections, HIDDEN, openByDefault, PINNED, sectionOf } from "./sections.js";
 import { loadView, saveView } from "./viewstate.js";
+import { metricOptions, syncToolbar, wireToolbar } from "./ws_toolbar.js";
+import { XValues } from "./xvalues.js";
 
-const X_MODES = ["step", "wall", "relative", "metric"]; // ws_xaxis values 0..3
 const MAX_GROUPED_RUNS = 1000;
-const one = (view, kind) => [...(view.get(kind) ?? new Map()).entries()];
+// The layout is read as soon as the page's modules load, alongside the page's first data
+// read rather than after it: the first charts wait for it.
+const PAGE_PROJECT = pageData().project?.id ?? null;
+const EARLY_VIEW = PAGE_PROJECT == null ? Promise.resolve(new Map()) : loadView(PAGE_PROJECT);
 
 export class ChartBoard {
   constructor({ container, runInfo, onLoaded }) {
     this.container = container;
     this.runInfo = runInfo; // id -> {name, start_time}
     this.onLoaded = onLoaded || (() => {});
-    this.projectId = pageData().project?.id ?? null;
+    this.projectId = PAGE_PROJECT;
     this.panels = new Map();
     this.sections = new Map();
     this.keys = new Set();
@@ -38,7 +43,7 @@ export class ChartBoard {
     this.groups = null; // [{key, label, colour, runIds}] while the table is grouped
     this.isolated = null;
     this.hovered = null;
-    this.xCache = null;
+    this.xValues = new XValues(this);
     this.viewLoaded = false;
     this.chartsReady = false;
     this.legend = new Legend(document.getElementById("ws-legend"));
@@ -58,73 +63,24 @@ export class ChartBoard {
       for (const panel of this.panels.values()) if (panel.loaded) panel.rebuild();
     });
     listen(GROUPS, (detail) => this.setGroups(detail));
-    this.settled = (this.projectId == null ? Promise.resolve(new Map()) : loadView(this.projectId))
-      .then((view) => this.applyView(view));
+    this.settled = EARLY_VIEW.then((view) => this.applyView(view));
   }
 
   // The stored layout, applied once before the first charts are laid out.
   applyView(view) {
-    const [[, xmode] = []] = one(view, "ws_xaxis");
-    const [[metric] = []] = one(view, "ws_xmetric");
-    this.xMode = X_MODES[xmode] ?? "step";
-    this.xMetric = metric ?? null;
-    if (this.xMode === "metric" && !this.xMetric) this.xMode = "step";
-    this.smoothing = Math.min(0.99, Math.max(0, (one(view, "ws_smoothing")[0]?.[1] ?? 0) / 1000));
-    this.logScale = (one(view, "ws_log")[0]?.[1] ?? 0) === 1;
-    this.hidden = new Set(one(view, "ws_hidden").map(([name]) => name));
-    this.pinned = new Set(one(view, "ws_pinned").map(([name]) => name));
-    this.opened = new Map(one(view, "ws_section").map(([name, value]) => [name, value === 1]));
-    this.linked = new Set(one(view, "ws_linkzoom").map(([name]) => name));
+    Object.assign(this, readLayout(view));
     this.viewLoaded = true;
-    this.syncControls();
+    syncToolbar(this);
     this.layout([...this.keys]);
     this.renderLegend();
   }
 
+  wireControls() {
+    wireToolbar(this);
+  }
+
   save(set, remove = []) {
     if (this.projectId != null) saveView(this.projectId, set, remove);
-  }
-
-  // Hook up the shared toolbar (templates/chart_controls.html); smoothing waits for the slider to rest.
-  wireControls() {
-    const $ = (id) => document.getElementById(id);
-    $("x-axis").addEventListener("change", (e) => this.chooseX(e.target.value));
-    $("log-scale").addEventListener("change", (e) => this.setLogScale(e.target.checked));
-    $("metric-filter").addEventListener("input", (e) => this.setFilter(e.target.value.trim()));
-    $("reset-zoom").addEventListener("click", () => this.resetZoom());
-    let timer = null;
-    $("smoothing").addEventListener("input", (e) => {
-      $("smoothing-value").textContent = e.target.value;
-      clearTimeout(timer);
-      timer = setTimeout(() => this.setSmoothing(Number(e.target.value)), 200);
-    });
-    this.controls = $;
-  }
-
-  syncControls() {
-    const $ = this.controls;
-    if (!$) return;
-    this.metricOptions();
-    $("x-axis").value = this.xMode === "metric" ? `m:${this.xMetric}` : this.xMode;
-    $("smoothing").value = String(this.smoothing);
-    $("smoothing-value").textContent = String(this.smoothing);
-    $("log-scale").checked = this.logScale;
-  }
-
-  // Every logged metric but the system ones can be the x axis.
-  metricOptions() {
-    const group = document.getElementById("x-metrics");
-    if (!group) return;
-    const keys = [...this.keys].filter((k) => sectionOf(k) !== SYSTEM).sort();
-    if (this.xMetric && !keys.includes(this.xMetric)) keys.push(this.xMetric);
-    const have = new Set([...group.children].map((o) => o.value));
-    for (const key of keys) {
-      if (have.has(`m:${key}`)) continue;
-      const option = document.createElement("option");
-      option.value = `m:${key}`;
-      option.textContent = key;
-      group.append(option);
-    }
   }
 
   // Make sure a chart exists for each key (new keys appear when a run logs them).
@@ -133,7 +89,7 @@ export class ChartBoard {
     for (const key of fresh) this.keys.add(key);
     if (this.viewLoaded && fresh.length) {
       this.layout(fresh);
-      this.metricOptions();
+      metricOptions(this);
     }
   }
 
@@ -226,25 +182,9 @@ export class ChartBoard {
     return [...new Set(this.groups.flatMap((g) => g.runIds))].slice(0, MAX_GROUPED_RUNS);
   }
 
-  // The x metric's values of the charted runs (unsmoothed), shared by every chart while unzoomed.
-  xSeries(range) {
-    const runIds = this.chartRunIds();
-    const params = new URLSearchParams({ buckets: "1000", smoothing: "0" });
-    if (range) {
-      params.set("step_min", String(range[0]));
-      params.set("step_max", String(range[1]));
-    }
-    const read = () => fetchSeries(this.xMetric, runIds, params).then((perRun) => new Map(
-      Object.entries(perRun).map(([id, s]) => [Number(id), { steps: Array.from(s.steps), values: s.values.map(num) }])));
-    if (range) return read();
-    const key = `${this.xMetric}|${runIds.join(",")}`;
-    if (this.xCache?.key !== key) this.xCache = { key, promise: read() };
-    return this.xCache.promise;
-  }
-
   // Reload every chart that is on screen; others reload when scrolled to.
   reloadAll() {
-    this.xCache = null;
+    this.xValues.clear();
     for (const panel of this.panels.values()) {
       panel.loaded = false;
       panel.loading = null;
@@ -348,21 +288,7 @@ export class ChartBoard {
     const id = Number(runId);
     if (!this.chartRunIds().includes(id)) return;
     this.setKeys(Object.keys(metrics));
-    if (this.xMode === "metric" && metrics[this.xMetric]) this.appendX(id, metrics[this.xMetric]);
+    if (this.xMode === "metric" && metrics[this.xMetric]) this.xValues.append(id, metrics[this.xMetric]);
     for (const [key, cols] of Object.entries(metrics)) this.panels.get(key)?.append(id, cols);
-  }
-
-  // Live points of the x metric extend the shared x values before the charts draw theirs.
-  appendX(runId, cols) {
-    this.xCache?.promise.then((byRun) => {
-      const x = byRun.get(runId) ?? { steps: [], values: [] };
-      byRun.set(runId, x);
-      const last = x.steps.length ? x.steps[x.steps.length - 1] : -Infinity;
-      cols.steps.forEach((step, i) => {
-        if (step <= last) return;
-        x.steps.push(step);
-        x.values.push(num(cols.values[i]));
-      });
-    });
   }
 }

@@ -4,33 +4,13 @@
 // The server sends min/max/last per bucket (smoothed first when asked); a drag-zoom asks
 // for the visible step range again, so zooming shows finer buckets; live points are
 // appended to the arrays already drawn, never re-fetched.
-import { debug, esc, getJSON, num } from "./common.js";
+import { debug, esc, num } from "./common.js";
+import { fetchSeries } from "./fetch_series.js";
 import { groupedPlot } from "./groups.js";
 import { hoverRows, showHover } from "./hover.js";
-import { runColour, runDash } from "./palette.js";
+import { baseOptions, runSeries } from "./plot_options.js";
 import { sectionOf } from "./sections.js";
-import { axisLabel, modeFor, pointsOf, tickValues } from "./xaxis.js";
-
-const HEIGHT = 240;
-const MAX_PER_REQUEST = 200; // /web/api/series takes at most this many runs a request
-
-// A one-point (or constant-x) series still gets an x range to sit in.
-function xRange(u, min, max) {
-  return min === max ? [min - 1, max + 1] : [min, max];
-}
-
-// Lines of `key` for any number of runs (one request per 200): run id -> the answer's line.
-export async function fetchSeries(key, runIds, params) {
-  const chunks = [];
-  for (let i = 0; i < runIds.length; i += MAX_PER_REQUEST) chunks.push(runIds.slice(i, i + MAX_PER_REQUEST));
-  const answers = await Promise.all(chunks.map((ids) => {
-    const query = new URLSearchParams(params);
-    query.set("keys", key);
-    query.set("runs", ids.join(","));
-    return getJSON(`/web/api/series?${query}`);
-  }));
-  return Object.assign({}, ...answers.map((a) => a.metrics[key] || {}));
-}
+import { modeFor, pointsOf } from "./xaxis.js";
 
 export class Panel {
   constructor(board, key) {
@@ -97,7 +77,7 @@ export class Panel {
     const started = performance.now();
     const [perRun, xData] = await Promise.all([
       fetchSeries(this.key, runIds, params),
-      this.mode === "metric" ? board.xSeries(range) : null,
+      this.mode === "metric" ? board.xValues.get(range) : null,
     ]);
     if (this.loading !== token) return; // a newer load replaced this one
     this.series.clear();
@@ -177,33 +157,6 @@ export class Panel {
     return groupedPlot(perGroup, bins, this.board.logScale);
   }
 
-  baseOptions(width) {
-    const board = this.board;
-    const mode = this.mode;
-    return {
-      width,
-      height: HEIGHT,
-      legend: { show: false },
-      focus: { alpha: 0.2 },
-      cursor: {
-        drag: { x: true, y: false, setScale: false }, points: { show: false }, y: false, focus: { prox: -1 },
-        sync: { key: `runyard-${mode}`, scales: ["x", null] }, // crosshair across the charts of one x unit
-      },
-      scales: {
-        x: { time: mode === "wall", auto: true, range: xRange },
-        y: { distr: board.logScale ? 3 : 1, auto: true },
-      },
-      axes: [
-        { label: axisLabel(mode, board.xMetric), labelSize: 18, ...(mode === "wall" ? {} : { values: tickValues }) },
-        { size: 64, values: tickValues },
-      ],
-      hooks: {
-        setSelect: [(u) => this.onSelect(u)],
-        setCursor: [(u) => this.onHover(u)],
-      },
-    };
-  }
-
   rebuild() {
     if (this.u) {
       this.u.destroy();
@@ -212,7 +165,7 @@ export class Panel {
     this.grouped = null;
     this.order = this.board.groups ? [] : this.drawnRuns();
     const width = Math.max(300, this.plotEl.clientWidth || 600);
-    const opts = this.baseOptions(width);
+    const opts = baseOptions(this, width);
     let data;
     if (this.board.groups) {
       this.grouped = this.groupedData();
@@ -226,23 +179,7 @@ export class Panel {
       if (drawn) {
         data = [null, ...lines.map(({ xs, ys }) => [xs, ys])];
         opts.mode = 2;
-        opts.series = [{}, ...this.order.map((runId, i) => {
-          const colour = runColour(runId);
-          // A run with a single point is drawn as a dot: a line needs two (and its empty
-          // path would clip the dot away).
-          const dot = lines[i].ys.filter((v) => v != null).length < 2;
-          return {
-            label: this.board.runInfo(runId)?.name ?? String(runId),
-            stroke: colour,
-            dash: runDash(runId) ?? undefined,
-            width: 1.25,
-            paths: dot ? () => null : uPlot.paths.linear(),
-            // Explicit indexes: uPlot's own point range does not follow mode 2's per-run x.
-            points: { show: dot, size: 7, fill: colour, stroke: colour,
-              filter: dot ? () => lines[i].ys.flatMap((v, at) => (v == null ? [] : [at])) : null },
-            facets: [{ scale: "x", auto: true, sorted: this.mode === "metric" ? 0 : 1 }, { scale: "y", auto: true }],
-          };
-        })];
+        opts.series = runSeries(this, lines);
       }
     }
     this.el.classList.toggle("empty", !data);
