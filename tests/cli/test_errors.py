@@ -21,7 +21,7 @@ from tests.cli.helpers import Sample, assert_one_line_error
         (["show", "vision/nope"], "run 'nope' not found in project 'vision'"),
         (["show", "12345"], "run with id 12345 not found"),
         (["ls", "vision", "--filter", "metrics.loss <<< 1"], "cannot parse filter term"),
-        (["ls", "vision", "--filter", "colour = 'red'"], "unknown field kind 'colour'"),
+        (["ls", "vision", "--filter", "= 'red'"], "'=' needs a field name before it"),
         (["ls", "vision", "--sort", "metrics.loss up"], "sort direction must be asc or desc"),
         (["ls", "vision", "--status", "done"], "unknown status 'done'"),
     ],

@@ -51,13 +51,38 @@ def test_sort_and_pages(store: Store, project_id: int) -> None:
     assert len(store.search_runs(RunQuery())) == 5  # no project: all
 
 
+def test_short_form_bare_names_and_free_text(store: Store, project_id: int) -> None:
+    """The dashboard's short form is the same grammar: bare names, `~`, words, no `and` needed."""
+    # a bare name is the metric, else the param, else the config value (a dotted path)
+    assert names(store, project_id, "loss<0.6") == ["a", "b"]
+    assert names(store, project_id, "lr=0.1") == ["a", "d"]
+    assert names(store, project_id, "bs>=32") == ["a", "b"]
+    assert names(store, project_id, "opt.name=adam") == ["a", "c"]
+    assert names(store, project_id, "opt.name~GD status=FINISHED") == ["b"]
+    assert names(store, project_id, "loss<0.6 and lr = 0.01") == ["b"]
+    # free words: name, status, tags or notes contain them (ignoring case)
+    assert names(store, project_id, "RUNNING") == ["c"]
+    assert names(store, project_id, "x") == ["b", "d"]
+    assert names(store, project_id, "base finished") == ["a", "b"]
+    assert names(store, project_id, "name~a") == ["a"]
+    assert names(store, project_id, order=("loss desc",)) == ["d", "a", "b", "c"]
+
+
 @pytest.mark.parametrize(
-    "bad",
-    ["metrics.loss <", "nonsense", "colour.x = 1", "tags > 3", "attributes.secret = 1", "a.b ~ 2"],
+    ("bad", "why"),
+    [("metrics.loss <", "a value must follow '<', found the end of the filter"),
+     ("metrics.loss <<< 1", "a value must follow '<', found '<'"),
+     ("< 3", "'<' needs a field name before it"),
+     ("tags > 3", "tags support only 'contains'"),
+     ("attributes.secret = 1", "unknown attribute 'secret'"),
+     ("name = 'open", "a quote that is not closed"),
+     ("and loss < 1", "'and' needs a condition on each side"),
+     ("loss < 1 and", "'and' needs a condition on each side")],
 )
-def test_bad_filters(bad: str) -> None:
-    with pytest.raises(InvalidInputError):
+def test_bad_filters_say_why(bad: str, why: str) -> None:
+    with pytest.raises(InvalidInputError, match="cannot parse filter term") as raised:
         parse_filter(bad)
+    assert why in str(raised.value)
 
 
 def test_bad_sort() -> None:

@@ -8,8 +8,10 @@ from typing import Any
 
 from runyard.errors import InvalidInputError
 
-FIELD_KINDS: tuple[str, ...] = ("metrics", "params", "config", "tags", "attributes")
-ATTRIBUTES: tuple[str, ...] = ("status", "name", "uid", "start_time", "end_time", "id")
+# `any`: a bare name (the metric of that name, else the param, else the config value);
+# `text`: free text matched against name, status, tags and notes.
+FIELD_KINDS: tuple[str, ...] = ("metrics", "params", "config", "tags", "attributes", "any", "text")
+ATTRIBUTES: tuple[str, ...] = ("status", "name", "uid", "start_time", "end_time", "id", "notes")
 OPERATORS: tuple[str, ...] = ("=", "!=", "<", "<=", ">", ">=", "contains")
 
 
@@ -31,6 +33,8 @@ class Filter:
             raise InvalidInputError(f"unknown attribute {self.name!r}; use one of {ATTRIBUTES}")
         if self.kind == "tags" and self.op not in ("contains", "="):
             raise InvalidInputError("tags support only 'contains'")
+        if self.kind == "text" and self.op != "contains":
+            raise InvalidInputError("free text supports only 'contains'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +46,7 @@ class SortKey:
     descending: bool = False
 
     def __post_init__(self) -> None:
-        if self.kind not in FIELD_KINDS or self.kind == "tags":
+        if self.kind not in FIELD_KINDS or self.kind in ("tags", "text"):
             raise InvalidInputError(f"cannot sort by {self.kind!r}")
         if self.kind == "attributes" and self.name not in ATTRIBUTES:
             raise InvalidInputError(f"unknown attribute {self.name!r}; use one of {ATTRIBUTES}")
@@ -63,30 +67,70 @@ class RunQuery:
     offset: int = 0
 
 
-_TERM = re.compile(
-    r"""\s*(?P<field>[A-Za-z_][\w]*(?:\.(?:`[^`]+`|"[^"]+"|[^\s=!<>]+))?)\s*
-        (?P<op>!=|<=|>=|=|==|<|>|\bcontains\b)\s*
-        (?P<value>'[^']*'|"[^"]*"|[^\s]+)\s*$""",
-    re.VERBOSE | re.IGNORECASE,
+# One token of a filter: a quoted text, an operator, or a word (a field, a value or free text;
+# backticks quote a part of a field name that has spaces or operator characters).
+_TOKEN = re.compile(
+    r"""\s*(?:(?P<quoted>'[^']*'|"[^"]*")
+         |(?P<op><=|>=|!=|==|=|<|>|~)
+         |(?P<word>(?:`[^`]*`|[^\s<>=!~'"`]|!(?!=))+))""",
+    re.VERBOSE,
 )
+_AND = "and"
+_CONTAINS = "contains"
 
 
-def _split_field(text: str) -> tuple[str, str]:
-    kind, _, name = text.partition(".")
-    kind = kind.lower()
-    if kind in ("metric",):
-        kind = "metrics"
-    elif kind in ("param",):
-        kind = "params"
-    elif kind in ("tag",):
-        kind = "tags"
-    elif kind in ("attribute", "attr", "run"):
-        kind = "attributes"
-    elif kind in ATTRIBUTES and not name:
-        kind, name = "attributes", kind
-    if name[:1] in "`\"" and name[-1:] == name[:1]:
-        name = name[1:-1]
-    return kind, name
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: str  # quoted, op or word
+    text: str
+    at: int  # character offset in the expression (1-based in messages)
+
+
+def _tokens(expression: str) -> list[_Token]:
+    found: list[_Token] = []
+    pos = 0
+    while pos < len(expression):
+        if expression[pos:].strip() == "":
+            break
+        match = _TOKEN.match(expression, pos)
+        if match is None or match.end() == pos:
+            at = len(expression) - len(expression[pos:].lstrip())
+            char = expression[at]
+            why = "a quote that is not closed" if char in "'\"`" else f"an unexpected {char!r}"
+            raise InvalidInputError(f"cannot parse filter term at character {at + 1}: {why}")
+        kind = match.lastgroup or "word"
+        found.append(_Token(kind, match[kind], match.start(kind)))
+        pos = match.end()
+    return found
+
+
+def _is_op(token: _Token | None) -> bool:
+    return token is not None and (token.kind == "op" or (token.kind == "word" and token.text.lower() == _CONTAINS))
+
+
+_KIND_NAMES = {"metrics": "metrics", "metric": "metrics", "params": "params", "param": "params",
+               "config": "config", "tags": "tags", "tag": "tags", "attributes": "attributes",
+               "attribute": "attributes", "attr": "attributes", "run": "attributes"}
+
+
+def _field(text: str) -> tuple[str, str]:
+    """`kind.name` (kind spelled as above), an attribute, `tags`, or a bare name (kind `any`)."""
+    head, dot, rest = text.partition(".")
+    kind = _KIND_NAMES.get(head.lower())
+    if kind and rest:
+        return kind, _unquote(rest)
+    if kind == "tags" and not dot:
+        return "tags", "tags"
+    if head.lower() in ATTRIBUTES and not dot:
+        return "attributes", head.lower()
+    return "any", _unquote(text)
+
+
+def _unquote(name: str) -> str:
+    """`val loss` in backticks (or quotes) is the name val loss."""
+    if len(name) > 1 and name[0] in "`\"'" and name[-1] == name[0]:
+        return name[1:-1]
+    return name
 
 
 def _parse_value(text: str) -> Any:
@@ -105,21 +149,55 @@ def _parse_value(text: str) -> Any:
         return text
 
 
+def _term(field: _Token, op_token: _Token, value: _Token | None) -> Filter:
+    op = op_token.text.lower()
+    shown = f"{field.text} {op_token.text}"
+    if value is None or value.kind == "op":
+        found = "the end of the filter" if value is None else repr(value.text)
+        raise InvalidInputError(f"cannot parse filter term {shown!r} (character {field.at + 1}): "
+                                f"a value must follow {op_token.text!r}, found {found}")
+    kind, name = _field(field.text)
+    op = {"==": "=", "~": _CONTAINS}.get(op, op)
+    parsed = _parse_value(value.text)
+    if kind == "attributes" and name == "status" and isinstance(parsed, str):
+        parsed = parsed.lower()  # RUNNING, Running and running are one status
+    try:
+        return Filter(kind, name, op, parsed)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"cannot parse filter term {shown + ' ' + value.text!r}: {exc}") from None
+
+
 def parse_filter(expression: str) -> tuple[Filter, ...]:
-    """Parse `metrics.loss < 0.5 and params.lr = 0.01 and tags contains 'x'`."""
-    if not expression.strip():
-        return ()
-    filters = []
-    for term in re.split(r"\s+and\s+", expression.strip(), flags=re.IGNORECASE):
-        match = _TERM.match(term)
-        if match is None:
-            raise InvalidInputError(f"cannot parse filter term {term!r}")
-        kind, name = _split_field(match["field"])
-        op = match["op"].lower()
-        op = "=" if op == "==" else op
-        if kind == "tags" and not name:
-            name = "tags"
-        filters.append(Filter(kind, name, op, _parse_value(match["value"])))
+    """Parse a run filter: conditions, all of which must hold, optionally joined by `and`.
+
+    `metrics.loss < 0.5 and params.lr = 0.01 and tags contains 'x'`, or the short form
+    `loss<0.5 lr=0.01 status=running name~vit`: a bare name is the metric of that name, else
+    the param, else the config value (kind `any`); `~` is `contains`; a word that is not part
+    of a condition matches runs whose name, status, tags or notes contain it (kind `text`).
+    """
+    tokens = _tokens(expression)
+    filters: list[Filter] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if token.kind == "word" and token.text.lower() == _AND and not _is_op(nxt):
+            if not filters or nxt is None or (nxt.kind == "word" and nxt.text.lower() == _AND):
+                raise InvalidInputError(f"cannot parse filter term at character {token.at + 1}: "
+                                        "'and' needs a condition on each side")
+            i += 1
+        elif _is_op(nxt) and token.kind == "word":
+            assert nxt is not None
+            filters.append(_term(token, nxt, tokens[i + 2] if i + 2 < len(tokens) else None))
+            i += 3
+        elif token.kind == "op" or _is_op(nxt):
+            raise InvalidInputError(f"cannot parse filter term at character {token.at + 1}: "
+                                    f"{(nxt if token.kind != 'op' and nxt else token).text!r} needs a field name "
+                                    "before it (e.g. loss < 0.5)")
+        else:
+            filters.append(Filter("text", "", _CONTAINS, _parse_value(token.text) if token.kind == "quoted"
+                                  else token.text))
+            i += 1
     return tuple(filters)
 
 
@@ -133,6 +211,6 @@ def parse_order_by(terms: list[str] | tuple[str, ...]) -> tuple[SortKey, ...]:
         direction = parts[1].lower() if len(parts) == 2 else "asc"
         if direction not in ("asc", "desc"):
             raise InvalidInputError(f"sort direction must be asc or desc, not {direction!r}")
-        kind, name = _split_field(parts[0])
+        kind, name = _field(parts[0])
         keys.append(SortKey(kind, name, direction == "desc"))
     return tuple(keys)

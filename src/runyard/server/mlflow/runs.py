@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from runyard import run_lifecycle
 from runyard.errors import InvalidInputError
 from runyard.server.deps import StoreDep, TenantDep
 from runyard.server.mlflow import ids, tags
@@ -96,11 +97,7 @@ def update_run(body: UpdateRun, store: StoreDep, tenant: TenantDep) -> JSONRespo
 
 
 def _set_lifecycle(store: Store, run_id: str, tenant: str, deleted: bool) -> None:
-    run = ids.run(store, run_id, tenant).run
-    if deleted:
-        store.set_run_tag_values(run.id, {tags.LIFECYCLE: tags.DELETED})
-    else:
-        store.set_run_tag_values(run.id, {}, deletes=[tags.LIFECYCLE])
+    run_lifecycle.set_archived(store, ids.run(store, run_id, tenant).run.id, deleted)
 
 
 @router.post("/delete", summary="Delete (soft) a run")

@@ -7,8 +7,9 @@
 - `mlflow.runName` is also the runyard run name (suffixed `-2`, `-3`, ... when taken, since
   runyard names are unique in a project and MLflow names need not be).
 
-The run's MLflow lifecycle (deleted or active) is kept as a key-value tag whose key MLflow's
-key rules refuse (`#lifecycle`), so no client can set it and no client sees it.
+The run's MLflow lifecycle (deleted or active) is the run's archived mark (`runyard.run_lifecycle`,
+a key-value tag whose key MLflow's key rules refuse), so no client can set it and no client sees it;
+the dashboard's archive is the same mark.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from runyard import run_lifecycle
 from runyard.store import Project, Run
 
 NOTE = "mlflow.note.content"
 RUN_NAME = "mlflow.runName"
 USER = "mlflow.user"
-LIFECYCLE = "#lifecycle"
-DELETED = "deleted"
+LIFECYCLE = run_lifecycle.TAG
 
 
 def mlflow_tags(run: Run, values: Mapping[str, str]) -> dict[str, str]:
@@ -46,7 +47,7 @@ def experiment_tags(project: Project, values: Mapping[str, str]) -> dict[str, st
 
 def is_deleted(values: Mapping[str, str]) -> bool:
     """Whether MLflow deleted the run (runyard keeps it: other dialects still show it)."""
-    return values.get(LIFECYCLE) == DELETED
+    return run_lifecycle.is_archived(values)
 
 
 @dataclass(slots=True)

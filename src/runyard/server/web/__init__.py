@@ -10,7 +10,7 @@ from runyard.server.dialect import NOTHING_STARTED, Dialect, Installed
 def install(app: FastAPI) -> Installed:
     """Mount the pages, `/login` and `/web/api` (before any catch-all root routes)."""
     from runyard.server.raw_paths import RawPathMiddleware
-    from runyard.server.web import data, live, login, pages, view
+    from runyard.server.web import data, live, login, pages, run_admin, view
 
     # `/projects/team%2Fvision`: a name with '/' stays one path segment.
     app.add_middleware(RawPathMiddleware, prefix="/projects/")
@@ -18,6 +18,7 @@ def install(app: FastAPI) -> Installed:
     app.include_router(login.router)
     app.include_router(live.router)
     app.include_router(data.router)
+    app.include_router(run_admin.router)
     app.include_router(view.router)
     app.include_router(pages.router)
     return NOTHING_STARTED

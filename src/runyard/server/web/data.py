@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response
 
-from runyard import lookup
+from runyard import lookup, run_lifecycle
+from runyard.errors import InvalidInputError
 from runyard.jsonenc import json_float, json_safe
 from runyard.server import listparams
 from runyard.server.chart_points import READERS
@@ -21,7 +22,7 @@ from runyard.server.downloads import media_type
 from runyard.server.params import INT64_MAX, StepMax, StepMin, check_step_range
 from runyard.server.responses import JSONResponse
 from runyard.server.web.series import chart_series
-from runyard.store import Filter, MetricSummary, Run, RunQuery, Store
+from runyard.store import Filter, MetricSummary, Run, RunQuery, Store, parse_filter
 
 router = APIRouter(prefix="/web/api", include_in_schema=False)
 MAX_CHART_RUNS = 200
@@ -34,7 +35,7 @@ async def _run(store: Store, run_id: str, tenant: str) -> Run:
     return (await call(lookup.run_by_id_or_uid, store, run_id, tenant)).run
 
 
-def run_row(run: Run, summaries: dict[str, MetricSummary]) -> dict[str, Any]:
+def run_row(run: Run, summaries: dict[str, MetricSummary], archived: bool = False) -> dict[str, Any]:
     """One row of the runs table; times in epoch milliseconds.
 
     `config`, `summary` and `system` stay nested (the page flattens them into columns,
@@ -43,7 +44,8 @@ def run_row(run: Run, summaries: dict[str, MetricSummary]) -> dict[str, Any]:
     return {
         "id": run.id, "uid": run.uid, "name": run.name, "status": run.status,
         "start_time": run.start_time * 1000, "end_time": None if run.end_time is None else run.end_time * 1000,
-        "tags": run.tags, "notes": run.notes, "params": json_safe(run.params), "config": json_safe(run.config),
+        "archived": archived, "tags": run.tags, "notes": run.notes, "params": json_safe(run.params),
+        "config": json_safe(run.config),
         "summary": json_safe(run.summary), "system": json_safe(run.system),
         "metrics": {key: json_float(s.last_value) for key, s in summaries.items()},
         "metrics_min": {key: json_float(s.min) for key, s in summaries.items()},
@@ -51,24 +53,54 @@ def run_row(run: Run, summaries: dict[str, MetricSummary]) -> dict[str, Any]:
     }
 
 
-def table_rows(store: Store, project_id: int, after_id: int = 0) -> dict[str, Any]:
-    """Runs of a project (those with an id above `after_id`) with their latest metric values."""
+def table_rows(store: Store, project_id: int, after_id: int = 0, archived: bool = False) -> dict[str, Any]:
+    """Runs of a project (those with an id above `after_id`) with their metric summaries.
+
+    Archived runs (`runyard.run_lifecycle`) are left out unless `archived` asks for them too.
+    """
     cursor = store.last_change_seq()
     filters = (Filter("attributes", "id", ">", after_id),) if after_id else ()
     runs = store.search_runs(RunQuery(project_ids=(project_id,), filters=filters))
-    summaries = store.metric_summaries([run.id for run in runs])
-    rows = [run_row(run, summaries[run.id]) for run in runs]
+    ids = [run.id for run in runs]
+    summaries = store.metric_summaries(ids)
+    marks = store.run_tag_values(ids)
+    flags = {run.id: run_lifecycle.is_archived(marks.get(run.id, {})) for run in runs}
+    rows = [run_row(run, summaries[run.id], flags[run.id]) for run in runs if archived or not flags[run.id]]
     return {"cursor": cursor, "runs": rows}
+
+
+def matching_runs(store: Store, project_id: int, text: str) -> dict[str, Any]:
+    """Ids of the project's runs the filter keeps (the grammar of v1 and the CLI: `store.parse_filter`)."""
+    try:
+        filters = parse_filter(text)
+    except InvalidInputError as exc:
+        return {"error": str(exc)}
+    runs = store.search_runs(RunQuery(project_ids=(project_id,), filters=filters))
+    return {"runs": [run.id for run in runs]}
 
 
 @router.get("/projects/{project_id}/runs")
 async def project_runs(
     project_id: str, store: StoreDep, tenant: TenantDep,
     after_id: Annotated[int, Query(ge=0, le=INT64_MAX, description="only runs created after this one (new-run check)")] = 0,
+    archived: Annotated[bool, Query(description="also the archived runs")] = False,
 ) -> Response:
     """Rows of the runs table: status, times, params, config, summary, system, tags, notes, metric summaries."""
     project = await call(lookup.project_by_id, store, lookup.parse_id(project_id, "project"), tenant)
-    return JSONResponse(await call(table_rows, store, project.id, after_id))
+    return JSONResponse(await call(table_rows, store, project.id, after_id, archived))
+
+
+@router.get("/projects/{project_id}/runs/match")
+async def match_runs(
+    project_id: str, store: StoreDep, tenant: TenantDep,
+    filter: Annotated[str, Query(max_length=10_000, description="e.g. loss < 0.5 and lr = 0.01, or vit")],
+) -> Response:
+    """Ids of the project's runs the filter keeps; 422 with the reason when it cannot parse."""
+    project = await call(lookup.project_by_id, store, lookup.parse_id(project_id, "project"), tenant)
+    answer = await call(matching_runs, store, project.id, filter)
+    if "error" in answer:
+        return JSONResponse({"detail": answer["error"]}, status_code=422)
+    return JSONResponse(answer)
 
 
 @router.get("/series")

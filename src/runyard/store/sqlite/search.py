@@ -1,4 +1,4 @@
-"""SQL for run search: filters and sorting on metrics, params, config, tags and attributes."""
+"""SQL for run search: filters and sorting on metrics, params, config, tags, attributes, bare names and free text."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from runyard.store.query import Filter, RunQuery, SortKey
 from runyard.store.sqlite.rows import RUN_COLUMNS, run_from_row
 
 _SQL_OPS = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_METRIC = "(SELECT last_value FROM metric_keys mk WHERE mk.run_id = runs.id AND mk.key = ?)"
+_TEXT_FIELDS = ("runs.name", "runs.status", "runs.tags", "runs.notes")
 
 
 def _json_path(name: str, nested: bool) -> str:
@@ -24,7 +26,7 @@ def _field_sql(kind: str, name: str) -> tuple[str, list[Any]]:
     if kind == "attributes":
         return f"runs.{name}", []
     if kind == "metrics":
-        return "(SELECT last_value FROM metric_keys mk WHERE mk.run_id = runs.id AND mk.key = ?)", [name]
+        return _METRIC, [name]
     if kind == "params":
         # Params first; a config value of the same top-level name answers otherwise.
         return (
@@ -33,12 +35,55 @@ def _field_sql(kind: str, name: str) -> tuple[str, list[Any]]:
         )
     if kind == "config":
         return "json_extract(runs.config, ?)", [_json_path(name, True)]
+    if kind == "any":
+        # Sorting by a bare name: the metric, else the param or config value as a number.
+        number, number_args = _number_sql(*_setting_sql(name))
+        return f"coalesce({_METRIC}, {number})", [name, *number_args]
     raise InvalidInputError(f"cannot use {kind!r} here")
+
+
+def _setting_sql(name: str) -> tuple[str, list[Any]]:
+    """A param of that name, else the config value at that (dotted) path."""
+    return "coalesce(json_extract(runs.params, ?), json_extract(runs.config, ?))", [_json_path(name, False),
+                                                                                  _json_path(name, True)]
+
+
+def _number_sql(expr: str, args: list[Any]) -> tuple[str, list[Any]]:
+    """A JSON value as a number: numbers as they are, text that reads as a number ("0.01") cast; else NULL."""
+    return (
+        f"(CASE WHEN typeof({expr}) IN ('integer', 'real') THEN {expr}"
+        f" WHEN typeof({expr}) = 'text' AND trim({expr}) GLOB '[0-9+.-]*' THEN CAST({expr} AS REAL) END)",
+        args * 5,
+    )
+
+
+def _any_sql(item: Filter) -> tuple[str, list[Any]]:
+    """A bare name: the run's metric of that name when it has one, else its param or config value."""
+    setting, setting_args = _setting_sql(item.name)
+    if item.op == "contains":
+        return f"instr(lower(CAST({setting} AS TEXT)), lower(?)) > 0", [*setting_args, str(item.value)]
+    op = _SQL_OPS[item.op]
+    value = int(item.value) if isinstance(item.value, bool) else item.value
+    if isinstance(value, int | float):
+        number, number_args = _number_sql(setting, setting_args)
+        return (f"CASE WHEN {_METRIC} IS NOT NULL THEN {_METRIC} {op} ? ELSE {number} {op} ? END",
+                [item.name, item.name, value, *number_args, value])
+    return f"({_METRIC} IS NULL AND CAST({setting} AS TEXT) {op} ?)", [item.name, *setting_args, str(value)]
+
+
+def _text_sql(needle: str) -> tuple[str, list[Any]]:
+    """Free text: the name, status, tags or notes contain it (ignoring case)."""
+    parts = [f"instr(lower(CAST({column} AS TEXT)), lower(?)) > 0" for column in _TEXT_FIELDS]
+    return "(" + " OR ".join(parts) + ")", [needle] * len(parts)
 
 
 def _filter_sql(item: Filter) -> tuple[str, list[Any]]:
     if item.kind == "tags":
         return "EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE json_each.value = ?)", [item.value]
+    if item.kind == "any":
+        return _any_sql(item)
+    if item.kind == "text":
+        return _text_sql(str(item.value))
     expr, args = _field_sql(item.kind, item.name)
     value = item.value
     if item.op == "contains":
@@ -48,12 +93,8 @@ def _filter_sql(item: Filter) -> tuple[str, list[Any]]:
         value = int(value)
     if isinstance(value, int | float) and item.kind in ("params", "config"):
         # Params logged as text ("0.01") still compare as numbers.
-        return (
-            f"(CASE WHEN typeof({expr}) IN ('integer', 'real') THEN {expr}"
-            f" WHEN typeof({expr}) = 'text' AND trim({expr}) GLOB '[0-9+.-]*' THEN CAST({expr} AS REAL)"
-            f" END) {op} ?",
-            [*args * 5, value],
-        )
+        number, number_args = _number_sql(expr, args)
+        return f"{number} {op} ?", [*number_args, value]
     if isinstance(value, int | float) or item.kind == "metrics":
         return f"{expr} {op} ?", [*args, value]
     return f"CAST({expr} AS TEXT) {op} ?", [*args, str(value)]

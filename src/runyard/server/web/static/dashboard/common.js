@@ -20,9 +20,17 @@ export async function getJSON(url) {
   return response.json();
 }
 
-export async function putJSON(url, body) {
+export function putJSON(url, body) {
+  return sendJSON("PUT", url, body);
+}
+
+export function postJSON(url, body) {
+  return sendJSON("POST", url, body);
+}
+
+async function sendJSON(method, url, body) {
   const response = await fetch(url, {
-    method: "PUT",
+    method,
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify(body),
   });

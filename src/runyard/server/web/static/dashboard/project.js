@@ -1,8 +1,13 @@
-// Project page (charts over the runs table) and runs page (the table alone).
+// Project page (charts, runs table, comparison views) and runs page (the table alone).
 import { ChartBoard } from "./board.js";
 import { debug, getJSON, LiveStream, pageData } from "./common.js";
 import { CompareViews } from "./compare.js";
+import { ColumnState } from "./columns.js";
+import { ColumnPicker } from "./picker.js";
+import { RunFilter } from "./run_filter.js";
 import { RunsTable } from "./table.js";
+import { wireTableTools } from "./table_tools.js";
+import { loadView } from "./viewstate.js";
 
 const MAX_OVERLAY = 200;
 const DEFAULT_SELECTION = 10;
@@ -13,15 +18,12 @@ const $ = (id) => document.getElementById(id);
 
 let board = null;
 const compare = new CompareViews({ container: $("compare"), project });
+let table = null;
+let filter = null;
 let cursor = 0; // change sequence the table was read at: the stream replays from there
+let showArchived = false;
 
-const table = new RunsTable({
-  table: $("runs-table"),
-  filterInput: $("run-filter"),
-  countEl: $("run-count"),
-  project,
-  onSelect: (ids) => selectionChanged(ids),
-});
+const runsUrl = (query = "") => `/web/api/projects/${project.id}/runs?archived=${showArchived ? 1 : 0}${query}`;
 
 const stream = new LiveStream({
   metrics(data) {
@@ -46,8 +48,8 @@ function selectionChanged(ids) {
   const url = new URL(location.href);
   url.searchParams.set("runs", chosen.join(","));
   history.replaceState(null, "", url);
-  const compare = $("compare-selected");
-  if (compare) compare.href = `/projects/${encodeURIComponent(project.name)}?runs=${chosen.join(",")}`;
+  const link = $("compare-selected");
+  if (link) link.href = `/projects/${encodeURIComponent(project.name)}?runs=${chosen.join(",")}`;
   clearTimeout(selectionTimer);
   const apply = () => {
     board?.setRuns(chosen);
@@ -71,11 +73,12 @@ async function checkNewRuns() {
   if (!document.hidden) {
     const newest = Math.max(0, ...table.runs.keys());
     try {
-      const answer = await getJSON(`/web/api/projects/${project.id}/runs?after_id=${newest}`);
+      const answer = await getJSON(runsUrl(`&after_id=${newest}`));
       if (answer.runs.length) {
         for (const row of answer.runs) table.runs.set(row.id, row);
         compare.setRuns([...table.runs.values()]);
         board?.setKeys(answer.runs.flatMap((r) => Object.keys(r.metrics)));
+        if (filter.text) await filter.apply(); // the new runs may match
         const room = MAX_OVERLAY - table.selected.size;
         table.setSelected([...table.selected, ...answer.runs.slice(0, Math.max(0, room)).map((r) => r.id)]);
       }
@@ -86,10 +89,26 @@ async function checkNewRuns() {
   setTimeout(checkNewRuns, NEW_RUNS_EVERY_MS);
 }
 
+// Every run again (archived ones shown or hidden, runs deleted): the table, the comparison views and the charts.
+async function reload() {
+  const answer = await getJSON(runsUrl());
+  table.setRuns(answer.runs);
+  compare.setRuns(answer.runs);
+  if (filter.text) await filter.apply();
+  table.setSelected([...table.selected].filter((id) => table.row(id)));
+}
+
 async function main() {
   const started = performance.now();
-  const answer = await getJSON(`/web/api/projects/${project.id}/runs`);
+  const [answer, saved] = await Promise.all([getJSON(runsUrl()), loadView(project.id)]);
   cursor = answer.cursor;
+  const columns = new ColumnState(project.id, saved);
+  table = new RunsTable({ table: $("runs-table"), countEl: $("run-count"), project, columns, onSelect: selectionChanged });
+  debug.table = table;
+  filter = new RunFilter({ input: $("run-filter"), errorEl: $("filter-error"), projectId: project.id,
+    onResult: (ids) => table.setMatching(ids) });
+  new ColumnPicker({ root: $("column-picker"), table, state: columns });
+  wireTableTools({ table, project, reload, setShowArchived: (on) => (showArchived = on) });
   table.setRuns(answer.runs);
   compare.setRuns(answer.runs);
   debug.tableMs = Math.round(performance.now() - started);

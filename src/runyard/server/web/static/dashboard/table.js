@@ -1,43 +1,54 @@
-// The runs table: status, duration, tags, notes, params and latest metrics as sortable,
-// filterable columns; checkboxes select the runs the charts overlay; double-click a tags
-// or notes cell to edit it. Only the rows in view (plus a margin) are in the DOM, between
-// two spacer rows: sorting or filtering 1,000 runs lays out a few dozen rows, not 1,000.
-import { esc, fmtDuration, fmtNum, fmtTime, metadataUrl, num, putJSON, runColor } from "./common.js";
-import { ATTRIBUTES, columnValue } from "./fields.js";
+// The runs table: attributes, params, config, summary and metric columns (fields.js) as the
+// user arranged them (columns.js), sortable, filtered (run_filter.js) and brushed (parallel
+// coordinates), optionally grouped by a column (grouping.js); checkboxes select the runs the
+// charts overlay. Only the rows in view (plus a margin) are in the DOM, between two spacer
+// rows: sorting, filtering or grouping 1,000 runs lays out a few dozen rows, not 1,000.
+import { editCell } from "./cell_edit.js";
+import { debug, esc, fmtDuration, fmtNum, fmtTime } from "./common.js";
+import { columnsOf, columnValue } from "./fields.js";
+import { announceGroups, groupItems, groupRows } from "./grouping.js";
+import { runColour } from "./palette.js";
 
-const FIXED = ATTRIBUTES.filter((c) => !c.system);
-
-function compare(a, b) {
-  if (a == null || a === "") return b == null || b === "" ? 0 : 1;
-  if (b == null || b === "") return -1;
-  if (typeof a === "number" && typeof b === "number") return a - b;
-  return String(a).localeCompare(String(b), undefined, { numeric: true });
-}
-
-const TERM = /^([\w./-]+?)(<=|>=|!=|=|<|>|~)(.*)$/;
 const ROW_PX = 31; // fixed row height (CSS) lets the window be computed from scrollTop
 const MARGIN_ROWS = 20;
 
+function compare(a, b) {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return String(a).localeCompare(String(b), undefined, { numeric: true });
+}
+const empty = (v) => v == null || v === "" || Number.isNaN(v);
+
+function emit(name, detail) {
+  document.dispatchEvent(new CustomEvent(name, { detail }));
+}
+
 export class RunsTable {
-  constructor({ table, filterInput, countEl, project, onSelect }) {
+  constructor({ table, countEl, project, columns, onSelect }) {
     this.table = table;
-    this.filterInput = filterInput;
     this.countEl = countEl;
     this.project = project;
+    this.state = columns; // ColumnState
     this.onSelect = onSelect || (() => {});
     this.runs = new Map(); // id -> row
     this.selected = new Set();
-    this.sort = { col: "start", desc: true };
-    this.filter = "";
-    this.shown = [];
+    this.matching = null; // ids the filter keeps (null: no filter)
+    this.brushed = null; // ids the parallel coordinates' brushes keep (null: no brush)
+    this.collapsed = new Set();
+    this.shown = []; // rows after filter and brush, in display order
+    this.items = []; // shown rows with group headers, collapsed groups left out
     this.window = [0, 0];
+    this.hovered = null;
     this.scroller = table.closest(".table-wrap");
     this.scroller.addEventListener("scroll", () => this.scrolled());
     table.addEventListener("click", (e) => this.onClick(e));
     table.addEventListener("change", (e) => this.onChange(e));
     table.addEventListener("dblclick", (e) => this.onDblClick(e));
-    filterInput.addEventListener("input", () => {
-      this.filter = filterInput.value.trim();
+    table.tBodies[0].addEventListener("mouseover", (e) => this.hover(e.target.closest("tr[data-id]")?.dataset.id ?? null, true));
+    table.tBodies[0].addEventListener("mouseleave", () => this.hover(null, true));
+    document.addEventListener("runyard:hover", (e) => this.hover(e.detail?.runId ?? null, false));
+    document.addEventListener("runyard:brush", (e) => {
+      const ids = e.detail?.runIds;
+      this.brushed = ids ? new Set(ids.map(Number)) : null;
       this.render();
     });
   }
@@ -51,78 +62,58 @@ export class RunsTable {
     return this.runs.get(Number(id));
   }
 
-  columns() {
-    const params = new Set();
-    const metrics = new Set();
-    for (const r of this.runs.values()) {
-      for (const k in r.params) params.add(k);
-      for (const k in r.metrics) metrics.add(k);
-    }
-    return [
-      ...FIXED,
-      ...[...params].sort().map((k) => ({ id: `params.${k}`, label: k, kind: "param", get: (r) => r.params[k] })),
-      ...[...metrics].sort().map((k) => ({ id: `metrics.${k}`, label: k, kind: "metric", get: (r) => num(r.metrics[k]) })),
-    ];
+  allColumns() {
+    return columnsOf([...this.runs.values()]);
   }
 
-  // Free words match name, tags, notes or status; `col<op>value` compares a column
-  // (a metric or param by its bare name, or `metrics.x` / `params.x`).
-  matcher(columns) {
-    const byName = new Map();
-    for (const c of columns) {
-      byName.set(c.id, c);
-      if (!byName.has(c.label)) byName.set(c.label, c);
-    }
-    const tests = this.filter.split(/\s+/).filter(Boolean).map((word) => {
-      const m = TERM.exec(word);
-      const col = m && byName.get(m[1]);
-      if (!col) {
-        const needle = word.toLowerCase();
-        return (r) => `${r.name} ${r.status} ${r.tags.join(" ")} ${r.notes}`.toLowerCase().includes(needle);
-      }
-      const [, , op, raw] = m;
-      const target = raw !== "" && !Number.isNaN(Number(raw)) ? Number(raw) : raw.toLowerCase();
-      return (r) => {
-        let v = col.get(r);
-        if (v == null) return false;
-        if (typeof target === "string") v = String(v).toLowerCase();
-        else if (typeof v !== "number") v = Number(v);
-        switch (op) {
-          case "=": return v === target;
-          case "!=": return v !== target;
-          case "<": return v < target;
-          case "<=": return v <= target;
-          case ">": return v > target;
-          case ">=": return v >= target;
-          default: return String(v).includes(String(target));
-        }
-      };
-    });
-    return (r) => tests.every((t) => t(r));
+  setMatching(ids) {
+    this.matching = ids ? new Set(ids) : null;
+    this.render();
   }
 
   render() {
-    const columns = this.columns();
-    this.cols = columns;
-    const sortCol = columns.find((c) => c.id === this.sort.col) || columns[3];
-    const keep = this.matcher(columns);
-    const rows = [...this.runs.values()].filter(keep);
-    const dir = this.sort.desc ? -1 : 1;
-    rows.sort((a, b) => {
-      const va = sortCol.get(a);
-      const vb = sortCol.get(b);
-      const empty = (v) => v == null || v === "";
-      if (empty(va) || empty(vb)) return compare(va, vb); // empty cells last either way
+    const started = performance.now();
+    this.all = this.allColumns();
+    this.cols = this.state.arrange(this.all);
+    const byId = new Map(this.state.arrange(this.all, false).map((c) => [c.id, c]));
+    const { col, desc } = this.state.sort;
+    const sortCol = byId.get(col) ?? byId.get("start");
+    let rows = [...this.runs.values()];
+    if (this.matching) rows = rows.filter((r) => this.matching.has(r.id));
+    if (this.brushed) rows = rows.filter((r) => this.brushed.has(r.id));
+    const dir = desc ? -1 : 1;
+    const keyed = rows.map((r) => [columnValue(r, sortCol), r]);
+    keyed.sort(([va, a], [vb, b]) => {
+      if (empty(va) || empty(vb)) return (empty(va) - empty(vb)) || a.id - b.id; // empty cells last either way
       return dir * compare(va, vb) || a.id - b.id;
     });
-    this.shown = rows;
-    const arrow = (c) => (c.id === sortCol.id ? (this.sort.desc ? " ▼" : " ▲") : "");
-    this.table.tHead.innerHTML = "<tr><th></th>" + columns.map((c) =>
-      `<th data-col="${esc(c.id)}" class="${c.kind || ""}" title="sort by ${esc(c.id)}">${esc(c.label)}${arrow(c)}</th>`,
-    ).join("") + "</tr>";
+    this.shown = keyed.map(([, r]) => r);
+    this.sortCol = sortCol;
+    this.groupCol = this.state.group ? byId.get(this.state.group) ?? null : null;
+    this.groups = this.groupCol ? groupRows(this.shown, this.groupCol) : [];
+    this.items = this.groupCol ? groupItems(this.groups, this.collapsed) : this.shown;
+    this.renderHead();
     this.window = [0, 0];
     this.renderWindow(true);
-    this.countEl.textContent = `${rows.length} of ${this.runs.size} runs, ${this.selected.size} selected`;
+    this.countEl.textContent = `${this.shown.length} of ${this.runs.size} runs, ${this.selected.size} selected` +
+      (this.brushed ? " (brushed)" : "") + (this.groupCol ? `, ${this.groups.length} groups` : "");
+    announceGroups(this.groupCol, this.groups);
+    this.onRender?.();
+    debug.tableRenderMs = performance.now() - started;
+    performance.mark(this.ready ? "runyard:table-updated" : "runyard:table-ready");
+    this.ready = true;
+  }
+
+  renderHead() {
+    const arrow = (c) => (c.id === this.sortCol?.id ? (this.state.sort.desc ? " ▼" : " ▲") : "");
+    const label = (c) => (c.kind === "metric" && c.summary !== "last" ? `${c.label} (${c.summary})` : c.label);
+    this.table.tHead.innerHTML = `<tr><th class="pick-col sticky"></th>` + this.cols.map((c, i) =>
+      `<th data-col="${esc(c.id)}" class="${c.kind}${this.stickyClass(c)}" data-i="${i}" title="${esc(c.id)}: click to sort">${esc(label(c))}${arrow(c)}</th>`,
+    ).join("") + "</tr>";
+  }
+
+  stickyClass(c) {
+    return c.id === "name" || c.pinned ? " sticky" : "";
   }
 
   // The rows in view plus a margin; spacers keep the scroll height of the whole list.
@@ -130,16 +121,33 @@ export class RunsTable {
     const top = this.scroller.scrollTop;
     const height = this.scroller.clientHeight || 600;
     const first = Math.max(0, Math.floor(top / ROW_PX) - MARGIN_ROWS);
-    const last = Math.min(this.shown.length, Math.ceil((top + height) / ROW_PX) + MARGIN_ROWS);
+    const last = Math.min(this.items.length, Math.ceil((top + height) / ROW_PX) + MARGIN_ROWS);
     if (!force && first >= this.window[0] && last <= this.window[1]) return;
     // Render a wider window than needed, so small scrolls do not re-render.
     const from = Math.max(0, first - MARGIN_ROWS);
-    const to = Math.min(this.shown.length, last + MARGIN_ROWS);
+    const to = Math.min(this.items.length, last + MARGIN_ROWS);
     this.window = [from, to];
     const span = this.cols.length + 1;
     const spacer = (rows) => (rows ? `<tr class="spacer" style="height:${rows * ROW_PX}px"><td colspan="${span}"></td></tr>` : "");
     this.table.tBodies[0].innerHTML = spacer(from) +
-      this.shown.slice(from, to).map((r) => this.rowHtml(r, this.cols)).join("") + spacer(this.shown.length - to);
+      this.items.slice(from, to).map((item) => (item.group ? this.groupHtml(item.group, span) : this.rowHtml(item))).join("") +
+      spacer(this.items.length - to);
+    this.placeSticky();
+  }
+
+  // Pinned columns stay in view when scrolling sideways: each sticks at the width of those before it.
+  placeSticky() {
+    const heads = [...this.table.tHead.rows[0].cells].filter((th) => th.classList.contains("sticky"));
+    let left = 0;
+    heads.forEach((th, i) => {
+      this.table.style.setProperty(`--pin-${i}`, `${left}px`);
+      th.style.left = `var(--pin-${i})`;
+      left += th.offsetWidth;
+    });
+    for (const tr of this.table.tBodies[0].rows) {
+      let i = 0;
+      for (const td of tr.cells) if (td.classList.contains("sticky")) td.style.left = `var(--pin-${i++})`;
+    }
   }
 
   scrolled() {
@@ -151,46 +159,74 @@ export class RunsTable {
     });
   }
 
-  rowHtml(r, columns) {
-    const cells = columns.map((c) => {
-      switch (c.id) {
-        case "name":
-          return `<td class="name"><span class="swatch" style="background:${runColor(r.id)}"></span>` +
-            `<a href="/projects/${encodeURIComponent(this.project.name)}/runs/${encodeURIComponent(r.name)}">${esc(r.name)}</a></td>`;
-        case "status":
-          return `<td><span class="status" data-status="${esc(r.status)}">${esc(r.status)}</span></td>`;
-        case "duration":
-          return `<td class="num">${esc(fmtDuration(columnValue(r, "duration")))}</td>`;
-        case "start":
-          return `<td class="muted">${esc(fmtTime(r.start_time))}</td>`;
-        case "tags":
-          return `<td class="editable" data-edit="tags" title="double-click to edit">${r.tags.map((t) => `<span class="tag">${esc(t)}</span>`).join("")}</td>`;
-        case "notes":
-          return `<td class="editable notes" data-edit="notes" title="double-click to edit">${esc(r.notes)}</td>`;
-        default: {
-          const v = c.get(r);
-          return typeof v === "number" ? `<td class="num">${esc(fmtNum(v))}</td>` : `<td>${esc(v ?? "")}</td>`;
-        }
-      }
-    }).join("");
-    const checked = this.selected.has(r.id) ? " checked" : "";
-    return `<tr data-id="${r.id}"><td><input type="checkbox" class="pick" aria-label="select ${esc(r.name)}"${checked}></td>${cells}</tr>`;
+  groupHtml(group, span) {
+    const open = !this.collapsed.has(group.key);
+    const picked = group.rows.every((r) => this.selected.has(r.id)) ? " checked" : "";
+    return `<tr class="group-row" data-group="${esc(group.key)}"><td class="pick-col sticky"><input type="checkbox" class="pick-group"` +
+      ` aria-label="select group ${esc(group.label)}"${picked}></td><td colspan="${span - 1}"><span class="group-label">` +
+      `<button type="button" class="group-toggle small" aria-expanded="${open}">${open ? "▾" : "▸"}</button>` +
+      `<span class="swatch" style="background:${group.colour}"></span>${esc(this.groupCol.label)} = <b>${esc(group.label)}</b>` +
+      ` <span class="muted">${group.rows.length} run${group.rows.length === 1 ? "" : "s"}</span></span></td></tr>`;
   }
 
-  // Update one row in place (live status or metric), unless its sort position may change.
+  cellHtml(r, c) {
+    const sticky = this.stickyClass(c);
+    switch (c.id) {
+      case "name":
+        return `<td class="name${sticky}"><span class="swatch" data-isolate="${r.id}" title="isolate this run" style="background:${runColour(r.id)}"></span>` +
+          `<a href="/projects/${encodeURIComponent(this.project.name)}/runs/${encodeURIComponent(r.name)}">${esc(r.name)}</a>` +
+          (r.archived ? ` <span class="archived-badge">archived</span>` : "") + "</td>";
+      case "status":
+        return `<td class="${sticky}"><span class="status" data-status="${esc(r.status)}">${esc(r.status)}</span></td>`;
+      case "duration":
+        return `<td class="num${sticky}">${esc(fmtDuration(columnValue(r, c)))}</td>`;
+      case "start":
+        return `<td class="muted${sticky}">${esc(fmtTime(r.start_time))}</td>`;
+      case "tags":
+        return `<td class="editable${sticky}" data-edit="tags" title="double-click to edit">${r.tags.map((t) => `<span class="tag">${esc(t)}</span>`).join("")}</td>`;
+      case "notes":
+        return `<td class="editable notes${sticky}" data-edit="notes" title="double-click to edit">${esc(r.notes)}</td>`;
+      default: {
+        const v = columnValue(r, c);
+        return typeof v === "number" ? `<td class="num${sticky}">${esc(fmtNum(v))}</td>` : `<td class="${sticky}">${esc(v ?? "")}</td>`;
+      }
+    }
+  }
+
+  rowHtml(r) {
+    const checked = this.selected.has(r.id) ? " checked" : "";
+    const hovered = this.hovered === r.id ? " hovered" : "";
+    return `<tr data-id="${r.id}" class="${hovered}${r.archived ? " archived" : ""}"><td class="pick-col sticky"><input type="checkbox" class="pick" aria-label="select ${esc(r.name)}"${checked}></td>` +
+      this.cols.map((c) => this.cellHtml(r, c)).join("") + "</tr>";
+  }
+
+  // Update one row in place (live status or metric); it keeps its place until the next render.
   update(id, changes) {
     const r = this.row(id);
     if (!r) return;
     Object.assign(r, changes);
     const tr = this.table.querySelector(`tr[data-id="${r.id}"]`);
-    if (tr) tr.outerHTML = this.rowHtml(r, this.cols || this.columns());
+    if (tr) {
+      tr.outerHTML = this.rowHtml(r);
+      this.placeSticky();
+    }
   }
 
   updateMetrics(id, metrics) {
     const r = this.row(id);
     if (!r) return;
     const grew = Object.keys(metrics).some((k) => !(k in r.metrics));
-    for (const [k, cols] of Object.entries(metrics)) r.metrics[k] = cols.values[cols.values.length - 1];
+    r.metrics_min ??= {};
+    r.metrics_max ??= {};
+    for (const [k, cols] of Object.entries(metrics)) {
+      r.metrics[k] = cols.values[cols.values.length - 1];
+      const finite = cols.values.filter((v) => typeof v === "number" && !Number.isNaN(v));
+      if (!finite.length) continue;
+      const low = Math.min(...finite);
+      const high = Math.max(...finite);
+      r.metrics_min[k] = typeof r.metrics_min[k] === "number" ? Math.min(r.metrics_min[k], low) : low;
+      r.metrics_max[k] = typeof r.metrics_max[k] === "number" ? Math.max(r.metrics_max[k], high) : high;
+    }
     if (grew) this.render();
     else this.update(id, {});
   }
@@ -198,55 +234,74 @@ export class RunsTable {
   setSelected(ids, notify = true) {
     this.selected = new Set(ids.map(Number));
     this.render();
-    if (notify) this.onSelect([...this.selected]);
+    if (notify) this.selectionChanged();
+  }
+
+  selectionChanged() {
+    const ids = [...this.selected];
+    this.countEl.textContent = this.countEl.textContent.replace(/\d+ selected/, `${ids.length} selected`);
+    this.onSelect(ids);
+    emit("runyard:selection", { runIds: ids });
+  }
+
+  // Hovering a row tells the page (charts and comparison views highlight the run); a hover
+  // from elsewhere highlights the row.
+  hover(id, mine) {
+    const runId = id == null ? null : Number(id);
+    if (runId === this.hovered) return;
+    this.table.querySelector("tr.hovered")?.classList.remove("hovered");
+    this.hovered = runId;
+    if (runId != null) this.table.querySelector(`tr[data-id="${runId}"]`)?.classList.add("hovered");
+    if (mine) emit("runyard:hover", { runId });
   }
 
   onClick(e) {
+    const isolate = e.target.closest("[data-isolate]");
+    if (isolate) {
+      const runId = Number(isolate.dataset.isolate);
+      this.isolated = this.isolated === runId ? null : runId;
+      emit("runyard:isolate", { runId: this.isolated });
+      return;
+    }
+    const toggle = e.target.closest(".group-toggle");
+    if (toggle) {
+      const key = toggle.closest("tr").dataset.group;
+      if (this.collapsed.has(key)) this.collapsed.delete(key);
+      else this.collapsed.add(key);
+      this.items = groupItems(this.groups, this.collapsed);
+      this.renderWindow(true);
+      performance.mark("runyard:table-updated");
+      return;
+    }
     const th = e.target.closest("th[data-col]");
     if (!th) return;
     const col = th.dataset.col;
-    this.sort = { col, desc: this.sort.col === col ? !this.sort.desc : false };
+    this.state.setSort(col, this.state.sort.col === col ? !this.state.sort.desc : false);
     this.render();
   }
 
   onChange(e) {
+    if (e.target.classList.contains("pick-group")) {
+      const group = this.groups.find((g) => g.key === e.target.closest("tr").dataset.group);
+      for (const r of group?.rows ?? []) {
+        if (e.target.checked) this.selected.add(r.id);
+        else this.selected.delete(r.id);
+      }
+      this.renderWindow(true);
+      this.selectionChanged();
+      return;
+    }
     if (!e.target.classList.contains("pick")) return;
     const id = Number(e.target.closest("tr").dataset.id);
     if (e.target.checked) this.selected.add(id);
     else this.selected.delete(id);
-    this.countEl.textContent = `${this.shown.length} of ${this.runs.size} runs, ${this.selected.size} selected`;
-    this.onSelect([...this.selected]);
+    this.selectionChanged();
   }
 
   onDblClick(e) {
     const td = e.target.closest("td[data-edit]");
-    if (!td || td.querySelector("input")) return;
-    const r = this.row(td.closest("tr").dataset.id);
-    const field = td.dataset.edit;
-    const input = document.createElement("input");
-    input.type = "text";
-    input.className = "cell-edit";
-    input.value = field === "tags" ? r.tags.join(", ") : r.notes;
-    td.replaceChildren(input);
-    input.focus();
-    const finish = async (save) => {
-      input.onblur = null;
-      if (save) {
-        const value = field === "tags" ? input.value.split(",").map((t) => t.trim()).filter(Boolean) : input.value;
-        try {
-          await putJSON(metadataUrl(this.project.name, r.name), { [field]: value });
-          r[field] = value;
-        } catch (err) {
-          console.warn("could not save", field, err);
-          td.title = `not saved: ${err.message}`;
-        }
-      }
-      this.update(r.id, {});
-    };
-    input.onkeydown = (ev) => {
-      if (ev.key === "Enter") finish(true);
-      else if (ev.key === "Escape") finish(false);
-    };
-    input.onblur = () => finish(true);
+    if (!td) return;
+    const id = td.closest("tr").dataset.id;
+    editCell(td, this.row(id), this.project.name, () => this.update(id, {}));
   }
 }
