@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
@@ -198,6 +199,8 @@ def test_diff_highlights_what_differs(page: Page, sweep: tuple[LiveServer, dict[
     assert "config.batch" not in rows
     assert diff.locator("tr[data-col='config.batch']").count() == 1
     screenshot(page, "diff", tmp_path)
+    link = page.locator("#compare .diff-link")
+    assert link.get_attribute("href") == f"/projects/{SWEEP}/diff?runs={','.join(map(str, chosen))}"
     page.locator("#compare .diff-only").check()
     assert diff.locator("tr[data-col='config.batch']").count() == 0
     assert diff.locator("tr[data-col='params.lr']").count() == 1
@@ -222,3 +225,19 @@ def test_a_thousand_runs_draw_fast(page: Page, sweep: tuple[LiveServer, dict[str
     mark = page.evaluate("performance.getEntriesByName('runyard:parallel-ready')[0].startTime")
     assert mark > 0
 
+
+
+def test_diff_page_shows_the_linked_runs(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> None:
+    live, ids = sweep
+    chosen = [ids[sweep_run(i)["name"]] for i in (2, 3)]
+    page.goto(f"{live.url}/projects/{SWEEP}/diff?runs={chosen[0]},{chosen[1]},999999")
+    page.wait_for_function("window.runyard && window.runyard.ready")
+    page.locator("#diff-page .diff-only").uncheck()  # an earlier test may have left it on for the project
+    diff = page.locator("#diff-page table.diff")
+    # Ids of no run of this project are left out.
+    assert diff.locator("thead th a").all_text_contents() == ["run-0002", "run-0003"]
+    assert diff.locator("tr.differs[data-col='params.lr']").count() == 1
+    assert diff.locator("tr.differs[data-col='config.batch']").count() == 0
+    assert diff.locator("tr[data-col='config.batch']").count() == 1
+    missing = httpx.get(f"{live.url}/projects/nope/diff?runs=1,2")
+    assert missing.status_code == 404 and "Not found" in missing.text

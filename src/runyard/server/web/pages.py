@@ -73,6 +73,17 @@ async def runs_page(request: Request, project: str, store: StoreDep, tenant: Pag
                       signed_in=signed_in_by_cookie(request))
 
 
+@router.get("/projects/{project}/diff", response_class=HTMLResponse)
+async def diff_page(request: Request, project: str, store: StoreDep, tenant: PageTenantDep) -> Response:
+    """Run diff of `?runs=` (2-10 run ids, read by the page's script): a comparison to link to."""
+    found = await _project_or_page(request, project, store, tenant)
+    if isinstance(found, Response):
+        return found
+    return await call(render, "diff.html", title=f"{found.name}: diff", project=found,
+                      crumbs=[(found.name, f"/projects/{segment(found.name)}"), ("diff", None)],
+                      signed_in=signed_in_by_cookie(request))
+
+
 @router.get("/projects/{project}/runs/{run}", response_class=HTMLResponse)
 async def run_page(request: Request, project: str, run: str, store: StoreDep, tenant: PageTenantDep) -> Response:
     """Config, system info, charts, live console log, artifacts; JSON with `Accept: application/json`."""

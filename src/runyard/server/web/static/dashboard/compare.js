@@ -5,7 +5,7 @@
 // only through document events: they send runyard:hover / runyard:isolate / runyard:brush
 // and follow runyard:hover / runyard:isolate / runyard:selection.
 import { debug, esc } from "./common.js";
-import { RunDiff } from "./diff.js";
+import { MAX_DIFF_RUNS, RunDiff } from "./diff.js";
 import { columnsOf, columnValue } from "./fields.js";
 import { runColour } from "./palette.js";
 import { ParallelCoords } from "./parallel.js";
@@ -18,6 +18,7 @@ const ATTR_AXES = new Set(["status", "duration"]);
 const DEFAULT_AXES = 6;
 const RUN_COLOUR = "@run"; // the colour choice "each run its own colour"
 const LOG = 2; // cmp_sx / cmp_sy value: 1 linear, 2 log
+const LIVE_REDRAW_MS = 5000;
 
 function emit(name, detail) {
   document.dispatchEvent(new CustomEvent(name, { detail }));
@@ -64,12 +65,24 @@ export class CompareViews {
     this.scatter = new Scatter({ ...views, container: this.pane("scatter"), onOpen: (row) => location.assign(this.runHref(row)) });
     this.diff = new RunDiff({ container: this.pane("diff"), colourOf: runColour, runHref: (row) => this.runHref(row),
       onToggle: (on) => saveView(project.id, [{ kind: "cmp_diffonly", name: "on", value: on ? 1 : 0 }]) });
+    this.pane("diff").querySelector(".diff-bar").insertAdjacentHTML("beforeend",
+      '<a class="diff-link" hidden>open as a page (a link to share)</a>');
     this.wire(container);
     this.loaded = loadView(project.id).then((saved) => {
       this.state = fromSaved(saved);
       this.diff.only.checked = this.state.diffOnly;
     });
     debug.compare = this;
+    setInterval(() => this.redrawLive(), LIVE_REDRAW_MS);
+  }
+
+  // The table updates running runs' rows in place as points arrive: while any run is
+  // running and the page is visible, the open view is drawn again now and then.
+  redrawLive() {
+    if (document.hidden || !this.columns || !this.rows.some((r) => r.status === "running")) return;
+    if (this.state.tab === "parallel") this.drawParallel();
+    else if (this.state.tab === "scatter") this.drawScatter();
+    else this.renderDiff();
   }
 
   wire(container) {
@@ -224,7 +237,11 @@ export class CompareViews {
     const fromUrl = new URLSearchParams(location.search).get("runs");
     const ids = this.selection ?? (fromUrl ? fromUrl.split(",").map(Number) : []);
     const byId = new Map(this.rows.map((r) => [r.id, r]));
-    this.diff.setRuns(ids.map((id) => byId.get(id)).filter(Boolean));
+    const rows = ids.map((id) => byId.get(id)).filter(Boolean);
+    this.diff.setRuns(rows);
+    const link = this.el("diff-link");
+    link.hidden = rows.length < 2;
+    link.href = `/projects/${encodeURIComponent(this.project.name)}/diff?runs=${rows.slice(0, MAX_DIFF_RUNS).map((r) => r.id).join(",")}`;
   }
 
   brushed(runIds) {
