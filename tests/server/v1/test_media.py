@@ -57,6 +57,8 @@ async def test_list_filters_by_key_and_step_range_and_pages(client: httpx.AsyncC
     ranged = (await client.get(f"{RUNS}/{logged}/media", params={"step_min": 5, "step_max": 10})).json()
     assert [(m["key"], m["steps"]) for m in ranged["media"]] == [
         ("preds", [5]), ("val/samples", [5, 10]), ("weights", [5, 10])]
+    bare = (await client.get(f"{RUNS}/{logged}/media", params={"key": "val/samples", "captions": "false"})).json()
+    assert bare["media"] == [{"key": "val/samples", "kind": "image", "steps": [0, 5, 10, 15], "captions": {}}]
     one_key = (await client.get(f"{RUNS}/{logged}/media", params={"key": "weights", "step_min": 6})).json()
     assert one_key["media"] == [{"key": "weights", "kind": "histogram", "steps": [10, 15], "captions": {}}]
     pages, offset = [], 0

@@ -57,7 +57,7 @@ def _caption(store: Store, run: Run, key: str, step: int) -> str | None:
 
 
 def list_media(store: Store, run: Run, key: str | None, step_min: int | None, step_max: int | None,
-               limit: int, offset: int) -> dict[str, Any]:
+               limit: int, offset: int, with_captions: bool = True) -> dict[str, Any]:
     """One page of a run's media items ordered by (key, kind, step), grouped back by (key, kind)."""
     series = media_index.index_media(store.list_artifacts(run.id), key=key, step_min=step_min, step_max=step_max)
     total = sum(len(item.steps) for item in series)
@@ -71,7 +71,8 @@ def list_media(store: Store, run: Run, key: str | None, step_min: int | None, st
             continue
         steps = item.steps[skip:skip + room]
         skip, room = 0, room - len(steps)
-        captions = {str(step): text for step in steps if step in item.captioned
+        # Each caption is a file read (an object GET in S3): a client paging through many steps can skip them.
+        captions = {str(step): text for step in steps if with_captions and step in item.captioned
                     and (text := _caption(store, run, item.key, step)) is not None}
         page.append({"key": item.key, "kind": item.kind, "steps": steps, "captions": captions})
     end = offset + limit
@@ -101,10 +102,11 @@ async def get_media_list(
     offset: Offset = 0,
     key: Annotated[str | None, Query(min_length=1, max_length=1000, description="only this key")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="items (steps) per page")] = 1000,
+    captions: Annotated[bool, Query(description="read the image captions of the page (false: `captions` is empty)")] = True,
 ) -> dict[str, Any]:
     """Keys with their kind and steps (ascending) in the step range, image captions included; paged by item."""
     run = (await load_run(store, run_id, tenant)).run
-    return await call(list_media, store, run, key, step_min, step_max, limit, offset)
+    return await call(list_media, store, run, key, step_min, step_max, limit, offset, captions)
 
 
 @router.get("/{run_id}/media/item", response_class=FileResponse,

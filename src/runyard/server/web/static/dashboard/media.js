@@ -2,7 +2,7 @@
 // steps (heatmap), tables with sort. A live run adds steps as their `media` events arrive on
 // the page's stream (common.js re-dispatches them as `runyard:media` on document).
 import { debug, esc, pageData } from "./common.js";
-import { itemUrl, listMedia, StepSlider } from "./media_data.js";
+import { getCaption, itemUrl, listMedia, StepSlider } from "./media_data.js";
 import { HistogramPanel } from "./media_histogram.js";
 import { TablePanel } from "./media_table.js";
 
@@ -12,7 +12,7 @@ class ImagePanel {
   constructor(body, runId, series) {
     this.runId = runId;
     this.key = series.key;
-    this.captions = { ...series.captions };
+    this.captions = new Map(); // step -> caption, read when the step is first shown
     this.drawn = 0;
     body.innerHTML = `<figure class="media-figure"><img alt=""><figcaption class="muted"></figcaption></figure>`;
     this.img = body.querySelector("img");
@@ -26,10 +26,15 @@ class ImagePanel {
     return this.slider.step;
   }
 
+  async showCaption(step) {
+    if (!this.captions.has(step)) this.captions.set(step, await getCaption(this.runId, this.key, step));
+    if (step === this.step) this.caption.textContent = this.captions.get(step);
+  }
+
   show(step) {
     if (step == null) return Promise.resolve();
-    this.caption.textContent = this.captions[step] ?? "";
-    return new Promise((resolve) => {
+    this.caption.textContent = this.captions.get(step) ?? "";
+    const image = new Promise((resolve) => {
       this.img.onload = () => {
         this.drawn += 1;
         resolve();
@@ -40,14 +45,11 @@ class ImagePanel {
       };
       this.img.src = itemUrl(this.runId, this.key, step, "image");
     });
+    return Promise.all([image, this.showCaption(step)]);
   }
 
   async add(step) {
-    // The caption (if any) is read with the item's listing: it is written before the image.
-    const [found] = await listMedia(this.runId, { key: this.key, stepMin: step, stepMax: step });
-    if (found) Object.assign(this.captions, found.captions);
     if (this.slider.add(step)) await this.show(step);
-    else if (step === this.step) this.caption.textContent = this.captions[step] ?? "";
   }
 }
 
@@ -91,8 +93,8 @@ class MediaSection {
     const id = `${kind}:${key}`;
     const known = this.panels.get(id);
     const panel = known ?? this.panel({ key, kind, steps: [step], captions: {} });
-    if (!known) await panel.ready;
-    await panel.add(step); // a new key's panel too: an image reads its caption here
+    // A new key's panel shows its one step (and caption) as it opens.
+    await (known ? panel.add(step) : panel.ready);
     debug.mediaEvents = (debug.mediaEvents || 0) + 1;
   }
 }

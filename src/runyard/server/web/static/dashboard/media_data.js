@@ -5,8 +5,9 @@ const RUNS = "/api/v1/experiments/runs";
 const PAGE = 10000; // the route's largest page
 const MAX_ITEMS = 100000; // a run logging more media than this shows the first ones
 
-// Every (key, kind) series of a run: [{key, kind, steps: [...], captions: {step: text}}], optionally one key / a step range.
-export async function listMedia(runId, { key = null, stepMin = null, stepMax = null } = {}) {
+// Every (key, kind) series of a run: [{key, kind, steps: [...], captions: {step: text}}], optionally one key / a
+// step range. Captions cost the server a file read each: a whole run is listed without them.
+export async function listMedia(runId, { key = null, stepMin = null, stepMax = null, captions = false } = {}) {
   const merged = new Map();
   let offset = 0;
   while (offset != null && offset < MAX_ITEMS) {
@@ -14,6 +15,7 @@ export async function listMedia(runId, { key = null, stepMin = null, stepMax = n
     if (key != null) query.set("key", key);
     if (stepMin != null) query.set("step_min", String(stepMin));
     if (stepMax != null) query.set("step_max", String(stepMax));
+    query.set("captions", String(captions));
     const page = await getJSON(`${RUNS}/${runId}/media?${query}`);
     for (const item of page.media) {
       const id = `${item.kind}:${item.key}`;
@@ -34,6 +36,12 @@ export function itemUrl(runId, key, step, kind) {
 
 export function getItem(runId, key, step, kind) {
   return getJSON(itemUrl(runId, key, step, kind));
+}
+
+// The caption of an image at one step ("" when it has none).
+export async function getCaption(runId, key, step) {
+  const [found] = await listMedia(runId, { key, stepMin: step, stepMax: step, captions: true });
+  return found?.captions[String(step)] ?? "";
 }
 
 // Where `value` goes in an ascending array (the index of the first element >= value).
