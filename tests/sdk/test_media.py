@@ -53,6 +53,13 @@ def test_image_from_uint8_array_keeps_every_pixel(shape: tuple[int, ...]) -> Non
     assert np.array_equal(_pixels(png), array.reshape(array.shape[:2]) if shape[-1:] == (1,) else array)
 
 
+def test_channels_first_arrays_are_turned_to_channels_last() -> None:
+    array = np.random.default_rng(4).integers(0, 256, size=(3, 6, 7), dtype=np.uint8)  # CxHxW, as a torch tensor
+    assert np.array_equal(_pixels(_files("chw", Image(array))["media/chw/3.png"]), array.transpose(1, 2, 0))
+    assert _pixels(_files("g", Image(np.zeros((1, 5, 6))))["media/g/3.png"]).shape == (5, 6)
+    assert _pixels(_files("hwc", Image(np.zeros((3, 4, 3))))["media/hwc/3.png"]).shape == (3, 4, 3)  # kept as HxWxC
+
+
 def test_image_from_floats_and_bools_scales_to_0_255() -> None:
     floats = np.array([[0.0, 0.5, 1.0, 2.0], [-1.0, np.nan, np.inf, 0.25]])
     assert _pixels(_files("f", Image(floats))["media/f/3.png"]).tolist() == [[0, 128, 255, 255], [0, 0, 255, 64]]

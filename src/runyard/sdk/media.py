@@ -48,7 +48,7 @@ class Media:
 
 
 class Image(Media):
-    """An image: a numpy array (HxW, HxWx1/3/4; uint8 0..255 or float 0..1), a PIL image or a file path.
+    """An image: a numpy array (HxW, HxWx1/3/4 or CxHxW; uint8 0..255 or float 0..1), a PIL image or a file path.
 
     `caption` is shown under the image in the dashboard.
     """
@@ -88,6 +88,8 @@ class Image(Media):
         if not hasattr(data, "__array__") and not isinstance(data, (list, tuple)):
             raise TypeError(f"runyard.Image takes a numpy array, a PIL image or a file path, got {type(data).__name__}")
         array = np.array(data, copy=True)  # a private copy: the caller may overwrite its buffer after log()
+        if array.ndim == 3 and array.shape[0] in (1, 3, 4) and array.shape[2] not in (1, 3, 4):
+            array = np.ascontiguousarray(array.transpose(1, 2, 0))  # CxHxW, as torch and many loaders hold images
         if array.ndim == 3 and array.shape[2] == 1:
             array = array[:, :, 0]
         if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
