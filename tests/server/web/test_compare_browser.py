@@ -99,6 +99,7 @@ def axis_ids(page: Page) -> list[str]:
 
 def brush(page: Page, column: str, low: float, high: float) -> None:
     """Drag along the axis of `column` from position `low` to `high` (0 bottom, 1 top)."""
+    page.locator("#compare .pc-wrap").scroll_into_view_if_needed()
     box = page.locator("#compare .pc-wrap .pc-over").bounding_box()
     assert box is not None
     x, y0, y1 = page.evaluate(f"""(() => {{
@@ -113,7 +114,7 @@ def brush(page: Page, column: str, low: float, high: float) -> None:
     page.mouse.up()
 
 
-def test_parallel_coordinates_draw_the_sweep(page: Page, sweep: tuple[LiveServer, dict[str, int]], tmp_path: Path) -> None:
+def test_parallel_coordinates_draw_the_sweep(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> None:
     live, ids = sweep
     open_compare(page, live)
     # Defaults: the params and config that vary across runs, then the first metric.
@@ -130,7 +131,32 @@ def test_parallel_coordinates_draw_the_sweep(page: Page, sweep: tuple[LiveServer
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; })()""")
     assert painted > 5000
+
+
+def test_brushing_axes_filters_the_runs_table(page: Page, sweep: tuple[LiveServer, dict[str, int]],
+                                             tmp_path: Path) -> None:
+    live, ids = sweep
+    open_compare(page, live)
+    page.wait_for_function(f"document.querySelectorAll('#runs-table tbody tr[data-id]').length === {len(ids)}")
+    page.evaluate("""window.brushes = [];
+        document.addEventListener('runyard:brush', e => window.brushes.push(e.detail.runIds))""")
+    # The top half of the log lr axis: 3e-3 (at 0.6) and above.
+    brush(page, "params.lr", 0.55, 1.0)
+    high_lr = sorted(ids[sweep_run(i)["name"]] for i in range(24) if sweep_run(i)["params"]["lr"] >= 3e-3)
+    page.wait_for_function(f"document.querySelectorAll('#runs-table tbody tr[data-id]').length === {len(high_lr)}")
+    assert table_ids(page) == high_lr
     screenshot(page, "parallel", tmp_path)
+    # A second axis is AND-ed: only sgd (the upper of the two categories, in name order).
+    brush(page, "params.optimizer", 0.8, 1.0)
+    both = sorted(ids[sweep_run(i)["name"]] for i in range(24)
+                  if sweep_run(i)["params"]["lr"] >= 3e-3 and sweep_run(i)["params"]["optimizer"] == "sgd")
+    page.wait_for_function(f"document.querySelectorAll('#runs-table tbody tr[data-id]').length === {len(both)}")
+    assert table_ids(page) == both
+    assert sorted(page.evaluate("window.brushes.at(-1)")) == both
+    # Clicking an axis clears its brush; "clear brushes" clears them all and the table shows every run.
+    page.locator("#compare .cmp-clear").click()
+    page.wait_for_function(f"document.querySelectorAll('#runs-table tbody tr[data-id]').length === {len(ids)}")
+    assert page.evaluate("window.brushes.at(-1)") is None
 
 
 def test_chosen_axes_and_colour_persist(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> None:
@@ -171,6 +197,7 @@ def test_scatter_hover_shows_the_run(page: Page, sweep: tuple[LiveServer, dict[s
     target = sweep_run(7)
     x, y = page.evaluate(f"(() => {{ const s = {scatter}; const p = s.byId.get({ids[target['name']]});"
                          " return [s.sx(p), s.sy(p.py)]; })()")
+    page.locator("#compare .sc-wrap").scroll_into_view_if_needed()
     box = page.locator("#compare .sc-wrap .pc-over").bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + x, box["y"] + y)
@@ -204,6 +231,10 @@ def test_diff_highlights_what_differs(page: Page, sweep: tuple[LiveServer, dict[
     page.locator("#compare .diff-only").check()
     assert diff.locator("tr[data-col='config.batch']").count() == 0
     assert diff.locator("tr[data-col='params.lr']").count() == 1
+    # The table's selection drives the diff: untick a run and its column goes.
+    page.locator(f"#runs-table tr[data-id='{chosen[2]}'] input.pick").uncheck()
+    page.wait_for_function("document.querySelectorAll('#compare table.diff thead th').length === 3")
+    page.locator("#compare .diff-only").uncheck()
 
 
 def test_a_thousand_runs_draw_fast(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> None:

@@ -6,6 +6,7 @@
 // and follow runyard:hover / runyard:isolate / runyard:selection.
 import { debug, esc } from "./common.js";
 import { MAX_DIFF_RUNS, RunDiff } from "./diff.js";
+import { emit, HOVER, ISOLATE, listen } from "./events.js";
 import { columnsOf, columnValue } from "./fields.js";
 import { runColour } from "./palette.js";
 import { ParallelCoords } from "./parallel.js";
@@ -19,10 +20,6 @@ const DEFAULT_AXES = 6;
 const RUN_COLOUR = "@run"; // the colour choice "each run its own colour"
 const LOG = 2; // cmp_sx / cmp_sy value: 1 linear, 2 log
 const LIVE_REDRAW_MS = 5000;
-
-function emit(name, detail) {
-  document.dispatchEvent(new CustomEvent(name, { detail }));
-}
 
 function distinct(rows, column) {
   return new Set(rows.map((r) => JSON.stringify(columnValue(r, column)))).size;
@@ -58,8 +55,8 @@ export class CompareViews {
     this.pane = (tab) => container.querySelector(`[data-pane="${tab}"]`);
     const views = {
       colourOf: runColour,
-      onHover: (runId) => emit("runyard:hover", { runId }),
-      onIsolate: (runId) => emit("runyard:isolate", { runId }),
+      onHover: (runId) => emit(HOVER, { runId }),
+      onIsolate: (runId) => emit(ISOLATE, { runId }),
     };
     this.parallel = new ParallelCoords({ ...views, container: this.pane("parallel"), onBrush: (runIds) => this.brushed(runIds) });
     this.scatter = new Scatter({ ...views, container: this.pane("scatter"), onOpen: (row) => location.assign(this.runHref(row)) });
@@ -112,16 +109,16 @@ export class CompareViews {
     }
     this.el("cmp-logx").addEventListener("change", () => this.setScatterAxis("sx", "cmp_sx", this.state.sx));
     this.el("cmp-logy").addEventListener("change", () => this.setScatterAxis("sy", "cmp_sy", this.state.sy));
-    document.addEventListener("runyard:hover", (e) => {
-      this.parallel.highlight(e.detail?.runId ?? null);
-      this.scatter.highlight(e.detail?.runId ?? null);
+    listen(HOVER, ({ runId }) => {
+      this.parallel.highlight(runId ?? null);
+      this.scatter.highlight(runId ?? null);
     });
-    document.addEventListener("runyard:isolate", (e) => {
-      this.parallel.isolate(e.detail?.runId ?? null);
-      this.scatter.isolate(e.detail?.runId ?? null);
+    listen(ISOLATE, ({ runId }) => {
+      this.parallel.isolate(runId ?? null);
+      this.scatter.isolate(runId ?? null);
     });
-    document.addEventListener("runyard:selection", (e) => {
-      this.selection = (e.detail?.runIds ?? []).map(Number);
+    listen("runyard:selection", ({ runIds }) => {
+      this.selection = (runIds ?? []).map(Number);
       this.renderDiff();
     });
   }
