@@ -33,7 +33,7 @@ export class ColumnPicker {
         ? `<select class="col-summary" aria-label="summary of ${esc(c.id)}">${SUMMARIES.map((s) =>
           `<option value="${s}"${s === c.summary ? " selected" : ""}>${s}</option>`).join("")}</select>` : "";
       return `<li data-col="${esc(c.id)}"><label><input type="checkbox" class="col-shown"${shown}${fixed ? " disabled" : ""}>` +
-        ` ${esc(c.label)} <span class="muted small">${KINDS[c.kind] ?? c.kind}${c.system ? " · system" : ""}</span></label>` +
+        ` ${esc(c.label)} <span class="muted small">${KINDS[c.kind] ?? c.kind}${c.system && c.kind !== "system" ? " · system" : ""}</span></label>` +
         `<span class="col-tools">${summary}` + (fixed ? "" :
         `<button type="button" class="small col-pin${c.pinned ? " on" : ""}" aria-pressed="${c.pinned}" title="keep in view">pin</button>` +
         `<button type="button" class="small col-up" title="move left">↑</button>` +

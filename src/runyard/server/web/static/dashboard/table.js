@@ -165,7 +165,7 @@ export class RunsTable {
     return `<tr class="group-row" data-group="${esc(group.key)}"><td class="pick-col sticky"><input type="checkbox" class="pick-group"` +
       ` aria-label="select group ${esc(group.label)}"${picked}></td><td colspan="${span - 1}"><span class="group-label">` +
       `<button type="button" class="group-toggle small" aria-expanded="${open}">${open ? "▾" : "▸"}</button>` +
-      `<span class="swatch" style="background:${group.colour}"></span>${esc(this.groupCol.label)} = <b>${esc(group.label)}</b>` +
+      `<span class="swatch" style="background:${group.colour}"></span>${esc(this.groupCol.id)} = <b>${esc(group.label)}</b>` +
       ` <span class="muted">${group.rows.length} run${group.rows.length === 1 ? "" : "s"}</span></span></td></tr>`;
   }
 
