@@ -114,6 +114,22 @@ def brush(page: Page, column: str, low: float, high: float) -> None:
     page.mouse.up()
 
 
+def move_axis(page: Page, column: str, to: int) -> None:
+    """Drag the title of `column`'s axis sideways onto the axis at index `to`."""
+    page.locator("#compare .pc-wrap").scroll_into_view_if_needed()
+    box = page.locator("#compare .pc-wrap .pc-over").bounding_box()
+    assert box is not None
+    x0, x1 = page.evaluate(f"""(() => {{
+        const pc = window.runyard.compare.parallel;
+        return [pc.axisX(pc.columns.findIndex(c => c.id === {column!r})), pc.axisX({to})];
+    }})()""")
+    page.mouse.move(box["x"] + x0, box["y"] + 18)
+    page.mouse.down()
+    page.mouse.move(box["x"] + (x0 + x1) / 2, box["y"] + 18, steps=3)
+    page.mouse.move(box["x"] + x1, box["y"] + 18, steps=3)
+    page.mouse.up()
+
+
 def test_parallel_coordinates_draw_the_sweep(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> None:
     live, ids = sweep
     open_compare(page, live)
@@ -166,7 +182,11 @@ def test_chosen_axes_and_colour_persist(page: Page, sweep: tuple[LiveServer, dic
     page.locator("#compare .cmp-list input[value='params.optimizer']").uncheck()
     page.locator("#compare .cmp-list input[value='metrics.val/loss']").check()
     page.locator("#compare .cmp-colour").select_option("@run")
-    expected = ["params.lr", "config.model.depth", "config.model.width", "metrics.val/acc", "metrics.val/loss"]
+    assert axis_ids(page) == ["params.lr", "config.model.depth", "config.model.width", "metrics.val/acc",
+                              "metrics.val/loss"]
+    # Drag the last axis's title onto the first axis: it moves there.
+    move_axis(page, "metrics.val/loss", 0)
+    expected = ["metrics.val/loss", "params.lr", "config.model.depth", "config.model.width", "metrics.val/acc"]
     assert axis_ids(page) == expected
     page.evaluate("(async () => { const v = await import('/static/dashboard/viewstate.js');"
                   " await v.flushView(window.runyard.compare.project.id); })()")

@@ -41,7 +41,7 @@ export class CompareViews {
           <input type="search" class="cmp-find" placeholder="find a column"><div class="cmp-list"></div></details>
           <label>colour <select class="cmp-colour"></select></label>
           <button type="button" class="small cmp-clear">clear brushes</button>
-          <span class="muted">drag along an axis to filter the runs table; click an axis to clear it</span></div>
+          <span class="muted">drag along an axis to filter the runs table, click it to clear; drag a title to move its axis</span></div>
       </div>
       <div class="cmp-pane" data-pane="scatter">
         <div class="toolbar cmp-bar"><label>x <select class="cmp-sx"></select></label>
@@ -58,7 +58,12 @@ export class CompareViews {
       onHover: (runId) => emit(HOVER, { runId }),
       onIsolate: (runId) => emit(ISOLATE, { runId }),
     };
-    this.parallel = new ParallelCoords({ ...views, container: this.pane("parallel"), onBrush: (runIds) => this.brushed(runIds) });
+    this.parallel = new ParallelCoords({ ...views, container: this.pane("parallel"), onBrush: (runIds) => this.brushed(runIds),
+      onReorder: (from, to) => {
+        const axes = this.state.axes.filter((id) => this.byId.has(id));
+        axes.splice(to, 0, ...axes.splice(from, 1));
+        this.setAxes(axes);
+      } });
     this.scatter = new Scatter({ ...views, container: this.pane("scatter"), onOpen: (row) => location.assign(this.runHref(row)) });
     this.diff = new RunDiff({ container: this.pane("diff"), colourOf: runColour, runHref: (row) => this.runHref(row),
       onToggle: (on) => saveView(project.id, [{ kind: "cmp_diffonly", name: "on", value: on ? 1 : 0 }]) });

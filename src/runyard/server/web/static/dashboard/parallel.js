@@ -1,30 +1,33 @@
 // Parallel coordinates on <canvas>: one vertical axis per chosen column, one polyline per
 // run. Drag along an axis to brush a range (several brushed axes are AND-ed), click an
-// axis to clear its brush; hovering a line highlights its run, clicking isolates it.
+// axis to clear its brush; drag an axis's title sideways to move the axis; hovering a line
+// highlights its run, clicking isolates it.
 // Two stacked canvases: the lines, axes and brushes (redrawn when data or brushes change)
 // and an overlay for the hovered run and the brush being dragged (redrawn on every move).
 import { Axis, brushFor, inBrush, scaleColour } from "./axis.js";
 import { CanvasView } from "./canvas_view.js";
 import { fmtNum } from "./common.js";
 import { columnValue } from "./fields.js";
+import { drawAxis, drawColourScale, fit, HEIGHT, PAD } from "./parallel_axes.js";
 
-const HEIGHT = 380;
-const PAD = { top: 50, bottom: 22, left: 72, right: 72 };
 const GRAB_PX = 14; // how near an axis a drag starts a brush
 const HOVER_PX = 6;
 const FADED = "rgba(150, 156, 168, 0.22)";
 
 export class ParallelCoords extends CanvasView {
   // `colourOf(runId)`: a run's own colour (used when no colour column is chosen).
-  constructor({ container, colourOf, onBrush, onHover, onIsolate }) {
+  // `onReorder(from, to)`: an axis was dragged from index `from` to `to`.
+  constructor({ container, colourOf, onBrush, onHover, onIsolate, onReorder }) {
     super({ container, className: "pc-wrap", height: HEIGHT, onHover });
     this.colourOf = colourOf;
     this.onBrush = onBrush;
+    this.onReorder = onReorder;
     this.onIsolate = onIsolate;
     this.rows = [];
     this.columns = [];
     this.brushes = new Map(); // column id -> brush (axis.js brushFor)
-    this.drag = null;
+    this.drag = null; // a brush being dragged: {axis, y0, y1}
+    this.moving = null; // an axis being moved: {from, x}
     this.over.addEventListener("pointerdown", (e) => this.down(e));
     this.over.addEventListener("pointermove", (e) => this.move(e));
     this.over.addEventListener("pointerup", (e) => this.up(e));
@@ -46,12 +49,8 @@ export class ParallelCoords extends CanvasView {
   prepare() {
     const values = this.columns.map((c) => this.rows.map((r) => columnValue(r, c)));
     this.axes = values.map((vs) => new Axis(vs));
-    let colourAxis = null;
-    let colourValues = null;
-    if (this.colourColumn) {
-      colourValues = this.rows.map((r) => columnValue(r, this.colourColumn));
-      colourAxis = new Axis(colourValues, false);
-    }
+    const colourValues = this.colourColumn ? this.rows.map((r) => columnValue(r, this.colourColumn)) : null;
+    const colourAxis = (this.colourAxis = colourValues && new Axis(colourValues, false));
     this.lines = this.rows.map((r, k) => {
       const pos = new Float32Array(this.columns.length);
       this.axes.forEach((axis, i) => { pos[i] = axis.pos(values[i][k]) ?? NaN; });
@@ -128,7 +127,8 @@ export class ParallelCoords extends CanvasView {
       ctx.stroke(path);
     }
     ctx.globalAlpha = 1;
-    for (let i = 0; i < n; i++) this.drawAxis(ctx, i);
+    for (let i = 0; i < n; i++) drawAxis(ctx, this, i);
+    drawColourScale(ctx, this);
     this.drawOverlay();
     this.lastDrawMs = performance.now() - started;
     return this.lastDrawMs;
@@ -150,52 +150,6 @@ export class ParallelCoords extends CanvasView {
       open = true;
     }
     if (line.pos.length === 1 && !Number.isNaN(line.pos[0])) path.rect(this.axisX(0) - 3, this.y(line.pos[0]) - 0.5, 6, 1);
-  }
-
-  drawAxis(ctx, i) {
-    const x = this.axisX(i);
-    const axis = this.axes[i];
-    const column = this.columns[i];
-    const spacing = this.columns.length > 1 ? this.axisX(1) - this.axisX(0) : this.width;
-    ctx.strokeStyle = "#4a5263";
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    ctx.moveTo(x, this.y(1));
-    ctx.lineTo(x, this.y(0));
-    ctx.stroke();
-    ctx.fillStyle = "#1d2330";
-    ctx.font = "600 12px system-ui, sans-serif";
-    ctx.textAlign = "center";
-    ctx.fillText(fit(ctx, column.label + (axis.log ? " (log)" : ""), spacing - 10), x, 18);
-    ctx.font = "11px system-ui, sans-serif";
-    ctx.fillStyle = "#6b7385";
-    ctx.fillText(fit(ctx, column.kind || "", spacing - 10), x, 32);
-    // Tick labels left of the axis; categories thinned so labels never overlap.
-    const ticks = axis.ticks();
-    const gap = ticks.length > 1 ? Math.abs(this.y(ticks[1].pos) - this.y(ticks[0].pos)) : 99;
-    const every = Math.max(1, Math.ceil(13 / Math.max(gap, 0.001)));
-    ctx.textAlign = "right";
-    ctx.textBaseline = "middle";
-    ticks.forEach((t, k) => {
-      if (k % every) return;
-      const y = this.y(t.pos);
-      ctx.fillStyle = "#4a5263";
-      ctx.fillRect(x - 3, y, 6, 1);
-      ctx.fillStyle = "#6b7385";
-      ctx.fillText(fit(ctx, t.label, Math.min(PAD.left, spacing / 2) - 8), x - 6, y);
-    });
-    ctx.textBaseline = "alphabetic";
-    const brush = this.brushes.get(column.id);
-    if (brush) {
-      ctx.fillStyle = "rgba(47, 111, 222, 0.18)";
-      ctx.strokeStyle = "#2f6fde";
-      // A numeric brush is kept in values: placed again on the axis as it is scaled now.
-      const clamp = (p) => Math.min(1, Math.max(0, p));
-      const [a, b] = brush.keys ? [brush.a, brush.b] : [clamp(axis.pos(brush.lo)), clamp(axis.pos(brush.hi))];
-      const top = this.y(b);
-      ctx.fillRect(x - 8, top, 16, this.y(a) - top);
-      ctx.strokeRect(x - 8, top, 16, this.y(a) - top);
-    }
   }
 
   // The hovered (or isolated) run drawn thick with its value at each axis; the brush being dragged.
@@ -227,6 +181,15 @@ export class ParallelCoords extends CanvasView {
       ctx.fillStyle = "#1d2330";
       ctx.font = "600 12px system-ui, sans-serif";
       ctx.fillText(line.row.name, PAD.left, HEIGHT - 4);
+    }
+    if (this.moving) {
+      ctx.strokeStyle = "#2f6fde";
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.moveTo(this.moving.x, 4);
+      ctx.lineTo(this.moving.x, this.y(0));
+      ctx.stroke();
+      ctx.setLineDash([]);
     }
     if (this.drag && this.drag.y1 != null) {
       const x = this.axisX(this.drag.axis);
@@ -268,8 +231,28 @@ export class ParallelCoords extends CanvasView {
     return best;
   }
 
+  // The axis whose title is under the pointer (-1: none).
+  titleAt(x, y) {
+    if (y > PAD.top - 8 || this.columns.length < 2) return -1;
+    const half = (this.axisX(1) - this.axisX(0)) / 2;
+    return this.columns.findIndex((c, i) => Math.abs(this.axisX(i) - x) < half);
+  }
+
+  // The axis position nearest x: where a moved axis lands.
+  slotAt(x) {
+    let best = 0;
+    for (let i = 1; i < this.columns.length; i++) if (Math.abs(this.axisX(i) - x) < Math.abs(this.axisX(best) - x)) best = i;
+    return best;
+  }
+
   down(e) {
     const [x, y] = this.local(e);
+    const title = this.titleAt(x, y);
+    if (title >= 0) {
+      this.moving = { from: title, x };
+      this.over.setPointerCapture(e.pointerId);
+      return;
+    }
     const axis = this.nearestAxis(x);
     if (axis >= 0 && y >= this.y(1) - 6 && y <= this.y(0) + 6) {
       this.drag = { axis, y0: y, y1: null };
@@ -281,19 +264,32 @@ export class ParallelCoords extends CanvasView {
 
   move(e) {
     const [x, y] = this.local(e);
+    if (this.moving) {
+      this.moving.x = x;
+      this.drawOverlay();
+      return;
+    }
     if (this.drag) {
       this.drag.y1 = Math.min(this.y(0), Math.max(this.y(1), y));
       this.drawOverlay();
       return;
     }
-    this.over.style.cursor = this.nearestAxis(x) >= 0 ? "ns-resize" : "default";
+    this.over.style.cursor = this.titleAt(x, y) >= 0 ? "grab" : this.nearestAxis(x) >= 0 ? "ns-resize" : "default";
     this.hover(this.lineAt(x, y));
   }
 
   up(e) {
     const [x, y] = this.local(e);
     const drag = this.drag;
+    const moving = this.moving;
     this.drag = null;
+    this.moving = null;
+    if (moving) {
+      const to = this.slotAt(x);
+      if (to !== moving.from) this.onReorder(moving.from, to);
+      else this.drawOverlay();
+      return;
+    }
     if (!drag) {
       const id = this.lineAt(x, y);
       this.onIsolate(id != null && id !== this.isolated ? id : null);
@@ -310,12 +306,4 @@ export class ParallelCoords extends CanvasView {
     this.draw();
     this.emitBrush();
   }
-}
-
-// `text` cut with an ellipsis to fit `width` pixels.
-function fit(ctx, text, width) {
-  if (ctx.measureText(text).width <= width) return text;
-  let s = text;
-  while (s.length > 1 && ctx.measureText(`${s}…`).width > width) s = s.slice(0, -1);
-  return `${s}…`;
 }
