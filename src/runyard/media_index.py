@@ -113,6 +113,15 @@ def index_media(artifacts: Iterable[Artifact], *, key: str | None = None, step_m
     return out
 
 
+def sample_steps(steps: list[int], most: int) -> list[int]:
+    """At most `most` of the ascending `steps`, spread evenly, the first and the last kept."""
+    if len(steps) <= most:
+        return list(steps)
+    if most == 1:
+        return [steps[-1]]
+    return sorted({steps[round(i * (len(steps) - 1) / (most - 1))] for i in range(most)})
+
+
 def parse_kind(kind: str) -> str:
     """A media kind named by a client; 400 for anything else."""
     if kind not in SUFFIXES:

@@ -87,7 +87,7 @@ class Seeded:
             return f"{self.project.id}/{self.run.uid}/artifacts/{ARTIFACT.rsplit('/', 1)[0]}"  # a folder to list
         if path.startswith("/web/api/") and name == "filter":
             return "seeded"  # a free word of the runs table's filter: the seeded run's tag
-        if path.endswith("/media/item") and name in ("key", "step"):
+        if path.endswith(("/media/item", "/media/histograms")) and name in ("key", "step"):
             return MEDIA_KEY if name == "key" else "0"
         return self.values().get(name)
 

@@ -44,7 +44,7 @@ def logged(store: Store, run: dict[str, Any]) -> int:
 
 
 async def test_list_groups_keys_with_kind_steps_and_captions(client: httpx.AsyncClient, logged: int) -> None:
-    response = await client.get(f"{RUNS}/{logged}/media")
+    response = await client.get(f"{RUNS}/{logged}/media", params={"captions": "true"})
     assert response.status_code == 200, response.text
     assert response.json() == {"run_id": str(logged), "total": 9, "next_offset": None, "media": [
         {"key": "preds", "kind": "table", "steps": [5], "captions": {}},
@@ -57,7 +57,7 @@ async def test_list_filters_by_key_and_step_range_and_pages(client: httpx.AsyncC
     ranged = (await client.get(f"{RUNS}/{logged}/media", params={"step_min": 5, "step_max": 10})).json()
     assert [(m["key"], m["steps"]) for m in ranged["media"]] == [
         ("preds", [5]), ("val/samples", [5, 10]), ("weights", [5, 10])]
-    bare = (await client.get(f"{RUNS}/{logged}/media", params={"key": "val/samples", "captions": "false"})).json()
+    bare = (await client.get(f"{RUNS}/{logged}/media", params={"key": "val/samples"})).json()  # captions on request
     assert bare["media"] == [{"key": "val/samples", "kind": "image", "steps": [0, 5, 10, 15], "captions": {}}]
     one_key = (await client.get(f"{RUNS}/{logged}/media", params={"key": "weights", "step_min": 6})).json()
     assert one_key["media"] == [{"key": "weights", "kind": "histogram", "steps": [10, 15], "captions": {}}]
@@ -83,6 +83,22 @@ async def test_fetch_items_by_key_and_step(client: httpx.AsyncClient, logged: in
     assert hist.json()["edges"][0] == 5.0 and sum(hist.json()["counts"]) == 100
     table = await client.get(f"{RUNS}/{logged}/media/item", params={"key": "preds", "step": 5})
     assert table.json() == {"columns": ["id", "label"], "rows": [[1, "cat"], [2, "dog"]]}
+
+
+async def test_histograms_over_steps_in_one_answer(client: httpx.AsyncClient, store: Store, logged: int) -> None:
+    url = f"{RUNS}/{logged}/media/histograms"
+    found = (await client.get(url, params={"key": "weights"})).json()
+    assert found["total"] == 4 and [h["step"] for h in found["histograms"]] == [0, 5, 10, 15]
+    single = (await client.get(f"{RUNS}/{logged}/media/item", params={"key": "weights", "step": 10})).json()
+    assert found["histograms"][2] == {"step": 10, **single}
+    for step in range(20, 1000, 10):
+        _log(store, logged, "weights", step, Histogram([float(step)], num_bins=1))
+    sampled = (await client.get(url, params={"key": "weights", "samples": 5, "step_min": 5})).json()
+    assert sampled["total"] == 101 and [h["step"] for h in sampled["histograms"]] == [5, 240, 490, 740, 990]
+    assert (await client.get(url, params={"key": "nope"})).json() == {
+        "run_id": str(logged), "key": "nope", "total": 0, "histograms": []}
+    assert (await client.get(url, params={"key": "../x"})).status_code == 400
+    assert (await client.get(url, params={"key": "weights", "samples": 0})).status_code == 422
 
 
 @pytest.mark.parametrize(("params", "status"), [
@@ -114,10 +130,11 @@ async def test_another_tenant_sees_nothing(settings: Settings, store: Store) -> 
         exp = (await http.post("/api/v1/experiments", json={"name": "e"}, headers=tokens["acme"])).json()
         run = (await http.post(RUNS, json={"experiment_id": exp["id"]}, headers=tokens["acme"])).json()
         _log(store, int(run["id"]), "img", 0, Image(np.zeros((2, 2)), caption="acme secret"))
-        own = await http.get(f"{RUNS}/{run['id']}/media", headers=tokens["acme"])
+        own = await http.get(f"{RUNS}/{run['id']}/media", params={"captions": "true"}, headers=tokens["acme"])
         assert own.status_code == 200 and "acme secret" in own.text
-        for url, params in ((f"{RUNS}/{run['id']}/media", {}), (f"{RUNS}/{run['id']}/media/item",
-                                                                {"key": "img", "step": 0})):
+        for url, params in ((f"{RUNS}/{run['id']}/media", {"captions": "true"}),
+                            (f"{RUNS}/{run['id']}/media/item", {"key": "img", "step": 0}),
+                            (f"{RUNS}/{run['id']}/media/histograms", {"key": "img"})):
             other = await http.get(url, params=params, headers=tokens["globex"])
             assert other.status_code == 404 and "acme secret" not in other.text
             assert (await http.get(url, params=params)).status_code == 401

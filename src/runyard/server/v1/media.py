@@ -19,6 +19,7 @@ from runyard.errors import NotFoundError
 from runyard.server.deps import StoreDep, TenantDep, call
 from runyard.server.downloads import file_response
 from runyard.server.params import INT64_MAX, Offset, StepMax, StepMin
+from runyard.server.responses import JSONResponse
 from runyard.server.v1.access import load_run
 from runyard.server.v1.schemas import ERRORS
 from runyard.store import Run, Store
@@ -26,6 +27,7 @@ from runyard.store.artifacts import ArtifactFile
 
 router = APIRouter(prefix="/api/v1/experiments/runs", tags=["experiments-v1"], responses=ERRORS)
 MAX_PAGE = 10_000
+MAX_SAMPLES = 1_000
 MediaKey = Annotated[str, Query(min_length=1, max_length=1000, description="the key the media were logged under")]
 
 
@@ -57,7 +59,7 @@ def _caption(store: Store, run: Run, key: str, step: int) -> str | None:
 
 
 def list_media(store: Store, run: Run, key: str | None, step_min: int | None, step_max: int | None,
-               limit: int, offset: int, with_captions: bool = True) -> dict[str, Any]:
+               limit: int, offset: int, with_captions: bool = False) -> dict[str, Any]:
     """One page of a run's media items ordered by (key, kind, step), grouped back by (key, kind)."""
     series = media_index.index_media(store.list_artifacts(run.id), key=key, step_min=step_min, step_max=step_max)
     total = sum(len(item.steps) for item in series)
@@ -77,6 +79,24 @@ def list_media(store: Store, run: Run, key: str | None, step_min: int | None, st
         page.append({"key": item.key, "kind": item.kind, "steps": steps, "captions": captions})
     end = offset + limit
     return {"run_id": str(run.id), "media": page, "total": total, "next_offset": end if end < total else None}
+
+
+def histogram_series(store: Store, run: Run, key: str, step_min: int | None, step_max: int | None,
+                     samples: int) -> dict[str, Any]:
+    """Up to `samples` of a key's histograms in the step range (spread evenly, the last kept), in one answer."""
+    media_index.check_key_query(key)
+    found = [s for s in media_index.index_media(store.list_artifacts(run.id), key=key, step_min=step_min,
+                                                step_max=step_max) if s.kind == "histogram"]
+    steps = found[0].steps if found else []
+    histograms = []
+    for step in media_index.sample_steps(steps, samples):
+        try:
+            stored = orjson.loads(store.read_artifact(run.id, media_index.media_path(key, step, "histogram")))
+        except (NotFoundError, orjson.JSONDecodeError):
+            continue  # replaced or damaged meanwhile: the others still draw
+        if isinstance(stored, dict):
+            histograms.append({"step": step, **stored})
+    return {"run_id": str(run.id), "key": key, "total": len(steps), "histograms": histograms}
 
 
 def media_file(store: Store, run: Run, key: str, step: int, kind: str | None) -> tuple[str, ArtifactFile]:
@@ -102,11 +122,26 @@ async def get_media_list(
     offset: Offset = 0,
     key: Annotated[str | None, Query(min_length=1, max_length=1000, description="only this key")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="items (steps) per page")] = 1000,
-    captions: Annotated[bool, Query(description="read the image captions of the page (false: `captions` is empty)")] = True,
+    captions: Annotated[bool, Query(description="also read the page's image captions (a file read each)")] = False,
 ) -> dict[str, Any]:
-    """Keys with their kind and steps (ascending) in the step range, image captions included; paged by item."""
+    """Keys with their kind and steps (ascending) in the step range, image captions on request; paged by item."""
     run = (await load_run(store, run_id, tenant)).run
     return await call(list_media, store, run, key, step_min, step_max, limit, offset, captions)
+
+
+@router.get("/{run_id}/media/histograms", summary="A logged histogram over steps, sampled, in one answer")
+async def get_media_histograms(
+    run_id: str,
+    store: StoreDep,
+    tenant: TenantDep,
+    key: MediaKey,
+    step_min: StepMin = None,
+    step_max: StepMax = None,
+    samples: Annotated[int, Query(ge=1, le=MAX_SAMPLES, description="at most this many steps")] = 200,
+) -> JSONResponse:
+    """`{"total", "histograms": [{"step", "counts", "edges", "nonfinite"}...]}`: what a heatmap over steps needs."""
+    run = (await load_run(store, run_id, tenant)).run
+    return JSONResponse(await call(histogram_series, store, run, key, step_min, step_max, samples))
 
 
 @router.get("/{run_id}/media/item", response_class=FileResponse,

@@ -38,6 +38,14 @@ export function getItem(runId, key, step, kind) {
   return getJSON(itemUrl(runId, key, step, kind));
 }
 
+// Up to `samples` histograms of a key (spread evenly over its steps, the last kept), in one request.
+export async function getHistograms(runId, key, { samples = 200, stepMin = null, stepMax = null } = {}) {
+  const query = new URLSearchParams({ key, samples: String(samples) });
+  if (stepMin != null) query.set("step_min", String(stepMin));
+  if (stepMax != null) query.set("step_max", String(stepMax));
+  return (await getJSON(`${RUNS}/${runId}/media/histograms?${query}`)).histograms;
+}
+
 // The caption of an image at one step ("" when it has none).
 export async function getCaption(runId, key, step) {
   const [found] = await listMedia(runId, { key, stepMin: step, stepMax: step, captions: true });

@@ -2,7 +2,7 @@
 // the y axis, colour = count (each column scaled to its own largest bin, so a narrowing or
 // drifting distribution shows whatever the sample size). Hovering reads out step, value range, density.
 import { fmtNum } from "./common.js";
-import { getItem } from "./media_data.js";
+import { getHistograms, getItem } from "./media_data.js";
 
 const MAX_COLUMNS = 200; // steps drawn; a longer series is sampled evenly (the last step always kept)
 const ROWS = 96;
@@ -62,20 +62,20 @@ export class HistogramPanel {
     this.readout = body.querySelector(".media-readout");
     this.canvas.addEventListener("mousemove", (event) => this.hover(event));
     this.canvas.addEventListener("mouseleave", () => (this.readout.innerHTML = "&nbsp;"));
-    this.ready = this.load(sample(this.steps, MAX_COLUMNS));
+    this.ready = this.load();
   }
 
-  async load(steps) {
-    const missing = steps.filter((s) => !this.hists.has(s));
-    const found = await Promise.all(missing.map((s) => getItem(this.runId, this.key, s, "histogram")));
-    missing.forEach((s, i) => this.hists.set(s, found[i]));
+  // The sampled steps in one request (a long run's 200 columns are not 200 fetches).
+  async load() {
+    for (const hist of await getHistograms(this.runId, this.key, { samples: MAX_COLUMNS })) this.hists.set(hist.step, hist);
     this.draw();
   }
 
   async add(step) {
     if (!this.steps.includes(step)) this.steps.push(step);
     this.steps.sort((a, b) => a - b);
-    await this.load([step]);
+    if (!this.hists.has(step)) this.hists.set(step, await getItem(this.runId, this.key, step, "histogram"));
+    this.draw();
   }
 
   columns() {
