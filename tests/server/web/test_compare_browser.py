@@ -175,6 +175,30 @@ def test_brushing_axes_filters_the_runs_table(page: Page, sweep: tuple[LiveServe
     assert page.evaluate("window.brushes.at(-1)") is None
 
 
+def test_hovering_a_line_highlights_the_run_everywhere(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> None:
+    live, ids = sweep
+    open_compare(page, live)
+    target = ids[sweep_run(9)["name"]]
+    page.locator("#compare .pc-wrap").scroll_into_view_if_needed()
+    box = page.locator("#compare .pc-wrap .pc-over").bounding_box()
+    assert box is not None
+    # Halfway between the last two axes, on the run's line (its acc is its own).
+    x, y = page.evaluate(f"""(() => {{
+        const pc = window.runyard.compare.parallel; const line = pc.byId.get({target}); const n = pc.columns.length;
+        return [(pc.axisX(n - 2) + pc.axisX(n - 1)) / 2, (pc.y(line.pos[n - 2]) + pc.y(line.pos[n - 1])) / 2];
+    }})()""")
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.wait_for_function(f"document.querySelector('#runs-table tr.hovered')?.dataset.id === '{target}'")
+    assert page.evaluate("window.runyard.compare.parallel.hovered") == target
+    # Clicking the line isolates the run (the charts and the table follow runyard:isolate).
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    assert page.evaluate("window.runyard.compare.parallel.isolated") == target
+    # A run hovered in the table is highlighted here.
+    other = ids[sweep_run(3)["name"]]
+    page.evaluate(f"document.dispatchEvent(new CustomEvent('runyard:hover', {{detail: {{runId: {other}}}}}))")
+    assert page.evaluate("window.runyard.compare.parallel.hovered") == other
+
+
 def test_chosen_axes_and_colour_persist(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> None:
     live, _ids = sweep
     open_compare(page, live)
@@ -274,6 +298,7 @@ def test_a_thousand_runs_draw_fast(page: Page, sweep: tuple[LiveServer, dict[str
     print(f"parallel coordinates, 1,000 runs x 5 axes: {best:.1f} ms")
     assert best <= 300
     mark = page.evaluate("performance.getEntriesByName('runyard:parallel-ready')[0].startTime")
+    print(f"navigation to parallel coordinates drawn, 1,000 runs: {mark:.0f} ms")
     assert mark > 0
 
 
