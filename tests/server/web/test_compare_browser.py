@@ -317,3 +317,41 @@ def test_diff_page_shows_the_linked_runs(page: Page, sweep: tuple[LiveServer, di
     assert diff.locator("tr[data-col='config.batch']").count() == 1
     missing = httpx.get(f"{live.url}/projects/nope/diff?runs=1,2")
     assert missing.status_code == 404 and "Not found" in missing.text
+
+
+def test_axis_scales(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> None:
+    """axis.js: which columns get a log, linear or categorical axis, and where values and brushes land."""
+    live, _ids = sweep
+    open_compare(page, live)
+    found = page.evaluate("""(async () => {
+        const { Axis, brushFor, inBrush } = await import('/static/dashboard/axis.js');
+        const lr = new Axis([1e-4, 3e-4, 3e-2]);
+        const text = new Axis(["0.001", "0.1", 0.01, undefined]);  // params kept as text
+        const cats = new Axis(["b10", "b2", "a", "b2"]);
+        const mixed = new Axis([true, "true", 1]);
+        const flat = new Axis([5, 5]);
+        const gaps = new Axis([1, 2, NaN, null, ""]);
+        const wide = new Axis([0, 50, 100]);
+        const brush = brushFor(wide, 0.5, 1);  // 50..100, in values
+        const catBrush = brushFor(cats, 0.9, 1);
+        return {
+            lr: [lr.numeric, lr.log, lr.ticks().map(t => t.label)],
+            text: [text.numeric, text.log, text.pos("0.1"), text.pos(0.001)],
+            cats: [cats.numeric, cats.cats, cats.pos("b2")],
+            mixed: mixed.cats.length,
+            flat: flat.pos(5),
+            gaps: [gaps.pos(NaN), gaps.pos(null), gaps.pos(""), gaps.pos(2)],
+            wide: [wide.log, wide.ticks(5).map(t => t.label)],
+            brush: [inBrush(brush, 50), inBrush(brush, 100), inBrush(brush, 49.9), inBrush(brush, "75"), inBrush(brush, null)],
+            catBrush: [inBrush(catBrush, "b10"), inBrush(catBrush, "b2")],
+        };
+    })()""")
+    assert found["lr"] == [True, True, ["1.000e-4", "0.001", "0.01"]]
+    assert found["text"] == [True, True, 1, 0]
+    assert found["cats"] == [False, ["a", "b2", "b10"], 0.5]
+    assert found["mixed"] == 3  # true, "true" and 1 are three categories
+    assert found["flat"] == 0.5
+    assert found["gaps"] == [None, None, None, 1]
+    assert found["wide"] == [False, ["0", "20", "40", "60", "80", "100"]]
+    assert found["brush"] == [True, True, False, True, False]
+    assert found["catBrush"] == [True, False]

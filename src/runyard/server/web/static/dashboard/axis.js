@@ -9,9 +9,20 @@ function present(v) {
   return v != null && v !== "" && !(typeof v === "number" && !Number.isFinite(v));
 }
 
+// A number, or a string spelling one ("0.001", "1e-4": params logged through APIs that keep
+// every param as text): such columns get a numeric axis too.
+function numberOf(v) {
+  if (typeof v === "number") return v;
+  if (typeof v === "string" && v.trim() !== "") {
+    const n = Number(v);
+    if (Number.isFinite(n)) return n;
+  }
+  return null;
+}
+
 // Keys for categorical values: a boolean and the string "true" are distinct categories.
 export function catKey(v) {
-  return typeof v === "string" ? v : JSON.stringify(v);
+  return typeof v === "string" ? v : `\u0000${JSON.stringify(v)}`;
 }
 
 export class Axis {
@@ -20,11 +31,11 @@ export class Axis {
   // values spanning two or more decades (a learning-rate sweep), false never.
   constructor(values, log = "auto") {
     const shown = values.filter(present);
-    this.numeric = shown.length > 0 && shown.every((v) => typeof v === "number");
+    this.numeric = shown.length > 0 && shown.every((v) => numberOf(v) != null);
     if (this.numeric) {
       let lo = Infinity;
       let hi = -Infinity;
-      for (const v of shown) {
+      for (const v of shown.map(numberOf)) {
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
@@ -43,9 +54,10 @@ export class Axis {
       this.canLog = false;
       this.log = false;
       const seen = new Map(shown.map((v) => [catKey(v), v]));
-      this.cats = [...seen.keys()].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-      this.catIndex = new Map(this.cats.map((k, i) => [k, i]));
       this.labels = new Map([...seen].map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+      const label = (k) => this.labels.get(k);
+      this.cats = [...seen.keys()].sort((a, b) => label(a).localeCompare(label(b), undefined, { numeric: true }) || (a < b ? -1 : 1));
+      this.catIndex = new Map(this.cats.map((k, i) => [k, i]));
     }
   }
 
@@ -53,8 +65,9 @@ export class Axis {
   pos(v) {
     if (!present(v)) return null;
     if (this.numeric) {
-      if (typeof v !== "number" || (this.log && v <= 0)) return null;
-      return (this.f(v) - this.lo) / (this.hi - this.lo);
+      const n = numberOf(v);
+      if (n == null || (this.log && n <= 0)) return null;
+      return (this.f(n) - this.lo) / (this.hi - this.lo);
     }
     const i = this.catIndex.get(catKey(v));
     return i === undefined ? null : this.catPos(i);
@@ -111,7 +124,8 @@ export function brushFor(axis, p0, p1) {
 export function inBrush(brush, v) {
   if (!present(v)) return false;
   if (brush.keys) return brush.keys.has(catKey(v));
-  return typeof v === "number" && v >= brush.lo && v <= brush.hi;
+  const n = numberOf(v);
+  return n != null && n >= brush.lo && n <= brush.hi;
 }
 
 // A sequential colour scale (viridis stops: perceptually even, colour-blind safe) for t in [0, 1].

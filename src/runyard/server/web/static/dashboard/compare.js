@@ -90,7 +90,7 @@ export class CompareViews {
   wire(container) {
     container.querySelector(".cmp-tabs").addEventListener("click", (e) => {
       const tab = e.target.closest("[data-tab]")?.dataset.tab;
-      if (!tab) return;
+      if (!tab || !this.state) return; // the saved choices are still loading
       e.preventDefault();
       this.show(tab);
       saveView(this.project.id, [{ kind: "cmp_tab", name: tab, value: 1 }], TABS.filter((t) => t !== tab).map((t) => ({ kind: "cmp_tab", name: t })));
