@@ -271,3 +271,26 @@ def test_remote_mode_uploads_media_to_a_real_server(tmp_path: Path, servers: lis
         assert orjson.loads(_read(store, run_id, "media/w/4.histogram.json"))["counts"] == [1, 2]
     finally:
         store.close()
+
+
+def test_remote_media_logged_while_the_server_is_down_arrive_from_the_spool(tmp_path: Path,
+                                                                             servers: list[LiveServer]) -> None:
+    server = LiveServer(tmp_path / "server")
+    servers.append(server)  # not started yet: the run begins offline
+    array = np.random.default_rng(5).integers(0, 256, size=(4, 4, 3), dtype=np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "unreachable": expected here
+        run = runyard.init(project="media", name="offline", server=server.url, dir=tmp_path / "client",
+                           capture_console=False, system_info=False, drain_timeout=60.0)
+        run.log({"samples": Image(array, caption="offline"), "t": Table(["a"], [[1]])}, step=2)
+        assert run._media is not None and run._media.wait_idle(30)  # encoded and in the spool
+        server.start()
+        run.finish()  # drains the spool: create, then the media uploads
+    store = open_store(tmp_path / "server")
+    try:
+        run_id = store.get_run_by_uid(run.uid).id
+        assert np.array_equal(_pixels(_read(store, run_id, "media/samples/2.png")), array)
+        assert orjson.loads(_read(store, run_id, "media/samples/2.png.json")) == {"caption": "offline"}
+        assert orjson.loads(_read(store, run_id, "media/t/2.table.json")) == {"columns": ["a"], "rows": [[1]]}
+    finally:
+        store.close()
