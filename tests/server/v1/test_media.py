@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,9 +18,11 @@ from runyard.sdk.media import Histogram, Image, Media, Table
 from runyard.sdk.media_encode import encode
 from runyard.server.run_events import render_run_event
 from runyard.settings import Settings
-from runyard.store import Store
+from runyard.store import Store, open_store
+from tests.live_server import LiveServer
 from tests.server.conftest import auth_app
 from tests.server.v1.conftest import RUNS
+from tests.sse_client import read_events
 
 pytestmark = pytest.mark.anyio
 
@@ -152,3 +155,22 @@ def test_a_stored_media_item_becomes_a_live_event(store: Store) -> None:
     assert sse is not None and sse.event == "media"
     assert orjson.loads(sse.data) == {"run_id": str(run.id), "key": "val/samples", "step": 3, "kind": "image"}
     assert media_index.parse_media_path("media/val/samples/3.png.json") is not None  # the sidecar is no event
+
+
+def test_the_v1_stream_of_a_real_server_carries_media_events(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with open_store(data) as seeded:
+        run = seeded.create_run(seeded.create_project("p").id, name="r", status="running")
+        _log(seeded, run.id, "val/samples", 3, Image(np.zeros((2, 2)), caption="c"))
+        seeded.add_artifact_bytes(run.id, "model.bin", b"x")
+        _log(seeded, run.id, "weights", 4, Histogram([1.0]))
+        seeded.set_run_status(run.id, "finished")
+    server = LiveServer(data).start()
+    try:
+        events = read_events(f"{server.url}{RUNS}/{run.id}/stream?after=0")
+    finally:
+        server.stop()
+    assert [(e.event, e.data) for e in events if e.event in ("media", "status")] == [
+        ("media", {"run_id": str(run.id), "key": "val/samples", "step": 3, "kind": "image"}),
+        ("media", {"run_id": str(run.id), "key": "weights", "step": 4, "kind": "histogram"}),
+        ("status", {"run_id": str(run.id), "status": "FINISHED"})]
