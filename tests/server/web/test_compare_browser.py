@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, ConsoleMessage, Page
 
 from runyard.store import MetricColumns, Store, open_store
 from tests.live_server import LiveServer
@@ -84,6 +84,7 @@ def open_compare(page: Page, live: LiveServer, project: str = SWEEP, query: str 
     page.goto(f"{live.url}/projects/{project}{query}")
     page.wait_for_function("window.runyard && window.runyard.ready && window.runyard.compare"
                            " && window.runyard.compare.parallel.lines")
+    page.locator("#compare [data-tab='parallel']").click()  # the open tab is saved: another test may have left it
 
 
 def table_ids(page: Page) -> list[int]:
@@ -355,3 +356,28 @@ def test_axis_scales(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> No
     assert found["wide"] == [False, ["0", "20", "40", "60", "80", "100"]]
     assert found["brush"] == [True, True, False, True, False]
     assert found["catBrush"] == [True, False]
+
+
+def test_views_work_under_the_pages_policy(browser: Browser, sweep: tuple[LiveServer, dict[str, int]]) -> None:
+    """The other tests bypass the CSP (for wait_for_function): here the views run under it."""
+    live, ids = sweep
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    messages: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error" or "Content Security Policy" in message.text:
+            messages.append(message.text)
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: messages.append(f"pageerror: {error}"))
+    try:
+        page.goto(f"{live.url}/projects/{SWEEP}")
+        page.locator("#compare .cmp-status", has_text=f"{len(ids)} runs").wait_for()
+        page.locator("#compare [data-tab='scatter']").click()
+        page.locator("#compare .sc-wrap canvas").first.wait_for()
+        page.goto(f"{live.url}/projects/{SWEEP}/diff?runs={ids['run-0000']},{ids['run-0001']}")
+        page.locator("#diff-page table.diff tr.differs").first.wait_for()
+    finally:
+        context.close()
+    assert messages == []
