@@ -209,6 +209,9 @@ def test_images_side_by_side_across_runs(page: Page, server: Server, errors: Pag
     page.wait_for_function(f"[...document.querySelectorAll('{figures} img')].every(i => i.src.includes('step=0') && i.complete)")
     assert shown_pixel(page, f"{figures}[data-run='{chosen[0]}'] img") == colour_of(0)
     screenshot(page, "dashboard-media-compare", tmp_path, "#media-compare")
+    # It follows the runs table's selection (runyard:selection): unticking a run takes it out.
+    page.locator(f"#runs-table tbody tr[data-id='{chosen[1]}'] input[type=checkbox]").click()
+    page.wait_for_function(f"[...document.querySelectorAll('{figures}')].map(f => f.dataset.run).join() === '{chosen[0]}'")
 
 
 def test_media_views_work_under_the_pages_policy(browser: Browser, server: Server) -> None:
