@@ -158,6 +158,9 @@ def test_histogram_heatmap_is_drawn(page: Page, server: Server, errors: PageErro
     assert box is not None
     page.mouse.move(box["x"] + box["width"] - 20, box["y"] + box["height"] / 2)
     page.wait_for_function("document.querySelector('#media .media-readout').textContent.startsWith('step 40:')")
+    drawn = panel(page, "histogram", "weights", "p.drawn")
+    page.set_viewport_size({"width": 900, "height": 1000})  # narrower: redrawn at the new width
+    wait_panel(page, "histogram", "weights", f"p.drawn > {drawn} && Math.abs(p.layout.width - p.canvas.clientWidth) <= 1")
 
 
 def test_table_sorts_by_a_clicked_column(page: Page, server: Server, errors: PageErrors) -> None:

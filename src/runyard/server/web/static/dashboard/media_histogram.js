@@ -57,8 +57,19 @@ export class HistogramPanel {
     this.steps = [...series.steps];
     this.hists = new Map(); // step -> {counts, edges}
     this.drawn = 0;
-    body.innerHTML = `<canvas class="media-heatmap" height="${HEIGHT}"></canvas><div class="media-readout muted small">&nbsp;</div>`;
+    body.innerHTML = `<canvas class="media-heatmap" height="${HEIGHT}" role="img"></canvas><div class="media-readout muted small">&nbsp;</div>`;
     this.canvas = body.querySelector("canvas");
+    this.canvas.setAttribute("aria-label", `histogram of ${this.key} over steps`);
+    // Redrawn at the new width when the page's layout changes (one frame later, once).
+    let pending = false;
+    new ResizeObserver(() => {
+      if (pending || !this.layout) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        if (Math.abs(this.canvas.clientWidth - this.layout.width) > 1) this.draw();
+      });
+    }).observe(this.canvas);
     this.readout = body.querySelector(".media-readout");
     this.canvas.addEventListener("mousemove", (event) => this.hover(event));
     this.canvas.addEventListener("mouseleave", () => (this.readout.innerHTML = "&nbsp;"));
@@ -131,7 +142,7 @@ export class HistogramPanel {
     if (shown.length) ctx.fillText(`step ${shown[0]}`, PAD.left, HEIGHT - 6);
     ctx.textAlign = "right";
     if (shown.length > 1) ctx.fillText(`step ${shown[shown.length - 1]}`, width - PAD.right, HEIGHT - 6);
-    this.layout = { shown, lo, hi, colW, rowH, plotH };
+    this.layout = { shown, lo, hi, colW, rowH, plotH, width };
     this.drawn += 1;
   }
 
