@@ -107,7 +107,7 @@ def test_disk_full_during_export(cli: Invoke, tmp_path: Path, monkeypatch: pytes
 def test_disk_full_in_store(cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # SQLite's own error, raised inside the store's write transaction: the store converts it,
     # so the CLI knows no backend's exceptions.
-    from runyard.store.sqlite.db import Database
+    from runyard.store.sqlite.db import SQLiteDatabase as Database
 
     def full(*_args: object, **_kw: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")

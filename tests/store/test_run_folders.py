@@ -10,7 +10,7 @@ import pytest
 from runyard.errors import InvalidInputError
 from runyard.paths import ARTIFACTS_DIR_NAME, DB_FILE_NAME
 from runyard.store import RunQuery, Store, open_store
-from runyard.store.sqlite import artifacts
+from runyard.store import artifact_files as artifacts
 
 GOOD_UIDS = ["run-20250321_125806-a3b1799d", "run-client-1", "abc", "a.b_c-d", "0", "x" * 64]
 BAD_UIDS = ["..", ".", "...", "a..b", "../x", "a/b", "a\\b", "-x", ".x", "_x", "", "x" * 65, "run²",

@@ -21,20 +21,24 @@ from runyard.errors import (
     RunyardError,
     StoreError,
 )
+from runyard.store.sql.conn import Conn
+from runyard.store.sql.database import IdleHook
+from runyard.store.sqlite.dialect import SQLiteConn
 from runyard.store.sqlite.pool import ReaderPool
 from runyard.store.sqlite.read_only import read_only_connector
 from runyard.store.sqlite.schema import migrate
 
 T = TypeVar("T")
 log = logging.getLogger("runyard.store")
-WriteOp = Callable[[sqlite3.Connection], Any]
+WriteOp = Callable[[SQLiteConn], Any]
 _MAX_GROUP = 256
 _BUSY_TIMEOUT_MS = 60_000
 
 
-def _connect(path: Path | str, *, uri: bool = False) -> sqlite3.Connection:
+def _connect(path: Path | str, *, uri: bool = False) -> SQLiteConn:
     conn = sqlite3.connect(
-        path, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT_MS / 1000, uri=uri
+        path, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT_MS / 1000, uri=uri,
+        factory=SQLiteConn,
     )
     conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -58,15 +62,15 @@ def _as_store_error(exc: sqlite3.Error | OSError | UnicodeEncodeError | Overflow
     return StoreError(f"database error on {path}: {text}")
 
 
-class Database:
-    """Owns the SQLite file: serialized writes in batched transactions, concurrent reads.
+class SQLiteDatabase:
+    """Owns the SQLite file: serialized writes in batched transactions, concurrent reads (a `sql.database.Database`).
 
     `read_only`: no writer thread and no migration; readers open the file with SQLite's
     `mode=ro` (or `immutable=1` where even that needs write access, see `read_only.py`);
     every write raises `ReadOnlyError`.
     """
 
-    def __init__(self, path: Path, idle_hook: Callable[[sqlite3.Connection], float | None], *,
+    def __init__(self, path: Path, idle_hook: IdleHook, *,
                  read_only: bool = False) -> None:
         self.path = path
         self.read_only = read_only
@@ -75,7 +79,7 @@ class Database:
         self._ops: queue.Queue[tuple[WriteOp, Future[Any]] | None] = queue.Queue()
         self._idle_hook = idle_hook
         self._writer: threading.Thread | None = None
-        self._writer_conn: sqlite3.Connection | None = None
+        self._writer_conn: SQLiteConn | None = None
         if read_only:
             try:
                 uri = read_only_connector(path, lambda target: _connect(target, uri=True))
@@ -85,7 +89,7 @@ class Database:
             return
         deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
         while True:
-            first: sqlite3.Connection | None = None
+            first: SQLiteConn | None = None
             try:
                 first = _connect(path)
                 # Switching to WAL can report "locked" at once, without the busy handler,
@@ -108,7 +112,7 @@ class Database:
         self._writer.start()
 
     # -- reads -----------------------------------------------------------------------
-    def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def read(self, fn: Callable[[SQLiteConn], T]) -> T:
         """Run `fn` in one read transaction so it sees a single snapshot."""
         try:
             conn = self._readers.acquire()
@@ -126,11 +130,11 @@ class Database:
             self._readers.release(conn)
 
     # -- writes ----------------------------------------------------------------------
-    def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def write(self, fn: Callable[[SQLiteConn], T]) -> T:
         """Run `fn` inside the writer's next transaction and wait for the commit."""
         return self.submit(fn).result()
 
-    def submit(self, fn: Callable[[sqlite3.Connection], T]) -> Future[T]:
+    def submit(self, fn: Callable[[SQLiteConn], T]) -> Future[T]:
         """Queue `fn` for the writer; the future resolves after its transaction commits."""
         if self._closed:
             raise StoreError("store is closed")
@@ -164,7 +168,7 @@ class Database:
             group.append(nxt)
         return group
 
-    def _begin(self, conn: sqlite3.Connection) -> None:
+    def _begin(self, conn: Conn) -> None:
         deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
         while True:
             try:
@@ -237,7 +241,7 @@ class Database:
         """Called in the writer thread after every commit."""
         self._listeners.append(listener)
 
-    def in_transaction(self, conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def in_transaction(self, conn: Conn, fn: Callable[[Conn], T]) -> T:
         """Run `fn` in its own write transaction on the writer's connection (idle hooks only).
 
         Committed when `fn` returns, rolled back when it raises; waits out other processes' locks.

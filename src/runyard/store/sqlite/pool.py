@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from runyard.errors import StoreError
+from runyard.store.sqlite.dialect import SQLiteConn
 
 MAX_READERS = 16  # concurrent reads; more wait for a free connection
 KEEP_IDLE = 8  # connections kept open between bursts (warm page caches)
@@ -23,7 +24,7 @@ KEEP_IDLE = 8  # connections kept open between bursts (warm page caches)
 class ReaderPool:
     """A bounded set of read-only connections shared by every thread."""
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection], *, size: int = MAX_READERS,
+    def __init__(self, connect: Callable[[], SQLiteConn], *, size: int = MAX_READERS,
                  keep: int = KEEP_IDLE, wait_s: float = 60.0) -> None:
         self._connect = connect
         self._size = size
@@ -32,12 +33,12 @@ class ReaderPool:
         # One plain lock on the fast path; the condition is only waited on when all are in use.
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
-        self._idle: list[sqlite3.Connection] = []
+        self._idle: list[SQLiteConn] = []
         self._open = 0
         self._waiting = 0
         self._closed = False
 
-    def acquire(self) -> sqlite3.Connection:
+    def acquire(self) -> SQLiteConn:
         """A connection for this caller alone until `release`."""
         with self._lock:
             if self._idle and not self._closed:
@@ -69,7 +70,7 @@ class ReaderPool:
             raise
         return conn
 
-    def release(self, conn: sqlite3.Connection) -> None:
+    def release(self, conn: SQLiteConn) -> None:
         """Give a connection back; beyond `keep` idle ones (or once closed) it is closed."""
         if conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):

@@ -16,9 +16,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from runyard.errors import StoreError
+from runyard.store.sqlite.dialect import SQLiteConn
 from runyard.store.sqlite.schema import SCHEMA_VERSION, check_not_newer
 
-Connect = Callable[[str], sqlite3.Connection]
+Connect = Callable[[str], SQLiteConn]
 
 
 def _uri(path: Path, flag: str) -> str:

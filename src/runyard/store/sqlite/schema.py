@@ -261,8 +261,41 @@ ALTER TABLE runs ADD COLUMN summary TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE runs ADD COLUMN metric_defs TEXT NOT NULL DEFAULT '{}';
 """
 
+# Id columns where rows were ordered by SQLite's rowid (the shared SQL orders by columns both backends have):
+# the tables are rebuilt with their rows in rowid order, the old primary keys kept as unique keys.
+_ID_COLUMNS = """
+CREATE TABLE run_model_links_by_id (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    direction TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    step INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (run_id, direction, model_id)
+);
+INSERT INTO run_model_links_by_id (run_id, direction, model_id, step)
+    SELECT run_id, direction, model_id, step FROM run_model_links ORDER BY rowid;
+DROP TABLE run_model_links;
+ALTER TABLE run_model_links_by_id RENAME TO run_model_links;
+CREATE INDEX run_model_links_model ON run_model_links (model_id);
+CREATE TABLE hub_experiments_by_id (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    config TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    UNIQUE (tenant, name)
+);
+INSERT INTO hub_experiments_by_id (tenant, name, type, config, state, created_at, updated_at)
+    SELECT tenant, name, type, config, state, created_at, updated_at FROM hub_experiments ORDER BY rowid;
+DROP TABLE hub_experiments;
+ALTER TABLE hub_experiments_by_id RENAME TO hub_experiments;
+"""
+
 MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _HUB_TENANTS, _KEY_VALUES_AND_HISTORY, _LOGGED_MODELS, _VIEW_SETTINGS,
-                               _RUN_SUMMARY_AND_METRIC_DEFS)
+                               _RUN_SUMMARY_AND_METRIC_DEFS, _ID_COLUMNS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 
 from runyard.store.history import HISTORY_CHUNK_POINTS, concat, distinct_points, pack, unpack
 from runyard.store.models import MetricColumns
+from runyard.store.sql.conn import Conn
 
 
-def append(conn: sqlite3.Connection, run_id: int, points: Mapping[str, MetricColumns]) -> None:
+def append(conn: Conn, run_id: int, points: Mapping[str, MetricColumns]) -> None:
     """Append each key's points: into the key's newest chunk while it is small, else as a new chunk."""
     for key, columns in points.items():
         if not len(columns):
@@ -31,7 +31,7 @@ def append(conn: sqlite3.Connection, run_id: int, points: Mapping[str, MetricCol
                          (run_id, key, len(part), pack(part)))
 
 
-def read(conn: sqlite3.Connection, run_id: int, key: str) -> MetricColumns | None:
+def read(conn: Conn, run_id: int, key: str) -> MetricColumns | None:
     """Every distinct point of the key's history in MLflow's order; None when the key has no history."""
     blobs = [row[0] for row in conn.execute(
         "SELECT points FROM metric_history WHERE run_id = ? AND key = ? ORDER BY id", (run_id, key))]

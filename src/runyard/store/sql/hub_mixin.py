@@ -1,4 +1,4 @@
-"""ExperimentHub persistence on SQLite: the `HubStore` half of `SQLiteStore`."""
+"""ExperimentHub persistence on SQL: the `HubStore` half of `SqlStore`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 from runyard.store.hub_records import HubExperimentRecord, HubModelRecord, QueuedMessage
 from runyard.store.hub_store import HubStore
-from runyard.store.sqlite import hub
-from runyard.store.sqlite.db import Database
+from runyard.store.sql import hub
+from runyard.store.sql.database import Database
 
 
-class SQLiteHub(HubStore):
+class SqlHub(HubStore):
     """Hub experiments, queues and model provenance through the store's `Database`."""
 
     _db: Database

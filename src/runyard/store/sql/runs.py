@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import sqlite3
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -12,7 +11,15 @@ from typing import Any
 from runyard.errors import ConflictError, InvalidInputError, NotFoundError
 from runyard.store.liveness import owner_alive
 from runyard.store.models import RUN_STATUSES, TERMINAL_STATUSES, Run
-from runyard.store.sqlite.rows import RUN_COLUMNS, dumps, fetch_one, record_change, run_from_row
+from runyard.store.sql.conn import Conn
+from runyard.store.sql.rows import (
+    RUN_COLUMNS,
+    dumps,
+    fetch_one,
+    insert_id,
+    record_change,
+    run_from_row,
+)
 from runyard.store.validate import check_encodable, check_name, check_tags, check_text, check_uid
 from runyard.store.validate_numbers import (
     check_document,
@@ -36,21 +43,21 @@ def _document(value: Any, what: str) -> str:
     return check_document_size(dumps(check_document(value, what)), what)
 
 
-def get(conn: sqlite3.Connection, run_id: int) -> Run:
+def get(conn: Conn, run_id: int) -> Run:
     """Run by id."""
     return run_from_row(fetch_one(
         conn, f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,), f"run {run_id} not found"
     ))
 
 
-def get_by_uid(conn: sqlite3.Connection, uid: str) -> Run:
+def get_by_uid(conn: Conn, uid: str) -> Run:
     """Run by uid."""
     return run_from_row(fetch_one(
         conn, f"SELECT {RUN_COLUMNS} FROM runs WHERE uid = ?", (uid,), f"run {uid!r} not found"
     ))
 
 
-def get_by_name(conn: sqlite3.Connection, project_id: int, name: str) -> Run:
+def get_by_name(conn: Conn, project_id: int, name: str) -> Run:
     """Run by name in a project."""
     return run_from_row(fetch_one(
         conn, f"SELECT {RUN_COLUMNS} FROM runs WHERE project_id = ? AND name = ?", (project_id, name),
@@ -58,7 +65,7 @@ def get_by_name(conn: sqlite3.Connection, project_id: int, name: str) -> Run:
     ))
 
 
-def _fresh_name(conn: sqlite3.Connection, project_id: int) -> str:
+def _fresh_name(conn: Conn, project_id: int) -> str:
     (count,) = conn.execute("SELECT count(*) FROM runs WHERE project_id = ?", (project_id,)).fetchone()
     rng = random.Random()
     for attempt in range(100):
@@ -68,7 +75,7 @@ def _fresh_name(conn: sqlite3.Connection, project_id: int) -> str:
     return f"run-{uuid.uuid4().hex[:12]}"
 
 
-def create(conn: sqlite3.Connection, project_id: int, fields: dict[str, Any]) -> Run:
+def create(conn: Conn, project_id: int, fields: dict[str, Any]) -> Run:
     """Insert a run."""
     fetch_one(conn, "SELECT lifecycle FROM projects WHERE id = ?", (project_id,), f"project {project_id} not found")
     status = fields.get("status", "running")
@@ -80,11 +87,14 @@ def create(conn: sqlite3.Connection, project_id: int, fields: dict[str, Any]) ->
     name = _fresh_name(conn, project_id) if name is None else check_name(name, "run")
     now = time.time()
     start = now if fields.get("start_time") is None else check_time(fields["start_time"], "start_time")
+    if conn.execute("SELECT 1 FROM runs WHERE uid = ?", (uid,)).fetchone() is not None:
+        raise ConflictError(f"run uid {uid!r} already exists")
     try:
-        cursor = conn.execute(
+        run_id = insert_id(
+            conn,
             "INSERT INTO runs (uid, project_id, name, status, description, notes, tags, config,"
             " params, system, start_time, end_time, heartbeat_at, updated_at, host, pid, pid_started_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 uid, project_id, name, status,
                 check_text(fields.get("description", ""), "description"),
@@ -97,16 +107,13 @@ def create(conn: sqlite3.Connection, project_id: int, fields: dict[str, Any]) ->
                 *check_process(fields.get("host", ""), fields.get("pid", 0), fields.get("pid_started_at", 0.0)),
             ),
         )
-    except sqlite3.IntegrityError as exc:
-        if "uid" in str(exc):
-            raise ConflictError(f"run uid {uid!r} already exists") from None
+    except conn.IntegrityError:  # the uid is free (checked above): the name is taken
         raise ConflictError(f"run {name!r} already exists in this project") from None
-    run_id = int(cursor.lastrowid or 0)
     record_change(conn, run_id, "run_created", {"project_id": project_id, "status": status})
     return get(conn, run_id)
 
 
-def update(conn: sqlite3.Connection, run_id: int, fields: Mapping[str, Any]) -> Run:
+def update(conn: Conn, run_id: int, fields: Mapping[str, Any]) -> Run:
     """Replace the given fields."""
     get(conn, run_id)
     values: dict[str, Any] = {}
@@ -126,13 +133,13 @@ def update(conn: sqlite3.Connection, run_id: int, fields: Mapping[str, Any]) -> 
     assignments = ", ".join(f"{column} = ?" for column in values)
     try:
         conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?", [*values.values(), run_id])
-    except sqlite3.IntegrityError:
+    except conn.IntegrityError:
         raise ConflictError(f"run {values.get('name')!r} already exists in this project") from None
     record_change(conn, run_id, "run_updated", {"fields": sorted(values)})
     return get(conn, run_id)
 
 
-def check_fixed_params(conn: sqlite3.Connection, run_id: int, params: Mapping[str, Any]) -> None:
+def check_fixed_params(conn: Conn, run_id: int, params: Mapping[str, Any]) -> None:
     """`InvalidInputError` when a param already holds a value other than the one sent (params that never change)."""
     current = get(conn, run_id).params
     for key, value in params.items():
@@ -143,7 +150,7 @@ def check_fixed_params(conn: sqlite3.Connection, run_id: int, params: Mapping[st
             )
 
 
-def log_params(conn: sqlite3.Connection, run_id: int, params: Mapping[str, Any]) -> Run:
+def log_params(conn: Conn, run_id: int, params: Mapping[str, Any]) -> Run:
     """Merge params."""
     current = get(conn, run_id)
     if not isinstance(params, Mapping) or any(not isinstance(k, str) or not k for k in params):
@@ -156,7 +163,7 @@ def log_params(conn: sqlite3.Connection, run_id: int, params: Mapping[str, Any])
     return get(conn, run_id)
 
 
-def set_status(conn: sqlite3.Connection, run_id: int, status: str, end_time: float | None) -> Run:
+def set_status(conn: Conn, run_id: int, status: str, end_time: float | None) -> Run:
     """Set status; terminal ones close the run."""
     if status not in RUN_STATUSES:
         raise InvalidInputError(f"status must be one of {RUN_STATUSES}")
@@ -173,7 +180,7 @@ def set_status(conn: sqlite3.Connection, run_id: int, status: str, end_time: flo
     return get(conn, run_id)
 
 
-def resume(conn: sqlite3.Connection, run_id: int, host: str, pid: int, pid_started_at: float) -> Run:
+def resume(conn: Conn, run_id: int, host: str, pid: int, pid_started_at: float) -> Run:
     """Running again, owned by a new process."""
     owner = check_process(host, pid, pid_started_at)
     get(conn, run_id)
@@ -187,14 +194,14 @@ def resume(conn: sqlite3.Connection, run_id: int, host: str, pid: int, pid_start
     return get(conn, run_id)
 
 
-def heartbeat(conn: sqlite3.Connection, run_id: int) -> None:
+def heartbeat(conn: Conn, run_id: int) -> None:
     """Touch the heartbeat."""
     cursor = conn.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (time.time(), run_id))
     if cursor.rowcount == 0:
         raise NotFoundError(f"run {run_id} not found")
 
 
-def stale_candidates(conn: sqlite3.Connection, stale_after_s: float) -> list[int]:
+def stale_candidates(conn: Conn, stale_after_s: float) -> list[int]:
     """Running runs whose process is gone (same host) or whose heartbeat stopped.
 
     Runs with pid 0 (created over REST without an SDK process) have no liveness to judge.
@@ -206,7 +213,7 @@ def stale_candidates(conn: sqlite3.Connection, stale_after_s: float) -> list[int
             if not owner_alive(host, pid, started_at, beat, stale_after_s)]
 
 
-def mark_crashed(conn: sqlite3.Connection, run_ids: Sequence[int]) -> list[int]:
+def mark_crashed(conn: Conn, run_ids: Sequence[int]) -> list[int]:
     """Set crashed on those still running (re-checked inside the write transaction)."""
     marked = []
     for run_id in run_ids:
@@ -221,7 +228,7 @@ def mark_crashed(conn: sqlite3.Connection, run_ids: Sequence[int]) -> list[int]:
     return marked
 
 
-def delete_rows(conn: sqlite3.Connection, run_id: int) -> str:
+def delete_rows(conn: Conn, run_id: int) -> str:
     """Delete a run and everything attached; returns its uid for file cleanup."""
     run = get(conn, run_id)
     conn.execute(

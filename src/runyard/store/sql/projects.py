@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Sequence
 
 from runyard.errors import ConflictError, InvalidInputError
 from runyard.store.models import Project
-from runyard.store.sqlite import runs
-from runyard.store.sqlite.rows import (
+from runyard.store.sql import runs
+from runyard.store.sql.conn import Conn, limit_arg
+from runyard.store.sql.rows import (
     PROJECT_COLUMNS,
     dumps,
     fetch_one,
+    insert_id,
     project_from_row,
     record_change,
 )
@@ -21,14 +22,14 @@ from runyard.store.validate import check_name, check_tags, check_text
 LIFECYCLES = ("active", "deleted")
 
 
-def get(conn: sqlite3.Connection, project_id: int) -> Project:
+def get(conn: Conn, project_id: int) -> Project:
     """Project by id."""
     return project_from_row(fetch_one(
         conn, f"SELECT {PROJECT_COLUMNS} FROM projects WHERE id = ?", (project_id,), f"project {project_id} not found"
     ))
 
 
-def get_by_name(conn: sqlite3.Connection, name: str, tenant: str) -> Project:
+def get_by_name(conn: Conn, name: str, tenant: str) -> Project:
     """Project by name in a tenant."""
     return project_from_row(fetch_one(
         conn, f"SELECT {PROJECT_COLUMNS} FROM projects WHERE tenant = ? AND name = ?", (tenant, name),
@@ -37,7 +38,7 @@ def get_by_name(conn: sqlite3.Connection, name: str, tenant: str) -> Project:
 
 
 def create(
-    conn: sqlite3.Connection,
+    conn: Conn,
     name: str,
     tenant: str,
     description: str,
@@ -49,28 +50,29 @@ def create(
     name = check_name(name, "project")
     now = time.time()
     try:
-        cursor = conn.execute(
+        project_id = insert_id(
+            conn,
             "INSERT INTO projects (tenant, name, description, tags, notes, artifact_location,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (tenant, name, check_text(description, "description"), dumps(check_tags(tags)),
              check_text(notes, "notes"), artifact_location, now, now),
         )
-    except sqlite3.IntegrityError:
+    except conn.IntegrityError:
         raise ConflictError(f"project {name!r} already exists") from None
-    project_id = int(cursor.lastrowid or 0)
     record_change(conn, None, "project_created", {"project_id": project_id})
     return get(conn, project_id)
 
 
-def _where(tenant: str | None, search: str | None, lifecycle: str | None) -> tuple[str, list[object]]:
+def _where(conn: Conn, tenant: str | None, search: str | None, lifecycle: str | None) -> tuple[str, list[object]]:
     clauses: list[str] = []
     args: list[object] = []
     if tenant is not None:
         clauses.append("tenant = ?")
         args.append(tenant)
     if search:
-        clauses.append("instr(lower(name), lower(?)) > 0")
-        args.append(search)
+        sql, more = conn.dialect.contains(("name", []), ("?", [search]))
+        clauses.append(sql)
+        args.extend(more)
     if lifecycle is not None:
         if lifecycle not in LIFECYCLES:
             raise InvalidInputError(f"lifecycle must be one of {LIFECYCLES}")
@@ -80,24 +82,24 @@ def _where(tenant: str | None, search: str | None, lifecycle: str | None) -> tup
 
 
 def list_(
-    conn: sqlite3.Connection, tenant: str | None, search: str | None, lifecycle: str | None,
+    conn: Conn, tenant: str | None, search: str | None, lifecycle: str | None,
     limit: int | None, offset: int,
 ) -> list[Project]:
     """Projects ordered by id."""
-    where, args = _where(tenant, search, lifecycle)
+    where, args = _where(conn, tenant, search, lifecycle)
     sql = f"SELECT {PROJECT_COLUMNS} FROM projects{where} ORDER BY id LIMIT ? OFFSET ?"
-    rows = conn.execute(sql, [*args, -1 if limit is None else limit, offset]).fetchall()
+    rows = conn.execute(sql, [*args, limit_arg(limit), offset]).fetchall()
     return [project_from_row(row) for row in rows]
 
 
-def count(conn: sqlite3.Connection, tenant: str | None, search: str | None, lifecycle: str | None) -> int:
+def count(conn: Conn, tenant: str | None, search: str | None, lifecycle: str | None) -> int:
     """Number of projects matching."""
-    where, args = _where(tenant, search, lifecycle)
+    where, args = _where(conn, tenant, search, lifecycle)
     return int(conn.execute(f"SELECT count(*) FROM projects{where}", args).fetchone()[0])
 
 
 def update(
-    conn: sqlite3.Connection,
+    conn: Conn,
     project_id: int,
     fields: dict[str, object],
 ) -> Project:
@@ -121,13 +123,13 @@ def update(
     assignments = ", ".join(f"{column} = ?" for column in values)
     try:
         conn.execute(f"UPDATE projects SET {assignments} WHERE id = ?", [*values.values(), project_id])
-    except sqlite3.IntegrityError:
+    except conn.IntegrityError:
         raise ConflictError(f"project {values.get('name')!r} already exists") from None
     record_change(conn, None, "project_updated", {"project_id": project_id})
     return get(conn, project_id)
 
 
-def delete(conn: sqlite3.Connection, project_id: int) -> list[str]:
+def delete(conn: Conn, project_id: int) -> list[str]:
     """Delete a project with its runs and everything attached; returns the run uids for file cleanup."""
     get(conn, project_id)
     uids = [runs.delete_rows(conn, run_id) for run_id in run_ids(conn, project_id)]
@@ -136,12 +138,12 @@ def delete(conn: sqlite3.Connection, project_id: int) -> list[str]:
     return uids
 
 
-def run_ids(conn: sqlite3.Connection, project_id: int) -> list[int]:
+def run_ids(conn: Conn, project_id: int) -> list[int]:
     """Ids of the project's runs."""
     return [row[0] for row in conn.execute("SELECT id FROM runs WHERE project_id = ?", (project_id,))]
 
 
-def run_tenants(conn: sqlite3.Connection, run_ids: Sequence[int]) -> dict[int, str]:
+def run_tenants(conn: Conn, run_ids: Sequence[int]) -> dict[int, str]:
     """Run id -> its project's tenant, for the ids that name a run (in chunks under SQLite's variable limit)."""
     wanted = list(dict.fromkeys(run_ids))
     owners: dict[int, str] = {}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 import time
 
 from runyard.store.models import Token
-from runyard.store.sqlite.rows import fetch_one
+from runyard.store.sql.conn import Conn
+from runyard.store.sql.rows import fetch_one, insert_id
 from runyard.store.validate import check_name
 
 TOKEN_PREFIX = "ry_"
@@ -20,24 +20,25 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create(conn: sqlite3.Connection, tenant: str, name: str) -> tuple[Token, str]:
+def create(conn: Conn, tenant: str, name: str) -> tuple[Token, str]:
     """Insert a token; return it with its secret."""
     tenant = check_name(tenant, "tenant")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    cursor = conn.execute(
-        "INSERT INTO tokens (tenant, name, prefix, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+    token_id = insert_id(
+        conn,
+        "INSERT INTO tokens (tenant, name, prefix, secret_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
         (tenant, name, secret[:10], hash_secret(secret), time.time()),
     )
-    return get(conn, int(cursor.lastrowid or 0)), secret
+    return get(conn, token_id), secret
 
 
-def get(conn: sqlite3.Connection, token_id: int) -> Token:
+def get(conn: Conn, token_id: int) -> Token:
     """Token by id."""
     return Token(*fetch_one(conn, f"SELECT {_COLUMNS} FROM tokens WHERE id = ?", (token_id,),
                             f"token {token_id} not found"))
 
 
-def list_(conn: sqlite3.Connection, tenant: str | None) -> list[Token]:
+def list_(conn: Conn, tenant: str | None) -> list[Token]:
     """Tokens, oldest first."""
     if tenant is None:
         rows = conn.execute(f"SELECT {_COLUMNS} FROM tokens ORDER BY id").fetchall()
@@ -46,14 +47,14 @@ def list_(conn: sqlite3.Connection, tenant: str | None) -> list[Token]:
     return [Token(*row) for row in rows]
 
 
-def revoke(conn: sqlite3.Connection, token_id: int) -> Token:
+def revoke(conn: Conn, token_id: int) -> Token:
     """Set revoked_at (kept: an audit trail beats a silent delete)."""
     get(conn, token_id)
     conn.execute("UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", (time.time(), token_id))
     return get(conn, token_id)
 
 
-def tenant_of(conn: sqlite3.Connection, secret: str) -> str | None:
+def tenant_of(conn: Conn, secret: str) -> str | None:
     """Tenant of a live token."""
     row = conn.execute(
         "SELECT tenant FROM tokens WHERE secret_hash = ? AND revoked_at IS NULL", (hash_secret(secret),)

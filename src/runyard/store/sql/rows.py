@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
 from runyard.errors import InvalidInputError, NotFoundError
 from runyard.store.models import Project, Run
+from runyard.store.sql.conn import Conn
 
 PROJECT_COLUMNS = (
     "id, tenant, name, description, tags, notes, lifecycle, artifact_location, created_at, updated_at"
@@ -34,7 +35,7 @@ def loads(text: str | bytes) -> Any:
     return orjson.loads(text)
 
 
-def fetch_one(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...], missing: str) -> Any:
+def fetch_one(conn: Conn, sql: str, args: tuple[Any, ...], missing: str) -> Any:
     """The first row `sql` selects; `NotFoundError(missing)` when it selects none."""
     row = conn.execute(sql, args).fetchone()
     if row is None:
@@ -42,12 +43,17 @@ def fetch_one(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...], missing
     return row
 
 
-def require_run(conn: sqlite3.Connection, run_id: int) -> None:
+def insert_id(conn: Conn, sql: str, args: Sequence[Any]) -> int:
+    """Run an INSERT that ends in `RETURNING id` and return the new row's id."""
+    return int(conn.execute(sql, args).fetchone()[0])
+
+
+def require_run(conn: Conn, run_id: int) -> None:
     """`NotFoundError` unless a run with that id exists."""
     fetch_one(conn, "SELECT 1 FROM runs WHERE id = ?", (run_id,), f"run {run_id} not found")
 
 
-def project_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Project:
+def project_from_row(row: Sequence[Any]) -> Project:
     """A `Project` from a row selected with PROJECT_COLUMNS."""
     return Project(
         id=row[0], tenant=row[1], name=row[2], description=row[3], tags=loads(row[4]),
@@ -56,7 +62,7 @@ def project_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Project:
     )
 
 
-def run_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Run:
+def run_from_row(row: Sequence[Any]) -> Run:
     """A `Run` from a row selected with RUN_COLUMNS."""
     return Run(
         id=row[0], uid=row[1], project_id=row[2], name=row[3], status=row[4],
@@ -68,11 +74,11 @@ def run_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Run:
 
 
 def record_change(
-    conn: sqlite3.Connection, run_id: int | None, kind: str, detail: dict[str, Any] | None = None
+    conn: Conn, run_id: int | None, kind: str, detail: dict[str, Any] | None = None
 ) -> int:
     """Append to the change log; its sequence number orders every committed write."""
-    cursor = conn.execute(
-        "INSERT INTO changes (run_id, kind, detail, created_at) VALUES (?, ?, ?, ?)",
+    row = conn.execute(
+        "INSERT INTO changes (run_id, kind, detail, created_at) VALUES (?, ?, ?, ?) RETURNING seq",
         (run_id, kind, dumps(detail or {}), time.time()),
-    )
-    return int(cursor.lastrowid or 0)
+    ).fetchone()
+    return int(row[0])

@@ -1,10 +1,11 @@
-"""Logged models and run links on SQLite + local files: the `LoggedModelStore` half of `SQLiteStore`."""
+"""Logged models and run links on SQL + local files: the `LoggedModelStore` half of `SqlStore`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from runyard.store import model_files
 from runyard.store.logged_models import (
     DatasetInput,
     LoggedModel,
@@ -14,11 +15,11 @@ from runyard.store.logged_models import (
     new_model_id,
 )
 from runyard.store.run_data import ByteStream
-from runyard.store.sqlite import logged_models, model_files, run_links
-from runyard.store.sqlite.db import Database
+from runyard.store.sql import logged_models, run_links
+from runyard.store.sql.database import Database
 
 
-class SQLiteLoggedModels(LoggedModelStore):
+class SqlLoggedModels(LoggedModelStore):
     """Model rows and run links through the store's `Database`; model files under its artifact root."""
 
     _db: Database

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runyard.errors import ConflictError, InvalidInputError, NotFoundError
 from runyard.store.logged_models import MODEL_STATUSES, LoggedModel, check_model_id
-from runyard.store.sqlite.rows import dumps, fetch_one, loads
+from runyard.store.sql.conn import Conn
+from runyard.store.sql.rows import dumps, fetch_one, loads
 from runyard.store.validate import MAX_DESCRIPTION, check_encodable, check_label, check_name
 
 _COLUMNS = (
@@ -41,14 +41,14 @@ def _checked_pairs(pairs: Mapping[str, str] | None, what: str) -> dict[str, str]
     return checked
 
 
-def get(conn: sqlite3.Connection, model_id: str) -> LoggedModel:
+def get(conn: Conn, model_id: str) -> LoggedModel:
     """The model with that id."""
     row = fetch_one(conn, f"SELECT {_COLUMNS} {_FROM} WHERE m.id = ?", (model_id,),
                     f"logged model {model_id!r:.60} not found")
     return _model(row)
 
 
-def create(conn: sqlite3.Connection, project_id: int, model_id: str, fields: Mapping[str, Any]) -> LoggedModel:
+def create(conn: Conn, project_id: int, model_id: str, fields: Mapping[str, Any]) -> LoggedModel:
     """Insert a pending model; its project (and source run, when given: any of the tenant's) must exist."""
     check_model_id(model_id)
     name = check_name(fields["name"], "logged model")
@@ -65,12 +65,12 @@ def create(conn: sqlite3.Connection, project_id: int, model_id: str, fields: Map
             " params, tags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', '', ?, ?, ?, ?)",
             (model_id, project_id, name, model_type, source, dumps(params), dumps(tags), now, now),
         )
-    except sqlite3.IntegrityError:
+    except conn.IntegrityError:
         raise ConflictError(f"logged model {model_id!r} already exists") from None
     return get(conn, model_id)
 
 
-def list_(conn: sqlite3.Connection, project_ids: Sequence[int]) -> list[LoggedModel]:
+def list_(conn: Conn, project_ids: Sequence[int]) -> list[LoggedModel]:
     """Models of those projects, newest first."""
     wanted = list(dict.fromkeys(project_ids))
     found: list[LoggedModel] = []
@@ -82,7 +82,7 @@ def list_(conn: sqlite3.Connection, project_ids: Sequence[int]) -> list[LoggedMo
     return sorted(found, key=lambda model: (-model.created_at, model.id))
 
 
-def _save(conn: sqlite3.Connection, model_id: str, **columns: Any) -> LoggedModel:
+def _save(conn: Conn, model_id: str, **columns: Any) -> LoggedModel:
     """Update the given columns (names chosen here, never by a caller) and the update time."""
     assignments = ", ".join(f"{name} = ?" for name in columns)
     conn.execute(f"UPDATE logged_models SET {assignments}, updated_at = ? WHERE id = ?",
@@ -90,7 +90,7 @@ def _save(conn: sqlite3.Connection, model_id: str, **columns: Any) -> LoggedMode
     return get(conn, model_id)
 
 
-def set_status(conn: sqlite3.Connection, model_id: str, status: str, message: str) -> LoggedModel:
+def set_status(conn: Conn, model_id: str, status: str, message: str) -> LoggedModel:
     """Finalize (or reset) the model's status."""
     if status not in MODEL_STATUSES:
         raise InvalidInputError(f"logged model status must be one of {', '.join(MODEL_STATUSES)}, not {status!r:.40}")
@@ -98,14 +98,14 @@ def set_status(conn: sqlite3.Connection, model_id: str, status: str, message: st
     return _save(conn, model_id, status=status, status_message=check_encodable(message, "status message")[:MAX_VALUE])
 
 
-def set_tags(conn: sqlite3.Connection, model_id: str, tags: Mapping[str, str]) -> LoggedModel:
+def set_tags(conn: Conn, model_id: str, tags: Mapping[str, str]) -> LoggedModel:
     """Merge tags into the model's tags."""
     checked = _checked_pairs(tags, "tag")
     model = get(conn, model_id)
     return _save(conn, model_id, tags=dumps({**model.tags, **checked}))
 
 
-def delete_tag(conn: sqlite3.Connection, model_id: str, key: str) -> LoggedModel:
+def delete_tag(conn: Conn, model_id: str, key: str) -> LoggedModel:
     """Remove a tag the model has."""
     model = get(conn, model_id)
     if key not in model.tags:
@@ -113,7 +113,7 @@ def delete_tag(conn: sqlite3.Connection, model_id: str, key: str) -> LoggedModel
     return _save(conn, model_id, tags=dumps({k: v for k, v in model.tags.items() if k != key}))
 
 
-def log_params(conn: sqlite3.Connection, model_id: str, params: Mapping[str, str]) -> LoggedModel:
+def log_params(conn: Conn, model_id: str, params: Mapping[str, str]) -> LoggedModel:
     """Add params; changing a logged value is refused."""
     checked = _checked_pairs(params, "param")
     model = get(conn, model_id)
@@ -123,14 +123,14 @@ def log_params(conn: sqlite3.Connection, model_id: str, params: Mapping[str, str
     return _save(conn, model_id, params=dumps({**model.params, **checked}))
 
 
-def delete(conn: sqlite3.Connection, model_id: str) -> None:
+def delete(conn: Conn, model_id: str) -> None:
     """Remove the model's row and every run's link to it."""
     get(conn, model_id)
     conn.execute("DELETE FROM run_model_links WHERE model_id = ?", (model_id,))
     conn.execute("DELETE FROM logged_models WHERE id = ?", (model_id,))
 
 
-def delete_of_project(conn: sqlite3.Connection, project_id: int) -> list[str]:
+def delete_of_project(conn: Conn, project_id: int) -> list[str]:
     """Remove every model of a project (it is being deleted); returns their ids for file cleanup."""
     ids = [row[0] for row in conn.execute("SELECT id FROM logged_models WHERE project_id = ?", (project_id,))]
     for model_id in ids:

@@ -1,4 +1,7 @@
-"""Artifact files under `<data>/artifacts/<run uid>/` and their rows."""
+"""Artifact files under `<data>/artifacts/<run uid>/` (and logged models' files): atomic writes, confined paths.
+
+The rows that list them are `runyard.store.sql.artifacts`.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +10,19 @@ import hashlib
 import logging
 import os
 import shutil
-import sqlite3
 import tempfile
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from runyard.errors import (
     ConflictError,
     InsufficientStorageError,
     InvalidInputError,
-    NotFoundError,
     PayloadTooLargeError,
     RunyardError,
     StoreError,
 )
-from runyard.store.models import Artifact
 from runyard.store.run_data import ByteStream
-from runyard.store.sqlite.rows import record_change, require_run
 from runyard.store.validate_paths import UPLOAD_PREFIX, clean_name, confined, run_folder
 
 _COPY_BLOCK = 1 << 20
@@ -97,45 +95,6 @@ def write_into(locate: Callable[[], Path], name: str, source: ByteStream,
     return cleaned, size, digest.hexdigest()
 
 
-def record(conn: sqlite3.Connection, run_id: int, name: str, size: int, sha256: str) -> Artifact:
-    """Insert or replace the artifact row."""
-    require_run(conn, run_id)
-    now = time.time()
-    conn.execute(
-        "INSERT INTO artifacts (run_id, path, size, sha256, created_at) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (run_id, path) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256,"
-        " created_at = excluded.created_at",
-        (run_id, name, size, sha256, now),
-    )
-    record_change(conn, run_id, "artifact", {"path": name, "size": size})
-    row = conn.execute(
-        "SELECT id, run_id, path, size, sha256, created_at FROM artifacts WHERE run_id = ? AND path = ?",
-        (run_id, name),
-    ).fetchone()
-    return Artifact(*row)
-
-
-def list_(conn: sqlite3.Connection, run_id: int) -> list[Artifact]:
-    """Artifacts of a run."""
-    require_run(conn, run_id)
-    rows = conn.execute(
-        "SELECT id, run_id, path, size, sha256, created_at FROM artifacts WHERE run_id = ? ORDER BY path",
-        (run_id,),
-    ).fetchall()
-    return [Artifact(*row) for row in rows]
-
-
-def total_bytes(conn: sqlite3.Connection, project_ids: Sequence[int]) -> int:
-    """Sum of the artifact sizes of the runs of these projects."""
-    if not project_ids:
-        return 0
-    marks = ",".join("?" * len(project_ids))
-    row = conn.execute(
-        f"SELECT COALESCE(SUM(a.size), 0) FROM artifacts a JOIN runs r ON r.id = a.run_id "
-        f"WHERE r.project_id IN ({marks})", tuple(project_ids)).fetchone()
-    return int(row[0])
-
-
 def remove_run_folder(root: Path, uid: str) -> None:
     """Delete a run's artifact folder, if any; never the root, anything above it or a symlink's target."""
     try:
@@ -147,21 +106,6 @@ def remove_run_folder(root: Path, uid: str) -> None:
         log.warning("not deleting the artifact folder of run uid %r: it is not inside %s", uid, root)
         return
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def delete(conn: sqlite3.Connection, run_id: int, name: str) -> list[str]:
-    """Drop the rows of the artifact `name` or of every artifact under the folder `name`; returns their paths."""
-    require_run(conn, run_id)
-    cleaned = clean_name(name)
-    folder = cleaned + "/"  # compared exactly: LIKE would ignore case
-    paths = [row[0] for row in conn.execute(
-        "SELECT path FROM artifacts WHERE run_id = ? AND (path = ? OR substr(path, 1, ?) = ?) ORDER BY path",
-        (run_id, cleaned, len(folder), folder))]
-    if not paths:
-        raise NotFoundError(f"no artifact {cleaned!r:.80} in run {run_id}")
-    conn.executemany("DELETE FROM artifacts WHERE run_id = ? AND path = ?", [(run_id, path) for path in paths])
-    record_change(conn, run_id, "artifact_deleted", {"path": cleaned, "files": len(paths)})
-    return paths
 
 
 def remove_files(folder: Path, paths: list[str]) -> None:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 
-from runyard.store.sqlite.rows import record_change
+from runyard.store.sql.conn import Conn
+from runyard.store.sql.rows import record_change
 
 # The owner column of each key-value table.
 _OWNER = {"project_tags": "project_id", "run_tags": "run_id"}
 
 
-def read(conn: sqlite3.Connection, table: str, owner_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+def read(conn: Conn, table: str, owner_ids: Sequence[int]) -> dict[int, dict[str, str]]:
     """Owner id -> {key: value} (every id asked for is present), in chunks under SQLite's variable limit."""
     column = _OWNER[table]
     wanted = list(dict.fromkeys(owner_ids))
@@ -26,11 +26,11 @@ def read(conn: sqlite3.Connection, table: str, owner_ids: Sequence[int]) -> dict
     return found
 
 
-def write(conn: sqlite3.Connection, table: str, owner: int, values: Mapping[str, str], deletes: Sequence[str]) -> None:
+def write(conn: Conn, table: str, owner: int, values: Mapping[str, str], deletes: Sequence[str]) -> None:
     """Set `values` and remove the keys in `deletes` of one owner."""
     column = _OWNER[table]
     conn.executemany(f"INSERT INTO {table} ({column}, key, value) VALUES (?, ?, ?)"
-                     " ON CONFLICT DO UPDATE SET value = excluded.value",
+                     f" ON CONFLICT ({column}, key) DO UPDATE SET value = excluded.value",
                      [(owner, key, value) for key, value in values.items()])
     conn.executemany(f"DELETE FROM {table} WHERE {column} = ? AND key = ?", [(owner, key) for key in deletes])
     if table == "run_tags":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ from runyard.store.codec import (
 )
 from runyard.store.models import MetricColumns, MetricSummary
 from runyard.store.series import merge_chunks
-from runyard.store.sqlite.rows import record_change, require_run
+from runyard.store.sql.conn import Conn
+from runyard.store.sql.rows import insert_id, record_change, require_run
 
 SMALL_CHUNK = 16_384
 TARGET_CHUNK = 65_536
@@ -71,7 +71,7 @@ def _summary_args(chunk: EncodedChunk, last_value: float, last_time: float) -> t
             _null_nan(last_value), last_time)
 
 
-def _insert_chunk(conn: sqlite3.Connection, key_id: int, seq: int, chunk: EncodedChunk, created_at: float) -> None:
+def _insert_chunk(conn: Conn, key_id: int, seq: int, chunk: EncodedChunk, created_at: float) -> None:
     conn.execute(
         "INSERT INTO metric_chunks (key_id, seq, created_at, n, first_step, last_step, vmin, vmax,"
         " step_stride, steps, values_codec, vals, times_codec, times)"
@@ -83,7 +83,7 @@ def _insert_chunk(conn: sqlite3.Connection, key_id: int, seq: int, chunk: Encode
 
 
 def chunk_rows(
-    conn: sqlite3.Connection, key_id: int, step_min: int | None = None, step_max: int | None = None
+    conn: Conn, key_id: int, step_min: int | None = None, step_max: int | None = None
 ) -> list[ChunkRow]:
     """Chunk metadata of a key in write order (no blobs); see `fill_blobs`."""
     sql = "SELECT id, n, first_step, last_step, step_stride FROM metric_chunks WHERE key_id = ?"
@@ -98,7 +98,7 @@ def chunk_rows(
 
 
 def fill_blobs(
-    conn: sqlite3.Connection, rows: Sequence[ChunkRow], on_row: Callable[[ChunkRow], None] | None = None
+    conn: Conn, rows: Sequence[ChunkRow], on_row: Callable[[ChunkRow], None] | None = None
 ) -> None:
     """Load the blobs of the given chunk rows, calling `on_row` as each one is complete."""
     by_id = {row.id: row for row in rows}
@@ -116,14 +116,14 @@ def fill_blobs(
                 on_row(row)
 
 
-def loaded_rows(conn: sqlite3.Connection, key_id: int) -> list[ChunkRow]:
+def loaded_rows(conn: Conn, key_id: int) -> list[ChunkRow]:
     """Every chunk of a key with its blobs."""
     rows = chunk_rows(conn, key_id)
     fill_blobs(conn, rows)
     return rows
 
 
-def key_id(conn: sqlite3.Connection, run_id: int, key: str) -> int:
+def key_id(conn: Conn, run_id: int, key: str) -> int:
     """Id of a (run, key); NotFoundError naming what is missing."""
     row = conn.execute("SELECT id FROM metric_keys WHERE run_id = ? AND key = ?", (run_id, key)).fetchone()
     if row is None:
@@ -132,7 +132,7 @@ def key_id(conn: sqlite3.Connection, run_id: int, key: str) -> int:
     return int(row[0])
 
 
-def _recompute_summary(conn: sqlite3.Connection, kid: int) -> None:
+def _recompute_summary(conn: Conn, kid: int) -> None:
     series = merge_chunks([row.decode() for row in loaded_rows(conn, kid)])
     finite = series.values[~np.isnan(series.values)]
     conn.execute(
@@ -144,7 +144,7 @@ def _recompute_summary(conn: sqlite3.Connection, kid: int) -> None:
     )
 
 
-def write(conn: sqlite3.Connection, run_id: int, prepared: Sequence[PreparedKey]) -> tuple[int, list[int]]:
+def write(conn: Conn, run_id: int, prepared: Sequence[PreparedKey]) -> tuple[int, list[int]]:
     """Write encoded points of an existing run; returns (change seq, key ids that now deserve compaction)."""
     detail: dict[str, list[int]] = {}
     for p in prepared:
@@ -158,16 +158,17 @@ def write(conn: sqlite3.Connection, run_id: int, prepared: Sequence[PreparedKey]
         small = 1 if chunk.n < SMALL_CHUNK else 0
         row = conn.execute(
             "SELECT id, count, vmin, vmax, first_step, last_step, small_chunks FROM metric_keys"
-            " WHERE run_id = ? AND key = ?",
+            " WHERE run_id = ? AND key = ?" + conn.dialect.for_update,
             (run_id, item.key),
         ).fetchone()
         if row is None:
-            cursor = conn.execute(
+            new_id = insert_id(
+                conn,
                 "INSERT INTO metric_keys (run_id, key, count, vmin, vmax, first_step, last_step,"
-                " last_value, last_time, small_chunks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " last_value, last_time, small_chunks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (run_id, item.key, *_summary_args(chunk, item.last_value, item.last_time), small),
             )
-            _insert_chunk(conn, int(cursor.lastrowid or 0), seq, chunk, now)
+            _insert_chunk(conn, new_id, seq, chunk, now)
             continue
         kid, count, vmin, vmax, _first_step, last_step, small_chunks = row
         _insert_chunk(conn, kid, seq, chunk, now)
@@ -190,7 +191,7 @@ def write(conn: sqlite3.Connection, run_id: int, prepared: Sequence[PreparedKey]
     return seq, to_compact
 
 
-def compact_key(conn: sqlite3.Connection, kid: int, older_than: float) -> int:
+def compact_key(conn: Conn, kid: int, older_than: float) -> int:
     """Merge runs of consecutive small chunks written before `older_than`; returns chunks removed."""
     rows = conn.execute(
         "SELECT id, seq, created_at, n FROM metric_chunks WHERE key_id = ? ORDER BY seq, id", (kid,)
@@ -228,7 +229,7 @@ def compact_key(conn: sqlite3.Connection, kid: int, older_than: float) -> int:
     return removed
 
 
-def key_ids_to_compact(conn: sqlite3.Connection, run_id: int | None) -> list[int]:
+def key_ids_to_compact(conn: Conn, run_id: int | None) -> list[int]:
     """Keys with at least two small chunks."""
     sql = "SELECT id FROM metric_keys WHERE small_chunks >= 2"
     args: list[Any] = []
@@ -238,7 +239,7 @@ def key_ids_to_compact(conn: sqlite3.Connection, run_id: int | None) -> list[int
     return [row[0] for row in conn.execute(sql, args)]
 
 
-def summaries(conn: sqlite3.Connection, run_ids: Sequence[int]) -> dict[int, dict[str, MetricSummary]]:
+def summaries(conn: Conn, run_ids: Sequence[int]) -> dict[int, dict[str, MetricSummary]]:
     """Per-key summaries for the given runs."""
     result: dict[int, dict[str, MetricSummary]] = {run_id: {} for run_id in run_ids}
     ids = list(result)

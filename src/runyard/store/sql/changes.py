@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from runyard.store.models import Change
-from runyard.store.sqlite.rows import loads
+from runyard.store.sql.conn import Conn
+from runyard.store.sql.rows import loads
 
 
-def last_seq(conn: sqlite3.Connection) -> int:
+def last_seq(conn: Conn) -> int:
     """Sequence number of the newest change (0 when none); inside a write, this transaction's last."""
     return int(conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0])
 
 
-def since(conn: sqlite3.Connection, seq: int, limit: int, run_id: int | None) -> list[Change]:
+def since(conn: Conn, seq: int, limit: int, run_id: int | None) -> list[Change]:
     """Changes after `seq`, oldest first (one run's when `run_id` is given)."""
     if run_id is None:
         rows = conn.execute(

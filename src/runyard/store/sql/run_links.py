@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from runyard.errors import InvalidInputError
 from runyard.store.logged_models import DatasetInput, RunLinks, check_model_id
-from runyard.store.sqlite.rows import dumps, loads, require_run
+from runyard.store.sql.conn import Conn
+from runyard.store.sql.rows import dumps, loads, require_run
 from runyard.store.validate import check_encodable, check_label
 from runyard.store.validate_numbers import INT64_MAX
 
@@ -31,7 +31,7 @@ def _checked_dataset(dataset: DatasetInput) -> DatasetInput:
     return dataset
 
 
-def log_inputs(conn: sqlite3.Connection, run_id: int, datasets: Sequence[DatasetInput],
+def log_inputs(conn: Conn, run_id: int, datasets: Sequence[DatasetInput],
                model_ids: Sequence[str]) -> None:
     """Link datasets (by name and digest) and models as inputs; existing links stay as they are."""
     if len(datasets) + len(model_ids) > MAX_LINKS:
@@ -42,16 +42,17 @@ def log_inputs(conn: sqlite3.Connection, run_id: int, datasets: Sequence[Dataset
     first = conn.execute("SELECT count(*) FROM run_dataset_inputs WHERE run_id = ?", (run_id,)).fetchone()[0]
     for position, item in enumerate(checked, start=first):
         conn.execute(
-            "INSERT OR IGNORE INTO run_dataset_inputs (run_id, position, name, digest, source_type, source,"
-            " schema, profile, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO run_dataset_inputs (run_id, position, name, digest, source_type, source,"
+            " schema, profile, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name, digest) DO NOTHING",
             (run_id, position, item.name, item.digest, item.source_type, item.source, item.schema, item.profile,
              dumps([list(tag) for tag in item.tags])),
         )
-    conn.executemany("INSERT OR IGNORE INTO run_model_links (run_id, direction, model_id, step) VALUES (?, 'input', ?, 0)",
+    conn.executemany("INSERT INTO run_model_links (run_id, direction, model_id, step) VALUES (?, 'input', ?, 0)"
+                     " ON CONFLICT (run_id, direction, model_id) DO NOTHING",
                      [(run_id, model_id) for model_id in ids])
 
 
-def log_outputs(conn: sqlite3.Connection, run_id: int, outputs: Sequence[tuple[str, int]]) -> None:
+def log_outputs(conn: Conn, run_id: int, outputs: Sequence[tuple[str, int]]) -> None:
     """Link models as outputs at a step (again: the step is updated)."""
     if len(outputs) > MAX_LINKS:
         raise InvalidInputError(f"at most {MAX_LINKS} outputs per request")
@@ -67,7 +68,7 @@ def log_outputs(conn: sqlite3.Connection, run_id: int, outputs: Sequence[tuple[s
     )
 
 
-def read(conn: sqlite3.Connection, run_ids: Sequence[int]) -> dict[int, RunLinks]:
+def read(conn: Conn, run_ids: Sequence[int]) -> dict[int, RunLinks]:
     """Inputs and outputs of those runs, in the order they were logged."""
     wanted = list(dict.fromkeys(run_ids))
     datasets: dict[int, list[DatasetInput]] = {}
@@ -85,7 +86,7 @@ def read(conn: sqlite3.Connection, run_ids: Sequence[int]) -> dict[int, RunLinks
                 tags=tags))
         for run_id, direction, model_id, step in conn.execute(
                 f"SELECT run_id, direction, model_id, step FROM run_model_links WHERE run_id IN ({marks})"
-                " ORDER BY run_id, rowid", chunk):
+                " ORDER BY run_id, id", chunk):
             if direction == "input":
                 inputs.setdefault(run_id, []).append(model_id)
             else:
@@ -95,7 +96,7 @@ def read(conn: sqlite3.Connection, run_ids: Sequence[int]) -> dict[int, RunLinks
             for run_id in wanted if run_id in datasets or run_id in inputs or run_id in outputs}
 
 
-def delete_of_run(conn: sqlite3.Connection, run_id: int) -> None:
+def delete_of_run(conn: Conn, run_id: int) -> None:
     """Forget a run's links (the run is being deleted)."""
     conn.execute("DELETE FROM run_dataset_inputs WHERE run_id = ?", (run_id,))
     conn.execute("DELETE FROM run_model_links WHERE run_id = ?", (run_id,))

@@ -28,7 +28,7 @@ from runyard.store.codec import (
 )
 from runyard.store.models import FloatArray, IntArray, MetricColumns
 from runyard.store.series import PARALLEL_POINTS, merge_chunks
-from runyard.store.sqlite.metrics import ChunkRow
+from runyard.store.sql.metrics import ChunkRow
 
 DEFAULT_CACHE_BYTES = 256 << 20
 _BYTES_PER_POINT = 24

@@ -1,15 +1,15 @@
-"""View settings on SQLite: the `ViewStateStore` part of `SQLiteStore`."""
+"""View settings on SQL: the `ViewStateStore` part of `SqlStore`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from runyard.store.sqlite import view_state
-from runyard.store.sqlite.db import Database
+from runyard.store.sql import view_state
+from runyard.store.sql.database import Database
 from runyard.store.view_state import ViewSetting, ViewStateStore, check_setting
 
 
-class SQLiteViewState(ViewStateStore):
+class SqlViewState(ViewStateStore):
     """View settings through the store's `Database`."""
 
     _db: Database

@@ -1,6 +1,6 @@
 """Files of logged models under `<data>/artifacts/.logged-models/<model id>/`: the folder itself is the record.
 
-Uploads are atomic (a temporary `.upload-*` file renamed into place, see `artifacts.write_into`),
+Uploads are atomic (a temporary `.upload-*` file renamed into place, see `artifact_files.write_into`),
 so a listed file is always whole; temporaries and symlinks are never listed or served.
 """
 
@@ -11,15 +11,15 @@ import shutil
 from pathlib import Path
 
 from runyard.errors import NotFoundError
+from runyard.store import artifact_files
 from runyard.store.logged_models import ModelFile
 from runyard.store.run_data import ByteStream
-from runyard.store.sqlite import artifacts
 from runyard.store.validate_paths import UPLOAD_PREFIX, clean_name, confined, model_folder
 
 
 def write(root: Path, model_id: str, name: str, stream: ByteStream, max_bytes: int | None) -> ModelFile:
     """Store a stream as the model's file `name`."""
-    cleaned, size, _digest = artifacts.write_into(lambda: model_folder(root, model_id), name, stream, max_bytes)
+    cleaned, size, _digest = artifact_files.write_into(lambda: model_folder(root, model_id), name, stream, max_bytes)
     return ModelFile(cleaned, size)
 
 
@@ -55,7 +55,7 @@ def delete(root: Path, model_id: str, name: str) -> int:
               if item.path == cleaned or item.path.startswith(cleaned + "/")]
     if not inside:
         raise NotFoundError(f"logged model {model_id} has no file or folder {cleaned!r:.80}")
-    artifacts.remove_files(folder, inside)
+    artifact_files.remove_files(folder, inside)
     return len(inside)
 
 

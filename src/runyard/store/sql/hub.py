@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runyard.errors import ConflictError
 from runyard.store.hub_records import HubExperimentRecord, HubModelRecord, QueuedMessage
-from runyard.store.sqlite.rows import dumps, fetch_one, loads
+from runyard.store.sql.conn import Conn, limit_arg
+from runyard.store.sql.rows import dumps, fetch_one, loads
 
 _COLUMNS = "name, tenant, type, config, state, created_at, updated_at"
 _KEY = "tenant = ? AND name = ?"
@@ -19,7 +19,7 @@ def _record(row: tuple[Any, ...]) -> HubExperimentRecord:
     return HubExperimentRecord(row[0], row[1], row[2], loads(row[3]), loads(row[4]), row[5], row[6])
 
 
-def create(conn: sqlite3.Connection, name: str, tenant: str, type_: str,
+def create(conn: Conn, name: str, tenant: str, type_: str,
            config: Mapping[str, Any], state: Mapping[str, Any]) -> HubExperimentRecord:
     """Insert a hub experiment; ConflictError when the tenant already has one of that name."""
     now = time.time()
@@ -29,18 +29,18 @@ def create(conn: sqlite3.Connection, name: str, tenant: str, type_: str,
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (name, tenant, type_, dumps(dict(config)), dumps(dict(state)), now, now),
         )
-    except sqlite3.IntegrityError:
+    except conn.IntegrityError:
         raise ConflictError(f"experiment {name!r} already exists") from None
     return get(conn, tenant, name)
 
 
-def get(conn: sqlite3.Connection, tenant: str, name: str) -> HubExperimentRecord:
+def get(conn: Conn, tenant: str, name: str) -> HubExperimentRecord:
     """The tenant's hub experiment of that name."""
     return _record(fetch_one(conn, f"SELECT {_COLUMNS} FROM hub_experiments WHERE {_KEY}", (tenant, name),
                              f"experiment {name!r} not found"))
 
 
-def update(conn: sqlite3.Connection, tenant: str, name: str, config: Mapping[str, Any] | None,
+def update(conn: Conn, tenant: str, name: str, config: Mapping[str, Any] | None,
            state: Mapping[str, Any] | None) -> HubExperimentRecord:
     """Replace config and/or state."""
     get(conn, tenant, name)
@@ -53,23 +53,23 @@ def update(conn: sqlite3.Connection, tenant: str, name: str, config: Mapping[str
     return get(conn, tenant, name)
 
 
-def list_(conn: sqlite3.Connection, tenant: str | None) -> list[HubExperimentRecord]:
+def list_(conn: Conn, tenant: str | None) -> list[HubExperimentRecord]:
     """Hub experiments, oldest first."""
     if tenant is None:
-        rows = conn.execute(f"SELECT {_COLUMNS} FROM hub_experiments ORDER BY created_at, rowid").fetchall()
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM hub_experiments ORDER BY created_at, id").fetchall()
     else:
         rows = conn.execute(f"SELECT {_COLUMNS} FROM hub_experiments WHERE tenant = ?"
-                            " ORDER BY created_at, rowid", (tenant,)).fetchall()
+                            " ORDER BY created_at, id", (tenant,)).fetchall()
     return [_record(row) for row in rows]
 
 
-def delete(conn: sqlite3.Connection, tenant: str, name: str) -> None:
+def delete(conn: Conn, tenant: str, name: str) -> None:
     """Remove a hub experiment (its runyard project and runs stay)."""
     get(conn, tenant, name)
     conn.execute(f"DELETE FROM hub_experiments WHERE {_KEY}", (tenant, name))
 
 
-def queue_push(conn: sqlite3.Connection, tenant: str, queue: str, payloads: Sequence[bytes]) -> int:
+def queue_push(conn: Conn, tenant: str, queue: str, payloads: Sequence[bytes]) -> int:
     """Append messages in order; returns how many."""
     now = time.time()
     conn.executemany("INSERT INTO hub_queue (tenant, queue, payload, created_at) VALUES (?, ?, ?, ?)",
@@ -77,40 +77,42 @@ def queue_push(conn: sqlite3.Connection, tenant: str, queue: str, payloads: Sequ
     return len(payloads)
 
 
-def queue_read(conn: sqlite3.Connection, tenant: str, queue: str, limit: int | None) -> list[QueuedMessage]:
+def queue_read(conn: Conn, tenant: str, queue: str, limit: int | None) -> list[QueuedMessage]:
     """Waiting messages, oldest first (left in place until acknowledged)."""
     rows = conn.execute("SELECT id, queue, payload, created_at FROM hub_queue WHERE tenant = ? AND queue = ?"
-                        " ORDER BY id LIMIT ?", (tenant, queue, -1 if limit is None else limit)).fetchall()
+                        " ORDER BY id LIMIT ?", (tenant, queue, limit_arg(limit))).fetchall()
     return [QueuedMessage(row[0], row[1], bytes(row[2]), row[3]) for row in rows]
 
 
-def queue_ack(conn: sqlite3.Connection, tenant: str, queue: str, up_to_id: int) -> int:
+def queue_ack(conn: Conn, tenant: str, queue: str, up_to_id: int) -> int:
     """Remove the messages up to and including `up_to_id`; returns how many."""
     cursor = conn.execute("DELETE FROM hub_queue WHERE tenant = ? AND queue = ? AND id <= ?",
                           (tenant, queue, up_to_id))
     return cursor.rowcount
 
 
-def queue_purge(conn: sqlite3.Connection, tenant: str, queue: str) -> int:
+def queue_purge(conn: Conn, tenant: str, queue: str) -> int:
     """Remove every waiting message; returns how many."""
     return conn.execute("DELETE FROM hub_queue WHERE tenant = ? AND queue = ?", (tenant, queue)).rowcount
 
 
-def queue_size(conn: sqlite3.Connection, tenant: str, queue: str) -> int:
+def queue_size(conn: Conn, tenant: str, queue: str) -> int:
     """How many messages wait."""
     return int(conn.execute("SELECT count(*) FROM hub_queue WHERE tenant = ? AND queue = ?",
                             (tenant, queue)).fetchone()[0])
 
 
-def record_model(conn: sqlite3.Connection, run_id: int, tenant: str, experiment: str,
+def record_model(conn: Conn, run_id: int, tenant: str, experiment: str,
                  files: Mapping[str, str]) -> HubModelRecord:
     """Record (or replace) the files a hub job saved as the model of a run."""
-    conn.execute("INSERT OR REPLACE INTO hub_models (run_id, tenant, experiment, files, created_at)"
-                 " VALUES (?, ?, ?, ?, ?)", (run_id, tenant, experiment, dumps(dict(files)), time.time()))
+    conn.execute("INSERT INTO hub_models (run_id, tenant, experiment, files, created_at) VALUES (?, ?, ?, ?, ?)"
+                 " ON CONFLICT (run_id) DO UPDATE SET tenant = excluded.tenant, experiment = excluded.experiment,"
+                 " files = excluded.files, created_at = excluded.created_at",
+                 (run_id, tenant, experiment, dumps(dict(files)), time.time()))
     return get_model(conn, run_id)
 
 
-def get_model(conn: sqlite3.Connection, run_id: int) -> HubModelRecord:
+def get_model(conn: Conn, run_id: int) -> HubModelRecord:
     """The provenance record of a run's hub model."""
     row = fetch_one(conn, "SELECT run_id, tenant, experiment, files, created_at FROM hub_models WHERE run_id = ?",
                     (run_id,), f"run {run_id} holds no model saved by the hub")
