@@ -305,7 +305,13 @@ def test_grouped_charts_draw_mean_and_band(page: Page, server: Server, errors: P
     page.locator(".ws-section[data-section='train']").evaluate("e => e.scrollIntoView()")
     wait_chart(page, "val/loss", "p.loaded && p.grouped && u")  # sparse points: binned lines span the gaps
     screenshot(page, "dashboard-workspace-groups", tmp_path)
+    # The table remembers its grouping: after a reload the charts are grouped again.
+    page.evaluate(f"import('/static/dashboard/viewstate.js').then(v => v.flushView({ids['project']}))")
+    page.reload()
+    page.evaluate("window.scrollTo(0, 0)")
+    wait_chart(page, LOSS, "p.loaded && p.grouped && u && p.grouped.stats.length === 2")
     page.locator("#group-by").select_option("")
+    page.evaluate("window.scrollTo(0, 0)")
     wait_chart(page, LOSS, "p.loaded && !p.grouped && u && p.order.length === 6")
 
 

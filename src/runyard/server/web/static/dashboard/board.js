@@ -20,6 +20,16 @@ const MAX_GROUPED_RUNS = 1000;
 // read rather than after it: the first charts wait for it.
 const PAGE_PROJECT = pageData().project?.id ?? null;
 const EARLY_VIEW = PAGE_PROJECT == null ? Promise.resolve(new Map()) : loadView(PAGE_PROJECT);
+// The table may announce its (remembered) grouping before the page builds the workspace.
+let announcedGroups = null;
+listen(GROUPS, (detail) => (announcedGroups = detail));
+
+function groupsOf(detail) {
+  const groups = detail?.column && Array.isArray(detail.groups) && detail.groups.length ? detail.groups : null;
+  return groups && groups.map((g, i) => ({
+    key: g.key, label: String(g.label ?? g.key), colour: g.colour || colourAt(i), runIds: (g.runIds || []).map(Number),
+  }));
+}
 
 export class ChartBoard {
   constructor({ container, runInfo, onLoaded }) {
@@ -40,7 +50,7 @@ export class ChartBoard {
     this.pinned = new Set();
     this.opened = new Map(); // section id -> open, where the user chose
     this.linked = new Set(); // sections whose charts zoom together
-    this.groups = null; // [{key, label, colour, runIds}] while the table is grouped
+    this.groups = groupsOf(announcedGroups); // [{key, label, colour, runIds}] while the table is grouped
     this.isolated = null;
     this.hovered = null;
     this.xValues = new XValues(this);
@@ -199,10 +209,7 @@ export class ChartBoard {
   }
 
   setGroups(detail) {
-    const groups = detail.column && Array.isArray(detail.groups) && detail.groups.length ? detail.groups : null;
-    this.groups = groups && groups.map((g, i) => ({
-      key: g.key, label: String(g.label ?? g.key), colour: g.colour || colourAt(i), runIds: (g.runIds || []).map(Number),
-    }));
+    this.groups = groupsOf(detail);
     this.renderLegend();
     this.reloadAll();
   }

@@ -183,6 +183,8 @@ export class Panel {
       }
     }
     this.el.classList.toggle("empty", !data);
+    this.el.dataset.empty = this.mode === "metric" && this.series.size
+      ? `no ${this.board.xMetric} logged with these points` : "no data for the selected runs";
     if (!data) return;
     this.u = new uPlot(opts, data, this.plotEl);
     if (this.zoom) this.u.setScale("x", { ...this.zoom });
