@@ -102,6 +102,10 @@ export class CompareViews {
       this.setAxes(axes);
     });
     this.el("cmp-find").addEventListener("input", () => this.renderPicker());
+    document.addEventListener("click", (e) => {
+      const picker = this.el("cmp-picker");
+      if (picker.open && !picker.contains(e.target)) picker.open = false; // a click elsewhere closes the picker
+    });
     this.el("cmp-colour").addEventListener("change", (e) => {
       const old = this.state.colour;
       this.state.colour = e.target.value;
