@@ -39,9 +39,9 @@ def test_create_trains_on_queued_data_then_predicts(manager: HubManager, store: 
     assert store.get_project(run.project_id).name == "e"
     uid = manager.predict(T, "e", None)
     assert uid != run.uid and store.get_run_by_uid(uid).status == "finished"
-    assert views.figure_path(manager, T, "e", "forecast", False).read_bytes().startswith(b'{"data"')
+    assert views.figure_json(manager, T, "e", "forecast", False).startswith(b'{"data"')
     with pytest.raises(NotFoundError, match="unknown plot"):
-        views.figure_path(manager, T, "e", "nope", False)
+        views.figure_json(manager, T, "e", "nope", False)
 
 
 def test_no_data_fails_the_training_clearly(manager: HubManager, store: Store) -> None:

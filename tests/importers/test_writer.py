@@ -53,7 +53,7 @@ def test_a_run_arrives_exactly(store: Store, tmp_path: Path) -> None:
     assert list(store.read_metric(run.id, "val/acc").steps) == [0, 9]  # sorted on arrival
     assert [(line.stream, line.line) for line in store.read_logs(run.id)] == [("stdout", "epoch 0"),
                                                                               ("stderr", "warning: slow")]
-    assert store.artifact_file(run.id, "files/model.txt").read_bytes() == b"weights"
+    assert store.read_artifact(run.id, "files/model.txt") == b"weights"
     report = importer.report
     assert (report.runs_created, report.points, report.log_lines, report.artifacts) == (1, 12, 2, 1)
 

@@ -36,7 +36,7 @@ def test_xgboost_train_config_rounds_model(data_dir: Path, reader: Store) -> Non
     for key in ("train-rmse", "train-mae", "valid-rmse", "valid-mae"):
         assert reader.read_metric(run.id, key).steps.tolist() == [0, 1, 2], key
     assert [a.path for a in reader.list_artifacts(run.id)] == ["model/model.json"]
-    model = xgb.Booster(model_file=str(reader.artifact_file(run.id, "model/model.json")))
+    model = xgb.Booster(model_file=str(reader.open_artifact(run.id, "model/model.json").local_path))
     assert model.num_boosted_rounds() == ROUNDS
 
 
@@ -70,7 +70,7 @@ def test_lightgbm_train_config_iterations_model(data_dir: Path, reader: Store) -
     for key in ("train-l2", "train-l1", "valid-l2", "valid-l1"):
         assert reader.read_metric(run.id, key).steps.tolist() == [0, 1, 2], key
     assert [a.path for a in reader.list_artifacts(run.id)] == ["model/model.txt"]
-    model = lgb.Booster(model_file=str(reader.artifact_file(run.id, "model/model.txt")))
+    model = lgb.Booster(model_file=str(reader.open_artifact(run.id, "model/model.txt").local_path))
     assert model.num_trees() == ROUNDS
 
 

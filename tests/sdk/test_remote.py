@@ -75,7 +75,7 @@ def test_remote_run_reads_back_exactly(tmp_path: Path, servers: list[LiveServer]
         odd = store.read_metric(run_id, "odd")
         assert odd.steps.tolist() == [5] and np.isnan(odd.values[0])
         assert "hello from remote mode" in [line.line for line in store.read_logs(run_id)]
-        assert store.artifact_file(run_id, "ckpt/model.bin").read_bytes() == payload
+        assert store.read_artifact(run_id, "ckpt/model.bin") == payload
     finally:
         store.close()
     assert find_spools(tmp_path / "client") == []

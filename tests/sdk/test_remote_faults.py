@@ -70,7 +70,7 @@ def test_artifact_answered_500_forever_does_not_block_the_run(tmp_path: Path) ->
         result = CliRunner().invoke(cli_app, ["sync", "--dir", str(client_dir), "--server", server.url])
         assert result.exit_code == 0, result.output
         stored = server.store.get_run_by_uid(run.uid)
-        assert server.store.artifact_file(stored.id, "ckpt/model.bin").read_bytes() == payload
+        assert server.store.read_artifact(stored.id, "ckpt/model.bin") == payload
         assert server.store.get_run(stored.id).status == "finished"
     assert find_spools(client_dir) == []
 

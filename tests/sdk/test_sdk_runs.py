@@ -137,7 +137,7 @@ def test_params_tags_artifacts(data_dir: Path, reader: Store, tmp_path: Path) ->
     assert art.size == 800 and named.path.endswith("model.bin")
     paths = sorted(a.path for a in reader.list_artifacts(run.id))
     assert len(paths) == 2
-    assert reader.artifact_file(run.id, named.path).read_bytes() == model.read_bytes()
+    assert reader.read_artifact(run.id, named.path) == model.read_bytes()
 
 
 def test_system_info_is_recorded(data_dir: Path, reader: Store) -> None:

@@ -212,7 +212,7 @@ async def test_artifacts(settings: Settings, store: Store) -> None:
         stored = await http.post(url, params={"name": "models/m.bin"}, content=b"x" * 1000, headers=octets)
         assert stored.status_code == 200, stored.text
         assert stored.json()["path"] == "models/m.bin" and stored.json()["size"] == 1000
-        assert store.artifact_file(run_id, "models/m.bin").read_bytes() == b"x" * 1000
+        assert store.read_artifact(run_id, "models/m.bin") == b"x" * 1000
 
         def chunks() -> Any:  # no Content-Length: the limit is enforced while streaming
             async def gen() -> Any:

@@ -60,7 +60,7 @@ def test_file_and_folder_collisions_are_conflicts(store: Store, run_id: int) -> 
     with pytest.raises(ConflictError, match="'d'"):
         store.add_artifact_bytes(run_id, "d", b"x")
     assert [a.path for a in store.list_artifacts(run_id)] == ["a", "d/x"]
-    folder = store.artifact_file(run_id, "a").parent
+    folder = store.open_artifact(run_id, "a").local_path.parent
     assert sorted(p.name for p in folder.rglob("*")) == ["a", "d", "x"]
 
 

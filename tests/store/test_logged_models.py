@@ -14,7 +14,7 @@ from runyard.store.logged_models import DatasetInput, RunLinks, new_model_id
 
 
 def _model_root(store: Store) -> Path:
-    return Path(store.artifacts_dir) / ".logged-models"  # type: ignore[attr-defined]
+    return Path(store.artifacts.location) / ".logged-models"  # type: ignore[attr-defined]
 
 
 def test_a_model_is_created_pending_and_finalized(store: Store) -> None:
@@ -80,7 +80,7 @@ def test_model_files_round_trip_and_stay_inside_the_folder(store: Store) -> None
     store.add_logged_model_file(model.id, "MLmodel", io.BytesIO(b"flavors: {}"))
     store.add_logged_model_file(model.id, "data/model.pkl", io.BytesIO(b"\x80\x04"))
     assert [(f.path, f.size) for f in store.logged_model_files(model.id)] == [("MLmodel", 11), ("data/model.pkl", 2)]
-    assert store.logged_model_file(model.id, "data/model.pkl").read_bytes() == b"\x80\x04"
+    assert store.open_logged_model_file(model.id, "data/model.pkl").read_bytes() == b"\x80\x04"
     for bad in ("../escape", "/etc/passwd", "a/../../b", "data/.upload-x"):
         with pytest.raises(InvalidInputError):
             store.add_logged_model_file(model.id, bad, io.BytesIO(b"x"))
@@ -88,7 +88,7 @@ def test_model_files_round_trip_and_stay_inside_the_folder(store: Store) -> None
         store.add_logged_model_file(model.id, "big", io.BytesIO(b"x" * 100), max_bytes=10)
     assert "big" not in {f.path for f in store.logged_model_files(model.id)}
     with pytest.raises(NotFoundError):
-        store.logged_model_file(model.id, "data")
+        store.open_logged_model_file(model.id, "data")
     assert store.delete_logged_model_files(model.id, "data") == 1
     with pytest.raises(NotFoundError):
         store.delete_logged_model_files(model.id, "data")
@@ -108,7 +108,7 @@ def test_a_symlink_never_leads_model_files_outside(store: Store, tmp_path: Path)
     assert [f.path for f in store.logged_model_files(model.id)] == ["MLmodel"]
     for name in ("link/secret", "file-link"):
         with pytest.raises((InvalidInputError, NotFoundError)):
-            store.logged_model_file(model.id, name)
+            store.open_logged_model_file(model.id, name)
     with pytest.raises(InvalidInputError):
         store.add_logged_model_file(model.id, "link/new", io.BytesIO(b"x"))
     assert sorted(p.name for p in outside.iterdir()) == ["secret"]
@@ -162,10 +162,10 @@ def test_deleting_run_artifacts_by_file_or_folder(store: Store) -> None:
     assert [a.path for a in store.list_artifacts(run.id)] == ["Tables/c.json", "notes.txt", "tables.txt"]
     assert store.delete_artifacts(run.id, "notes.txt") == 1
     with pytest.raises(NotFoundError):
-        store.artifact_file(run.id, "notes.txt")
+        store.open_artifact(run.id, "notes.txt")
     with pytest.raises(NotFoundError):
         store.delete_artifacts(run.id, "tables")
     with pytest.raises(InvalidInputError):
         store.delete_artifacts(run.id, "../x")
-    folder = Path(store.artifacts_dir) / run.uid  # type: ignore[attr-defined]
+    folder = Path(store.artifacts.location) / run.uid  # type: ignore[attr-defined]
     assert not (folder / "tables").exists() and (folder / "Tables" / "c.json").exists()

@@ -43,9 +43,9 @@ def test_artifacts(store: Store, run_id: int, tmp_path: Path) -> None:
     store.add_artifact_bytes(run_id, "./plots/a.json", b"[1]")  # same name: replaced
     listed = store.list_artifacts(run_id)
     assert [a.path for a in listed] == ["plots/a.json", "weights.bin"]
-    assert store.artifact_file(run_id, "plots/a.json").read_bytes() == b"[1]"
+    assert store.read_artifact(run_id, "plots/a.json") == b"[1]"
     with pytest.raises(NotFoundError):
-        store.artifact_file(run_id, "nope.txt")
+        store.open_artifact(run_id, "nope.txt")
     with pytest.raises(NotFoundError):
         store.add_artifact(run_id, tmp_path / "missing")
 
@@ -66,12 +66,12 @@ def test_artifact_names_cannot_escape(store: Store, run_id: int, name: str) -> N
     with pytest.raises(InvalidInputError):
         store.add_artifact_bytes(run_id, name, b"x")
     with pytest.raises((InvalidInputError, NotFoundError)):
-        store.artifact_file(run_id, name)
+        store.open_artifact(run_id, name)
 
 
 def test_artifact_symlink_escape_refused(store: Store, run_id: int, tmp_path: Path) -> None:
     store.add_artifact_bytes(run_id, "ok.txt", b"x")
-    run_dir = store.artifact_file(run_id, "ok.txt").parent
+    run_dir = store.open_artifact(run_id, "ok.txt").local_path.parent
     outside = tmp_path / "outside"
     outside.mkdir()
     (run_dir / "link").symlink_to(outside)

@@ -132,7 +132,7 @@ def test_delete_run_and_project(store: Store, tmp_path: object) -> None:
     store.append_metrics(run.id, {"loss": cols([0, 1], [1.0, 0.5])})
     store.append_logs(run.id, [(1.0, "stdout", "hello")])
     art = store.add_artifact_bytes(run.id, "model/w.bin", b"abc")
-    path = store.artifact_file(run.id, art.path)
+    path = store.open_artifact(run.id, art.path).local_path
     assert path.read_bytes() == b"abc"
     store.delete_run(run.id)
     assert not path.exists()

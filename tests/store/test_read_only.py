@@ -65,7 +65,7 @@ def test_read_only_mode_reads_everything_and_refuses_every_write(archive: Path) 
         assert found.name == "r" and found.status == "finished" and found.summary == {"best": 0.01}
         assert len(store.read_metric(found.id, "loss")) == 100
         assert [line.line for line in store.read_logs(found.id)] == ["a console line"]
-        assert store.artifact_file(found.id, "note.txt").read_text() == "kept"
+        assert store.read_artifact(found.id, "note.txt").decode() == "kept"
         for write in (lambda: store.create_project("q"), lambda: store.set_run_status(found.id, "failed"),
                       lambda: store.log_params(found.id, {"a": 1}),
                       lambda: store.add_artifact_bytes(found.id, "new.txt", b"x")):

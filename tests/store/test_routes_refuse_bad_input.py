@@ -19,7 +19,7 @@ from runyard.sdk.wire import metrics_request
 from runyard.server import create_app
 from runyard.settings import Settings
 from runyard.store import MetricColumns, Store, open_store
-from runyard.store import artifact_files as artifacts
+from runyard.store.artifacts import local as artifacts
 
 pytestmark = pytest.mark.anyio
 

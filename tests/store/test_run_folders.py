@@ -10,7 +10,7 @@ import pytest
 from runyard.errors import InvalidInputError
 from runyard.paths import ARTIFACTS_DIR_NAME, DB_FILE_NAME
 from runyard.store import RunQuery, Store, open_store
-from runyard.store import artifact_files as artifacts
+from runyard.store.artifacts import Folder, LocalArtifacts
 
 GOOD_UIDS = ["run-20250321_125806-a3b1799d", "run-client-1", "abc", "a.b_c-d", "0", "x" * 64]
 BAD_UIDS = ["..", ".", "...", "a..b", "../x", "a/b", "a\\b", "-x", ".x", "_x", "", "x" * 65, "run²",
@@ -58,7 +58,7 @@ def test_legacy_dot_uid_never_touches_outside_its_folder(tmp_path: Path, uid: st
             store.add_artifact_bytes(run_id, f"{other.uid}/keep.txt", b"overwritten")
         store.delete_run(run_id)
         assert (data / DB_FILE_NAME).is_file() and (data / ARTIFACTS_DIR_NAME).is_dir()
-        assert store.artifact_file(other.id, "keep.txt").read_bytes() == b"other tenant"
+        assert store.read_artifact(other.id, "keep.txt") == b"other tenant"
         assert [p.name for p in store.list_projects()] == ["p", "q"]
 
 
@@ -70,13 +70,13 @@ def test_legacy_dot_uid_in_deleted_project_keeps_the_data_dir(tmp_path: Path) ->
         store.add_artifact_bytes(kept.id, "keep.txt", b"x")
         store.delete_project(store.get_run(run_id).project_id)
         assert [p.name for p in store.list_projects()] == ["q"]
-        assert store.artifact_file(kept.id, "keep.txt").read_bytes() == b"x"
+        assert store.read_artifact(kept.id, "keep.txt") == b"x"
     assert (data / DB_FILE_NAME).is_file() and (data / ARTIFACTS_DIR_NAME).is_dir()
 
 
 def test_symlinked_run_folder_is_neither_written_nor_followed_on_delete(store: Store, tmp_path: Path) -> None:
     run = store.create_run(store.create_project("p").id)
-    root = Path(store.artifacts_dir)  # type: ignore[attr-defined]
+    root = Path(store.artifacts.location)  # type: ignore[attr-defined]
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "precious.txt").write_text("keep")
@@ -93,7 +93,7 @@ def test_remove_tree_refuses_anything_not_strictly_inside(tmp_path: Path, uid: s
     root = tmp_path / "data" / ARTIFACTS_DIR_NAME
     (root / "run-a").mkdir(parents=True)
     (root / "run-a" / "f").write_bytes(b"x")
-    artifacts.remove_run_folder(root, uid)
+    LocalArtifacts(root).remove_folder(Folder.run(uid))
     assert (root / "run-a" / "f").is_file()
-    artifacts.remove_run_folder(root, "run-a")
+    LocalArtifacts(root).remove_folder(Folder.run("run-a"))
     assert not (root / "run-a").exists() and root.is_dir()

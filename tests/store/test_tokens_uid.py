@@ -43,7 +43,7 @@ def test_artifact_stream_limit(store: Store) -> None:
     with pytest.raises(PayloadTooLargeError):
         store.add_artifact_stream(run.id, "big.bin", io.BytesIO(b"x" * 101), max_bytes=100)
     assert [a.path for a in store.list_artifacts(run.id)] == ["a/b.bin"]
-    run_dir = store.artifact_file(run.id, "a/b.bin").parent.parent
+    run_dir = store.open_artifact(run.id, "a/b.bin").local_path.parent.parent
     assert sorted(p.name for p in run_dir.rglob("*")) == ["a", "b.bin"]  # no temp file left
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from runyard import lookup
+from runyard.api.downloads import DownloadFolder
 from runyard.api.objects import ApiProject
 from runyard.api.records import RunRecord, RunSearch, sorted_summaries
 from runyard.api.search import build_query
@@ -43,12 +44,14 @@ class LocalBackend:
         self.store = store
         self.location = location
         self._project_names: dict[int, str] = {}
+        self._downloads = DownloadFolder()
 
     def local_store(self) -> Store:
         return self.store
 
     def close(self) -> None:
         self.store.close()
+        self._downloads.cleanup()
 
     def projects(self) -> list[ApiProject]:
         return [self._view(p) for p in self.store.list_projects()]
@@ -113,4 +116,10 @@ class LocalBackend:
         return self.store.list_artifacts(run_id)
 
     def artifact_path(self, run_id: int, name: str) -> str:
-        return str(self.store.artifact_file(run_id, name))
+        opened = self.store.open_artifact(run_id, name)
+        if opened.local_path is not None:
+            return str(opened.local_path)
+        target = self._downloads.target(run_id, opened.name)  # object storage: a copy, fetched once
+        if not target.exists():
+            opened.save_as(target)
+        return str(target)

@@ -10,8 +10,6 @@ server cannot be reached.
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +18,7 @@ import orjson
 import ormsgpack
 
 from runyard.api.backend import RemoteNotSupportedError
+from runyard.api.downloads import DownloadFolder
 from runyard.api.objects import ApiProject
 from runyard.api.records import (
     RunRecord,
@@ -73,7 +72,7 @@ class HttpBackend:
         # `http`: a client of the caller's (an in-process app in tests); it gets our headers.
         self._http = http or httpx.Client(base_url=self.location, timeout=httpx.Timeout(timeout, connect=5.0))
         self._http.headers.update(headers)
-        self._downloads: tempfile.TemporaryDirectory[str] | None = None
+        self._downloads = DownloadFolder()
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
@@ -95,8 +94,7 @@ class HttpBackend:
 
     def close(self) -> None:
         self._http.close()
-        if self._downloads is not None:
-            self._downloads.cleanup()
+        self._downloads.cleanup()
 
     # -- projects and runs ---------------------------------------------------------
     def projects(self) -> list[ApiProject]:
@@ -173,11 +171,7 @@ class HttpBackend:
 
     def artifact_path(self, run_id: int, name: str) -> str:
         """Download the file once into a folder that lives as long as this `Api`."""
-        if self._downloads is None:
-            self._downloads = tempfile.TemporaryDirectory(prefix="runyard-api-")
-        target = Path(self._downloads.name, str(run_id), *[p for p in name.split("/") if p not in ("", ".", "..")])
+        target = self._downloads.target(run_id, name)
         if not target.exists():
-            content = self._send("GET", f"{READ}/runs/{run_id}/artifacts/{name}").content
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+            target.write_bytes(self._send("GET", f"{READ}/runs/{run_id}/artifacts/{name}").content)
         return str(target)

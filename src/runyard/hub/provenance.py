@@ -22,11 +22,11 @@ from runyard import access
 from runyard.errors import NotFoundError
 from runyard.hub.errors import UntrustedModelError
 from runyard.store import Run, Store
+from runyard.store.artifacts import ArtifactFile
 from runyard.store.hub_store import hub_store
 
 MANIFEST = "hub.json"  # artifact naming the experiment, type and config a run was made with
 MODEL_DIR = "model"
-_CHUNK = 1 << 20
 
 
 def _refuse(run: Run, why: str) -> UntrustedModelError:
@@ -50,17 +50,9 @@ def trusted_files(store: Store, run: Run, tenant: str) -> dict[str, str]:
     return dict(found.files)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _file(store: Store, run: Run, path: str) -> Path:
+def _file(store: Store, run: Run, path: str) -> ArtifactFile:
     try:
-        return store.artifact_file(run.id, path)
+        return store.open_artifact(run.id, path)
     except NotFoundError:
         raise _refuse(run, f"{path} is gone") from None
 
@@ -69,7 +61,7 @@ def check(store: Store, run: Run, tenant: str) -> dict[str, Any]:
     """Every recorded file unchanged; returns the manifest, parsed from the bytes just checked."""
     files = trusted_files(store, run, tenant)
     for path, expected in files.items():
-        if path != MANIFEST and _sha256(_file(store, run, path)) != expected:
+        if path != MANIFEST and _file(store, run, path).sha256() != expected:
             raise _refuse(run, f"{path} changed after the hub saved it")
     raw = _file(store, run, MANIFEST).read_bytes()
     if hashlib.sha256(raw).hexdigest() != files[MANIFEST]:
@@ -93,8 +85,8 @@ def restore(store: Store, run: Run, tenant: str, target: Path) -> Path:
             continue
         destination = folder / path[len(prefix):]
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(_file(store, run, path), destination)
-        if _sha256(destination) != expected:
+        # Hashed as it is written: the bytes checked are the bytes the type will load.
+        if _file(store, run, path).save_as(destination) != expected:
             shutil.rmtree(folder, ignore_errors=True)
             raise _refuse(run, f"{path} changed after the hub saved it")
     return folder

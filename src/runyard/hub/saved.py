@@ -10,7 +10,6 @@ model is a pickle, and loading one is running its code.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
 from typing import Any
 
@@ -68,7 +67,7 @@ def load(manager: HubManager, tenant: str, name: str, ref: str | None, reserved:
         if TRAIN_DATA in artifacts:
             target = manager.workspace.data_path(tenant, name)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(manager.store.artifact_file(run.id, TRAIN_DATA), target)
+            manager.store.open_artifact(run.id, TRAIN_DATA).save_as(target)
         has_eda = any(path.startswith("eda/") for path in artifacts)
         exp.config = config
         exp.state.update(status="trained", job=None, run=run.uid, model_run=run.uid, plots_run=run.uid,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from runyard.errors import InvalidInputError, NotFoundError
@@ -48,7 +47,7 @@ def catalog(manager: HubManager, tenant: str) -> dict[str, list[list[str]]]:
     return found
 
 
-def figure_path(manager: HubManager, tenant: str, name: str, plot: str, eda: bool) -> Path:
+def figure_json(manager: HubManager, tenant: str, name: str, plot: str, eda: bool) -> bytes:
     """The stored Plotly JSON of a figure; 404 for an unknown plot or one not drawn yet.
 
     Like predict, it first waits (up to `hub_wait_s`, then 504) for a training or prediction
@@ -68,7 +67,7 @@ def figure_path(manager: HubManager, tenant: str, name: str, plot: str, eda: boo
         store = manager.store
         try:
             run = store.get_run_by_uid(str(uid))
-            return store.artifact_file(run.id, f"{folder}/{plot}.json")
+            return store.open_artifact(run.id, f"{folder}/{plot}.json").read_bytes()
         except NotFoundError:
             pass
     status = exp.state.get("status")

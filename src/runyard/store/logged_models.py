@@ -18,12 +18,12 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runyard.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from runyard.store.artifacts.base import ArtifactFile
     from runyard.store.run_data import ByteStream
 
 MODEL_STATUSES: tuple[str, ...] = ("pending", "ready", "upload_failed")
@@ -147,8 +147,8 @@ class LoggedModelStore(abc.ABC):
         """Every file of the model, ordered by path."""
 
     @abc.abstractmethod
-    def logged_model_file(self, model_id: str, name: str) -> Path:
-        """The local file of one of the model's files; `NotFoundError` when there is none of that name."""
+    def open_logged_model_file(self, model_id: str, name: str) -> ArtifactFile:
+        """One of the model's files opened for reading; `NotFoundError` when there is none of that name."""
 
     @abc.abstractmethod
     def delete_logged_model_files(self, model_id: str, name: str) -> int:

@@ -10,12 +10,15 @@ import abc
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from runyard.errors import NotFoundError
 from runyard.store.models import Artifact, Downsampled, LogLine, MetricColumns, MetricSummary
 from runyard.store.units import Applied, LogEntry, WriteBatch
 from runyard.store.validate_batch import check_batch
+
+if TYPE_CHECKING:
+    from runyard.store.artifacts.base import ArtifactFile
 
 
 class ByteStream(Protocol):
@@ -152,5 +155,13 @@ class RunDataStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    def artifact_file(self, run_id: int, name: str) -> Path:
-        """The local file of an artifact; refuses names escaping the run's artifact dir."""
+    def open_artifact(self, run_id: int, name: str) -> ArtifactFile:
+        """An artifact the run recorded, opened for reading (chunks, size, local path when on disk).
+
+        `NotFoundError` for a name the run never recorded or whose bytes are gone; names that
+        could escape the run's files are refused (`InvalidInputError`).
+        """
+
+    def read_artifact(self, run_id: int, name: str) -> bytes:
+        """The whole file at once: for small files (a manifest, a plot spec)."""
+        return self.open_artifact(run_id, name).read_bytes()

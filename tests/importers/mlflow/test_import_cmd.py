@@ -59,7 +59,7 @@ def check_imported(store: Store, expected: dict[str, Any]) -> None:
             series = store.read_metric(run.id, key)  # what every other dialect reads: one value per step
             assert sorted(set(series.steps.tolist())) == sorted({step for step, _t, _v in points})
             assert _value(series.values[-1]) == _value(want["latest"][key])  # MLflow's latest value
-        artifacts = {artifact.path: hashlib.sha256(store.artifact_file(run.id, artifact.path).read_bytes()).hexdigest()
+        artifacts = {artifact.path: hashlib.sha256(store.read_artifact(run.id, artifact.path)).hexdigest()
                      for artifact in store.list_artifacts(run.id)}
         assert artifacts == want["artifacts"]
     assert sorted(names["exp-a"]) == ["first", "first-2", "still-running", "stopped"]  # unique in runyard

@@ -51,7 +51,7 @@ def test_links_in_an_artifact_folder_are_not_followed(tmp_path: Path) -> None:
     with open_store(tmp_path / "data") as store:
         run = store.get_run_by_uid(RUN_ID)
         assert [artifact.path for artifact in store.list_artifacts(run.id)] == ["model.pkl"]
-        assert store.artifact_file(run.id, "model.pkl").read_bytes() == b"\x80\x04K\x01."
+        assert store.read_artifact(run.id, "model.pkl") == b"\x80\x04K\x01."
         assert store.count_runs(RunQuery()) == 1
 
 

@@ -114,7 +114,7 @@ def check_imported(store: Store, data: SwanlabData) -> None:
                    if not path.is_symlink())
     assert [kind.split("/")[1] for kind in media] == ["image", "text"]
     for path in [*media, "files/requirements.txt"]:
-        assert store.artifact_file(resnet.id, path).read_bytes() == (folder / path).read_bytes()
+        assert store.read_artifact(resnet.id, path) == (folder / path).read_bytes()
     assert {artifact.path for artifact in store.list_artifacts(resnet.id)} == {*media, "files/requirements.txt"}
     diverged = store.get_run_by_uid(import_uid("swanlab", data.run_folder("diverged").name))
     assert "RuntimeError: loss diverged" in [line.line for line in store.read_logs(diverged.id)

@@ -176,7 +176,7 @@ def test_files_become_artifacts(runs: WandbRuns, imported: Path) -> None:
     folder = runs.root / "wandb" / runs.folder("resnet-a")
     with open_store(imported) as store:
         run = store.get_run_by_uid(import_uid("wandb", folder.name))
-        stored = {artifact.path: store.artifact_file(run.id, artifact.path).read_bytes()
+        stored = {artifact.path: store.read_artifact(run.id, artifact.path)
                   for artifact in store.list_artifacts(run.id)}
     files = folder / "files"
     assert stored == {file.relative_to(files).as_posix(): file.read_bytes()

@@ -121,7 +121,7 @@ async def test_put_on_unknown_project_or_run_creates_nothing(client: httpx.Async
 
 async def test_delete_run_removes_data_and_artifact_files(client: httpx.AsyncClient, seeded: Seeded,
                                                           store: Store) -> None:
-    files = [store.artifact_file(seeded.run.id, a.path) for a in store.list_artifacts(seeded.run.id)]
+    files = [store.open_artifact(seeded.run.id, a.path).local_path for a in store.list_artifacts(seeded.run.id)]
     assert files and all(path.exists() for path in files)
     response = await client.delete(run_url())
     assert response.status_code == 200
@@ -136,7 +136,7 @@ async def test_delete_run_removes_data_and_artifact_files(client: httpx.AsyncCli
 
 async def test_delete_project_removes_runs_and_files(client: httpx.AsyncClient, seeded: Seeded,
                                                      store: Store) -> None:
-    files = [store.artifact_file(seeded.run.id, a.path) for a in store.list_artifacts(seeded.run.id)]
+    files = [store.open_artifact(seeded.run.id, a.path).local_path for a in store.list_artifacts(seeded.run.id)]
     response = await client.delete(project_url())
     assert response.status_code == 200
     assert response.json() == {"message": f"Project '{PROJECT}' deleted successfully"}

@@ -174,7 +174,7 @@ def test_real_time_streaming(server: LiveServer, writer: Store) -> None:
 
 def test_delete_run_and_project(server: LiveServer, writer: Store, capsys: pytest.CaptureFixture[str]) -> None:
     ids = seed(writer, "doomed")
-    artifact = writer.artifact_file(ids["baseline"], "model.txt")
+    artifact = writer.open_artifact(ids["baseline"], "model.txt").local_path
     run_example(spec_examples.DELETE, server, project_name="doomed", run_name="baseline")
     assert capsys.readouterr().out.splitlines() == [
         str({"message": "Run 'doomed/baseline' deleted successfully"}),

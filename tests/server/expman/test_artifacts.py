@@ -28,7 +28,7 @@ def secret(settings: Settings) -> Path:
 
 
 def _artifact_dir(store: Store, seeded: Seeded) -> Path:
-    return store.artifact_file(seeded.run.id, "model.bin").parent
+    return store.open_artifact(seeded.run.id, "model.bin").local_path.parent
 
 
 async def test_list(client: httpx.AsyncClient, seeded: Seeded) -> None:

@@ -103,7 +103,7 @@ async def test_no_path_leaves_the_runs_folder(client: httpx.AsyncClient, store: 
     response = await client.send(request)
     assert response.status_code in (400, 404), response.text
     assert response.json()["error_code"] in ("INVALID_PARAMETER_VALUE", "RESOURCE_DOES_NOT_EXIST", "ENDPOINT_NOT_FOUND")
-    data = Path(store.artifacts_dir).parent  # type: ignore[attr-defined]
+    data = Path(store.artifacts.location).parent  # type: ignore[attr-defined]
     written = [p for p in data.rglob("*") if p.is_file() and p.suffix == ".txt"]
     assert written == [] and store.list_artifacts(run.id) == []
 
@@ -115,7 +115,7 @@ async def test_a_symlink_in_the_runs_folder_never_serves_outside_files(
     secret = tmp_path / "secret"
     secret.mkdir()
     (secret / "key.txt").write_text("secret")
-    folder = run_folder(Path(store.artifacts_dir), run.uid)  # type: ignore[attr-defined]
+    folder = run_folder(Path(store.artifacts.location), run.uid)  # type: ignore[attr-defined]
     os.symlink(secret, folder / "link")
     base = f"{PROXY}/{experiment}/{run.uid}/artifacts"
     assert (await client.get(f"{base}/link/key.txt")).status_code in (400, 404)

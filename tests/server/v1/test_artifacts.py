@@ -27,7 +27,7 @@ async def test_upload(client: httpx.AsyncClient, store: Store, run: dict[str, An
     assert body["path"] == "models/best/model.bin" and body["size"] == len(data)
     assert body["sha256"] == hashlib.sha256(data).hexdigest() and body["run_id"] == run["id"]
     assert isinstance(body["created_at"], int)
-    assert store.artifact_file(int(run["id"]), "models/best/model.bin").read_bytes() == data
+    assert store.read_artifact(int(run["id"]), "models/best/model.bin") == data
     top = await client.post(f"{RUNS}/{run['id']}/log-artifact", files={"file": ("notes.txt", b"hi")})
     assert top.json()["path"] == "notes.txt"
     replaced = await client.post(f"{RUNS}/{run['uid']}/log-artifact", files={"file": ("notes.txt", b"bye")})

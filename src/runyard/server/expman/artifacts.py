@@ -14,7 +14,6 @@ the run's console, see `console.py`), unless the run recorded an artifact of tha
 
 from __future__ import annotations
 
-from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -22,12 +21,13 @@ from fastapi.responses import FileResponse, Response
 
 from runyard.errors import InvalidInputError
 from runyard.server.deps import StoreDep, TenantDep, call
-from runyard.server.downloads import media_type
+from runyard.server.downloads import NOSNIFF, file_response
 from runyard.server.expman import PREFIX, console, lookup, shapes
 from runyard.server.expman.path_params import ExperimentName, RunName
 from runyard.server.raw_paths import decode
 from runyard.server.responses import JSONResponse
 from runyard.store import Store
+from runyard.store.artifacts import ArtifactFile
 
 router = APIRouter(prefix=PREFIX, tags=["expman"], responses={404: {"description": '`{"error": "..."}`'}})
 REFUSED_QUERY = ("file", "path")
@@ -57,16 +57,16 @@ async def list_artifacts(request: Request, experiment: ExperimentName, run: RunN
     return JSONResponse(await call(_list, store, experiment, run, tenant))
 
 
-def _file(store: Store, experiment: str, name: str, path: str, tenant: str) -> FilePath:
+def _file(store: Store, experiment: str, name: str, path: str, tenant: str) -> ArtifactFile:
     run = lookup.run(store, experiment, name, tenant).run
-    return store.artifact_file(run.id, path)
+    return store.open_artifact(run.id, path)
 
 
-def _content(store: Store, experiment: str, name: str, path: str, tenant: str) -> FilePath | bytes:
+def _content(store: Store, experiment: str, name: str, path: str, tenant: str) -> ArtifactFile | bytes:
     run = lookup.run(store, experiment, name, tenant).run
     if path in console.LOG_FILES and not any(a.path == path for a in store.list_artifacts(run.id)):
         return console.log_text(store, run.id, path)
-    return store.artifact_file(run.id, path)
+    return store.open_artifact(run.id, path)
 
 
 @router.get("/{experiment}/runs/{run}/artifacts/content", summary="A file's content (expman's web app)",
@@ -84,9 +84,8 @@ async def artifact_content(
     name = "content" if path is None else path
     found = await call(_content, store, experiment, run, name, tenant)
     if isinstance(found, bytes):
-        return Response(found, media_type="text/plain; charset=utf-8", headers={"X-Content-Type-Options": "nosniff"})
-    return FileResponse(found, media_type=media_type(name), filename=FilePath(name).name,
-                        headers={"X-Content-Type-Options": "nosniff"})
+        return Response(found, media_type="text/plain; charset=utf-8", headers=NOSNIFF)
+    return file_response(found, name=name)
 
 
 @router.get("/{experiment}/runs/{run}/artifacts/{path:path}", summary="Download an artifact file",
@@ -98,10 +97,8 @@ async def download_artifact(
     path: Annotated[str, Path(description="the file's path inside the run's artifacts, e.g. `plots/loss.png`")],
     store: StoreDep,
     tenant: TenantDep,
-) -> FileResponse:
+) -> Response:
     """The file, as an attachment with its content type; nothing outside the run's artifact dir."""
     _refuse_query_paths(request)
     name = decode(request, path)
-    found = await call(_file, store, experiment, run, name, tenant)
-    return FileResponse(found, media_type=media_type(name), filename=FilePath(name).name,
-                        headers={"X-Content-Type-Options": "nosniff"})
+    return file_response(await call(_file, store, experiment, run, name, tenant), name=name)

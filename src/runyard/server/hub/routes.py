@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import FileResponse
 
 from runyard.errors import InvalidInputError
 from runyard.hub import saved, views
@@ -182,17 +181,15 @@ async def save(name: str, tenant: TenantDep, manager: ManagerDep) -> str:
 
 
 @router.get("/{name}/plot/{plot}", summary="A model figure (Plotly JSON)")
-async def plot(name: str, plot: str, tenant: TenantDep, manager: ManagerDep) -> FileResponse:
+async def plot(name: str, plot: str, tenant: TenantDep, manager: ManagerDep) -> Response:
     """From the last training or prediction."""
-    path = await call(views.figure_path, manager, tenant, name, plot, False)
-    return FileResponse(path, media_type="application/json")
+    return Response(await call(views.figure_json, manager, tenant, name, plot, False), media_type="application/json")
 
 
 @router.get("/{name}/plot_eda/{plot}", summary="An exploratory figure (Plotly JSON)")
-async def plot_eda(name: str, plot: str, tenant: TenantDep, manager: ManagerDep) -> FileResponse:
+async def plot_eda(name: str, plot: str, tenant: TenantDep, manager: ManagerDep) -> Response:
     """From the training data of the last training."""
-    path = await call(views.figure_path, manager, tenant, name, plot, True)
-    return FileResponse(path, media_type="application/json")
+    return Response(await call(views.figure_json, manager, tenant, name, plot, True), media_type="application/json")
 
 
 @router.get("/{name}/train_data", summary="The experiment's training data (JSON records)")

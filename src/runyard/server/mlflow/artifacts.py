@@ -7,15 +7,14 @@ the store with bounded memory, held to `max_artifact_bytes` (`runyard.server.upl
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from runyard.errors import InvalidInputError, NotFoundError
 from runyard.server.deps import SettingsDep, StoreDep, TenantDep, call
-from runyard.server.downloads import media_type
+from runyard.server.downloads import file_response
 from runyard.server.mlflow import ids
 from runyard.server.mlflow.artifact_paths import (
     ArtifactTarget,
@@ -30,6 +29,7 @@ from runyard.server.mlflow.shapes import artifact_uri
 from runyard.server.responses import JSONResponse
 from runyard.server.uploads import raw_upload
 from runyard.store import Store
+from runyard.store.artifacts import ArtifactFile
 from runyard.store.logged_models import LoggedModel
 from runyard.store.models import Run
 from runyard.store.run_data import ByteStream
@@ -82,19 +82,18 @@ async def upload(artifact_path: str, request: Request, store: StoreDep, tenant: 
     return JSONResponse({})
 
 
-def _local_file(store: Store, target: ArtifactTarget, tenant: str) -> Path:
+def _open(store: Store, target: ArtifactTarget, tenant: str) -> ArtifactFile:
     owner = owner_of(store, target, tenant)
     if isinstance(owner, Run):
-        return store.artifact_file(owner.id, target.inner)
-    return store.logged_model_file(owner.id, target.inner)
+        return store.open_artifact(owner.id, target.inner)
+    return store.open_logged_model_file(owner.id, target.inner)
 
 
 @router.get(PROXY + "/{artifact_path:path}", summary="Download an artifact file", response_class=FileResponse)
-async def download(artifact_path: str, store: StoreDep, tenant: TenantDep) -> FileResponse:
-    """The file's bytes (404 for a folder or a missing file)."""
+async def download(artifact_path: str, store: StoreDep, tenant: TenantDep) -> Response:
+    """The file's bytes (404 for a folder or a missing file), from wherever the artifacts are kept."""
     target = _file_target(artifact_path)
-    found = await call(_local_file, store, target, tenant)
-    return FileResponse(found, media_type=media_type(found.name), filename=found.name)
+    return file_response(await call(_open, store, target, tenant))
 
 
 def _delete(store: Store, target: ArtifactTarget, tenant: str) -> int:

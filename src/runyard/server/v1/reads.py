@@ -20,7 +20,7 @@ from runyard import lookup
 from runyard.api.local import project_view, run_records, search_query
 from runyard.api.records import RunSearch, record_wire
 from runyard.server.deps import StoreDep, TenantDep, call
-from runyard.server.downloads import media_type
+from runyard.server.downloads import file_response
 from runyard.server.params import INT64_MAX, INT64_MIN
 from runyard.server.v1.access import load_run
 from runyard.server.v1.schemas import ERRORS
@@ -112,8 +112,7 @@ async def read_artifacts(run_id: str, store: StoreDep, tenant: TenantDep) -> Res
 
 @router.get("/runs/{run_id}/artifacts/{path:path}", summary="One artifact file of a run",
             response_class=FileResponse)
-async def read_artifact_file(run_id: str, path: str, store: StoreDep, tenant: TenantDep) -> FileResponse:
-    """The file's bytes; the store keeps `path` inside the run's artifact directory."""
+async def read_artifact_file(run_id: str, path: str, store: StoreDep, tenant: TenantDep) -> Response:
+    """The file's bytes, streamed from wherever the artifacts are kept; `path` stays inside the run's files."""
     run = (await load_run(store, run_id, tenant)).run
-    found = await call(store.artifact_file, run.id, path)
-    return FileResponse(found, media_type=media_type(path), filename=found.name)
+    return file_response(await call(store.open_artifact, run.id, path), name=path)

@@ -18,7 +18,7 @@ from runyard.jsonenc import json_float, json_safe
 from runyard.server import listparams
 from runyard.server.chart_points import READERS
 from runyard.server.deps import StoreDep, TenantDep, call
-from runyard.server.downloads import media_type
+from runyard.server.downloads import file_response
 from runyard.server.params import INT64_MAX, StepMax, StepMin, check_step_range
 from runyard.server.responses import JSONResponse
 from runyard.server.web.series import chart_series
@@ -155,8 +155,7 @@ async def run_logs(
 
 
 @router.get("/runs/{run_id}/artifacts/{path:path}", response_class=FileResponse)
-async def artifact_file(run_id: str, path: str, store: StoreDep, tenant: TenantDep) -> FileResponse:
-    """One artifact file, confined to the run's artifact directory by the store."""
+async def artifact_file(run_id: str, path: str, store: StoreDep, tenant: TenantDep) -> Response:
+    """One artifact file of the run, streamed from wherever the artifacts are kept."""
     run = await _run(store, run_id, tenant)
-    found = await call(store.artifact_file, run.id, path)
-    return FileResponse(found, media_type=media_type(path), filename=found.name)
+    return file_response(await call(store.open_artifact, run.id, path), name=path)

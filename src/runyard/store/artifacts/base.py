@@ -10,6 +10,7 @@ route can still send the file with `sendfile`.
 from __future__ import annotations
 
 import abc
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,48 @@ class ArtifactFile(abc.ABC):
     def read_bytes(self) -> bytes:
         """All the bytes at once: for small files only (manifests, plot specs)."""
         return b"".join(self.chunks())
+
+    def save_as(self, target: Path) -> str:
+        """Copy the bytes into the local file `target` (replaced); returns their sha256, hashed on the way."""
+        digest = hashlib.sha256()
+        try:
+            with target.open("wb") as out:
+                for chunk in self.chunks():
+                    digest.update(chunk)
+                    out.write(chunk)
+        except BaseException:
+            target.unlink(missing_ok=True)  # never a partial copy that looks whole
+            raise
+        return digest.hexdigest()
+
+    def sha256(self) -> str:
+        """The sha256 of the bytes as they are now, read through once."""
+        digest = hashlib.sha256()
+        for chunk in self.chunks():
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def reader(self) -> ChunkReader:
+        """The bytes as a file-like `read(size)`: what another store's `put` (or a copy) reads from."""
+        return ChunkReader(self.chunks())
+
+
+class ChunkReader:
+    """`read(size)` over an iterator of chunks, holding at most one chunk."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._held = memoryview(b"")
+
+    def read(self, size: int = -1, /) -> bytes:
+        if not self._held:
+            self._held = memoryview(next(self._chunks, b""))
+        if size < 0:
+            out = bytes(self._held) + b"".join(self._chunks)
+            self._held = memoryview(b"")
+            return out
+        out, self._held = bytes(self._held[:size]), self._held[size:]
+        return out
 
 
 class ArtifactStore(abc.ABC):

@@ -1,4 +1,4 @@
-"""SQL for artifact rows (the files themselves: `runyard.store.artifact_files`)."""
+"""SQL for artifact rows (the files themselves: `runyard.store.artifacts`, an `ArtifactStore`)."""
 
 from __future__ import annotations
 

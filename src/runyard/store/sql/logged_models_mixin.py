@@ -1,11 +1,11 @@
-"""Logged models and run links on SQL + local files: the `LoggedModelStore` half of `SqlStore`."""
+"""Logged models and run links on SQL + the artifact store: the `LoggedModelStore` half of `SqlStore`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
-from runyard.store import model_files
+from runyard.errors import NotFoundError
+from runyard.store.artifacts import ArtifactFile, ArtifactStore, Folder
 from runyard.store.logged_models import (
     DatasetInput,
     LoggedModel,
@@ -17,13 +17,18 @@ from runyard.store.logged_models import (
 from runyard.store.run_data import ByteStream
 from runyard.store.sql import logged_models, run_links
 from runyard.store.sql.database import Database
+from runyard.store.validate_paths import clean_name
 
 
 class SqlLoggedModels(LoggedModelStore):
-    """Model rows and run links through the store's `Database`; model files under its artifact root."""
+    """Model rows and run links through the store's `Database`; model files in its artifact store.
+
+    A model's files have no rows: its folder in the artifact store is the record (uploads
+    are whole or absent there, locally by rename, in object storage by the PUT itself).
+    """
 
     _db: Database
-    artifacts_dir: Path
+    artifacts: ArtifactStore
 
     def create_logged_model(self, project_id: int, *, name: str, model_type: str = "",
                             source_run_id: int | None = None, params: Mapping[str, str] | None = None,
@@ -53,27 +58,39 @@ class SqlLoggedModels(LoggedModelStore):
 
     def delete_logged_model(self, model_id: str) -> None:
         self._db.write(lambda c: logged_models.delete(c, model_id))
-        model_files.remove_folder(self.artifacts_dir, model_id)
+        self.artifacts.remove_folder(Folder.model(model_id))
 
     # -- model files ---------------------------------------------------------------
     def add_logged_model_file(self, model_id: str, name: str, stream: ByteStream, *,
                               max_bytes: int | None = None) -> ModelFile:
         self._db.check_writable()  # the files are written without a database write
         self.get_logged_model(model_id)
-        return model_files.write(self.artifacts_dir, model_id, name, stream, max_bytes)
+        stored = self.artifacts.put(Folder.model(model_id), name, stream, max_bytes=max_bytes)
+        return ModelFile(stored.name, stored.size)
 
     def logged_model_files(self, model_id: str) -> list[ModelFile]:
         self.get_logged_model(model_id)
-        return model_files.list_(self.artifacts_dir, model_id)
+        return [ModelFile(path, size) for path, size in self.artifacts.files(Folder.model(model_id))]
 
-    def logged_model_file(self, model_id: str, name: str) -> Path:
+    def open_logged_model_file(self, model_id: str, name: str) -> ArtifactFile:
         self.get_logged_model(model_id)
-        return model_files.path_of(self.artifacts_dir, model_id, name)
+        try:
+            return self.artifacts.open(Folder.model(model_id), name)
+        except NotFoundError:
+            raise NotFoundError(f"logged model {model_id} has no file {clean_name(name)!r:.80}") from None
 
     def delete_logged_model_files(self, model_id: str, name: str) -> int:
+        """Delete the file `name` or the folder `name` with everything in it; returns how many files went."""
         self._db.check_writable()
         self.get_logged_model(model_id)
-        return model_files.delete(self.artifacts_dir, model_id, name)
+        cleaned = clean_name(name)
+        folder = Folder.model(model_id)
+        inside = [path for path, _size in self.artifacts.files(folder)
+                  if path == cleaned or path.startswith(cleaned + "/")]
+        if not inside:
+            raise NotFoundError(f"logged model {model_id} has no file or folder {cleaned!r:.80}")
+        self.artifacts.delete(folder, inside)
+        return len(inside)
 
     # -- run inputs and outputs ----------------------------------------------------
     def log_run_inputs(self, run_id: int, datasets: Sequence[DatasetInput] = (),

@@ -1,4 +1,4 @@
-"""`Store` on an SQL database + local files: everything but the backend's `Database` (and its schema) is here once."""
+"""`Store` on an SQL database + an `ArtifactStore` (a local folder or object storage): everything but the backend's `Database` (and its schema) is here once."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from runyard.errors import NotFoundError
-from runyard.store import artifact_files, model_files
+from runyard.store.artifacts import ArtifactFile, ArtifactStore, Folder
 from runyard.store.base import DEFAULT_TENANT, Store
 from runyard.store.models import (
     Artifact,
@@ -48,21 +47,20 @@ from runyard.store.sql.series_cache import Assembler, Assembly, LoadedSeries, Se
 from runyard.store.sql.view_state_mixin import SqlViewState
 from runyard.store.units import Applied, WriteBatch
 from runyard.store.validate_batch import check_tag_values
-from runyard.store.validate_paths import clean_name, confined, run_folder
 
 COMPACT_MIN_AGE_S = 10.0
 
 
 class SqlStore(SqlHub, SqlLoggedModels, SqlViewState, Store):
-    """The store over a backend's `Database` (serialized group-committed writes, snapshot reads) and an artifacts folder.
+    """The store over a backend's `Database` (serialized group-committed writes, snapshot reads) and an `ArtifactStore`.
 
     A backend subclass opens its `Database` (given the idle hook that compacts metric chunks
     between writes) and says `describe()`.
     """
 
-    def __init__(self, open_database: Callable[[IdleHook], Database], *, artifacts_dir: Path,
+    def __init__(self, open_database: Callable[[IdleHook], Database], *, artifacts: ArtifactStore,
                  compact_min_age_s: float = COMPACT_MIN_AGE_S) -> None:
-        self.artifacts_dir = artifacts_dir
+        self.artifacts = artifacts  # the bytes of artifacts and logged-model files; their rows are here
         self.compact_min_age_s = compact_min_age_s
         self._compact_due: set[int] = set()
         self._compact_lock = threading.Lock()
@@ -111,9 +109,9 @@ class SqlStore(SqlHub, SqlLoggedModels, SqlViewState, Store):
         model_ids, uids = self._db.write(
             lambda c: (logged_models.delete_of_project(c, project_id), projects.delete(c, project_id)))
         for uid in uids:
-            artifact_files.remove_run_folder(self.artifacts_dir, uid)
+            self.artifacts.remove_folder(Folder.run(uid))
         for model_id in model_ids:
-            model_files.remove_folder(self.artifacts_dir, model_id)
+            self.artifacts.remove_folder(Folder.model(model_id))
         self._series_cache.clear()
 
     def project_tag_values(self, project_ids: Sequence[int]) -> dict[int, dict[str, str]]:
@@ -182,7 +180,7 @@ class SqlStore(SqlHub, SqlLoggedModels, SqlViewState, Store):
 
     def delete_run(self, run_id: int) -> None:
         uid = self._db.write(lambda c: runs.delete_rows(c, run_id))
-        artifact_files.remove_run_folder(self.artifacts_dir, uid)
+        self.artifacts.remove_folder(Folder.run(uid))
         self._series_cache.clear()
 
     # -- units of work -------------------------------------------------------------
@@ -269,10 +267,10 @@ class SqlStore(SqlHub, SqlLoggedModels, SqlViewState, Store):
     # -- artifacts -----------------------------------------------------------------
     def add_artifact_stream(self, run_id: int, name: str, stream: ByteStream, *,
                             max_bytes: int | None = None) -> Artifact:
-        self._db.check_writable()  # before the file lands in the artifacts dir
+        self._db.check_writable()  # before the file lands in the artifact store
         run = self.get_run(run_id)
-        cleaned, size, digest = artifact_files.write_file(self.artifacts_dir, run.uid, name, stream, max_bytes)
-        return self._db.write(lambda c: artifacts.record(c, run_id, cleaned, size, digest))
+        stored = self.artifacts.put(Folder.run(run.uid), name, stream, max_bytes=max_bytes)
+        return self._db.write(lambda c: artifacts.record(c, run_id, stored.name, stored.size, stored.sha256))
 
     def list_artifacts(self, run_id: int) -> list[Artifact]:
         return self._db.read(lambda c: artifacts.list_(c, run_id))
@@ -283,17 +281,19 @@ class SqlStore(SqlHub, SqlLoggedModels, SqlViewState, Store):
     def delete_artifacts(self, run_id: int, name: str) -> int:
         run = self.get_run(run_id)
         removed = self._db.write(lambda c: artifacts.delete(c, run_id, name))
-        artifact_files.remove_files(run_folder(self.artifacts_dir, run.uid), removed)
+        self.artifacts.delete(Folder.run(run.uid), removed)
         return len(removed)
 
-    def artifact_file(self, run_id: int, name: str) -> Path:
+    def open_artifact(self, run_id: int, name: str) -> ArtifactFile:
         run = self.get_run(run_id)
-        cleaned = clean_name(name)
-        known = {item.path for item in self.list_artifacts(run_id)}
-        path = confined(run_folder(self.artifacts_dir, run.uid), cleaned)
-        if cleaned not in known or not path.is_file():
-            raise NotFoundError(f"artifact {name!r} not found in run {run.uid}")
-        return path
+        missing = NotFoundError(f"artifact {name!r} not found in run {run.uid}")
+        try:
+            opened = self.artifacts.open(Folder.run(run.uid), name)  # refuses names that could escape first
+        except NotFoundError:
+            raise missing from None
+        if opened.name not in {item.path for item in self.list_artifacts(run_id)}:
+            raise missing  # only what the run recorded: never a stray file in its folder
+        return opened
 
     # -- change feed ---------------------------------------------------------------
     def last_change_seq(self) -> int:

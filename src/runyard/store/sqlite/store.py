@@ -1,4 +1,4 @@
-"""`Store` on SQLite + local files: the embedded default (a data dir holding the database and the artifacts)."""
+"""`Store` on SQLite: the embedded default (a data dir holding the database and, unless told otherwise, the artifacts)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from runyard.errors import StoreError
 from runyard.paths import ARTIFACTS_DIR_NAME, DB_FILE_NAME
+from runyard.store.artifacts import ArtifactStore, LocalArtifacts
 from runyard.store.info import StoreInfo
 from runyard.store.sql.store import COMPACT_MIN_AGE_S, SqlStore
 from runyard.store.sqlite.db import SQLiteDatabase
@@ -17,7 +18,7 @@ class SQLiteStore(SqlStore):
     """SQLite in WAL mode: one writer thread (group commit), a pool of reader connections."""
 
     def __init__(self, data_dir: Path, *, create: bool = True, read_only: bool | None = None,
-                 compact_min_age_s: float = COMPACT_MIN_AGE_S) -> None:
+                 compact_min_age_s: float = COMPACT_MIN_AGE_S, artifacts: ArtifactStore | None = None) -> None:
         self.data_dir = Path(data_dir)
         db_path = self.data_dir / DB_FILE_NAME
         if (not create or read_only) and not db_path.exists():
@@ -35,7 +36,8 @@ class SQLiteStore(SqlStore):
                 raise StoreError(f"data dir {self.data_dir} is not writable")
         opened_read_only = read_only
         super().__init__(lambda idle_hook: SQLiteDatabase(db_path, idle_hook, read_only=opened_read_only),
-                         artifacts_dir=self.data_dir / ARTIFACTS_DIR_NAME, compact_min_age_s=compact_min_age_s)
+                         artifacts=LocalArtifacts(self.data_dir / ARTIFACTS_DIR_NAME) if artifacts is None else artifacts,
+                         compact_min_age_s=compact_min_age_s)
 
     def describe(self) -> StoreInfo:
         return StoreInfo(backend="sqlite", schema_version=SCHEMA_VERSION)
