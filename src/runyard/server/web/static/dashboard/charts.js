@@ -56,9 +56,11 @@ export class Panel {
     const board = this.board;
     const runIds = board.chartRunIds();
     const width = Math.max(300, this.plotEl.clientWidth || 600);
+    // Grouped: up to 1,000 runs binned to ~width/3 bins, so coarser buckets lose nothing.
+    const buckets = board.groups ? Math.max(50, Math.round(width / 6)) : Math.min(1000, Math.max(200, Math.round(width)));
     const params = new URLSearchParams({
       keys: this.key,
-      buckets: String(Math.min(1000, Math.max(200, Math.round(width)))),
+      buckets: String(buckets),
       smoothing: String(board.smoothing),
     });
     const range = this.zoom ? this.stepRange(this.zoom.min, this.zoom.max) : null;
