@@ -234,6 +234,8 @@ def test_scatter_hover_shows_the_run(page: Page, sweep: tuple[LiveServer, dict[s
     live, ids = sweep
     open_compare(page, live)
     page.locator("#compare [data-tab='scatter']").click()
+    page.locator("#compare .cmp-sx").select_option("params.optimizer")
+    assert page.locator("#compare .cmp-logx").is_disabled()  # categories: no log scale
     page.locator("#compare .cmp-sx").select_option("params.lr")
     page.locator("#compare .cmp-logx").check()
     page.locator("#compare .cmp-sy").select_option("metrics.val/loss")

@@ -233,6 +233,11 @@ export class CompareViews {
     const y = this.byId.get(this.state.sy);
     if (!x || !y) return;
     this.scatter.setData(this.rows, x, y, { logX: this.state.logX, logY: this.state.logY });
+    // A log scale needs positive numbers: the toggle says why it has no effect.
+    for (const [cls, axis] of [["cmp-logx", this.scatter.ax], ["cmp-logy", this.scatter.ay]]) {
+      this.el(cls).closest("label").title = axis.canLog ? "" : "log scale: needs values that are all numbers above 0";
+      this.el(cls).disabled = !axis.canLog;
+    }
     if (this.scatter.lastDrawMs != null && this.rows.length && !debug.scatterReady) {
       debug.scatterReady = true;
       performance.mark("runyard:scatter-ready");
