@@ -19,6 +19,9 @@ pytest.importorskip("playwright.sync_api", reason="playwright is not installed (
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
 import runyard
+from runyard.sdk.media_encode import encode
+from runyard.server.deps import SESSION_COOKIE
+from runyard.store import open_store
 from tests.live_server import LiveServer
 from tests.server.web.test_browser import PageErrors
 
@@ -242,3 +245,26 @@ def test_media_views_work_under_the_pages_policy(browser: Browser, server: Serve
     finally:
         context.close()
     assert messages == []
+
+
+def test_media_load_for_a_signed_in_browser_when_tokens_are_required(page: Page, errors: PageErrors,
+                                                                      tmp_path: Path) -> None:
+    """Images and JSON come from the v1 routes with the sign-in cookie (GETs: no CSRF concern)."""
+    data = tmp_path / "data"
+    with open_store(data) as store:  # stored as the SDK's media thread does (the module's live run stays current)
+        run = store.create_run(store.create_project(PROJECT).id, name="secured")
+        for path, content in [*encode("samples", 40, runyard.Image(picture(40, 7), caption="secured at 40")),
+                              *encode("weights", 40, runyard.Histogram([1.0, 2.0, 2.0]))]:
+            store.add_artifact_bytes(run.id, path, content)
+        store.set_run_status(run.id, "finished")
+        secret = store.create_token("default", name="browser")[1]
+    served = LiveServer(data, extra=["--auth"]).start()
+    try:
+        page.context.add_cookies([{"name": SESSION_COOKIE, "value": secret, "url": served.url}])
+        open_run(page, served, "secured")
+        wait_panel(page, "image", "samples", "p.drawn >= 1")
+        wait_panel(page, "histogram", "weights", "p.drawn >= 1")
+        assert shown_pixel(page, "#media .media-image img") == colour_of(40, 7)
+        assert page.locator("#media .media-image figcaption").text_content() == "secured at 40"
+    finally:
+        served.stop()
