@@ -125,6 +125,8 @@ BODIES: dict[str, Any] = {
     "PATCH /api/v1/chart/{chart_id}/status": {"status": 1},
     "PATCH /api/v1/namespace/{namespace_id}/opened": {"opened": False, "experiment_id": A_RUN},
     "PUT /web/api/projects/{project_id}/view": {"set": [{"kind": "ws_hidden", "name": METRIC, "value": 1}]},
+    "POST /web/api/projects/{project_id}/runs/archive": {"runs": [A_RUN], "archived": True},
+    "POST /web/api/projects/{project_id}/runs/delete": {"runs": [A_RUN2]},
 }
 # Routes that act on the caller's own namespace whatever the name in the path: B gets its
 # own (empty) object, so a 2xx is fine as long as nothing of A's comes back.
