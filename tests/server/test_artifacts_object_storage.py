@@ -23,8 +23,10 @@ import pytest
 from runyard import media_index
 from runyard.server import create_app
 from runyard.settings import Settings
-from runyard.store import Project, Run, Store, open_store
+from runyard.store import Project, Run, Store
+from runyard.store.artifacts import open_artifact_store
 from runyard.store.artifacts.objects import PART
+from runyard.store.sqlite.store import SQLiteStore
 from tests.s3_server import S3Server, s3_server, s3_url  # noqa: F401  (fixtures)
 from tests.server.conftest import TEST_HOSTS
 
@@ -50,7 +52,7 @@ class Served:
 @pytest.fixture
 async def served(s3_url: str, s3_server: S3Server, tmp_path: Path) -> AsyncIterator[Served]:  # noqa: F811
     data_dir = tmp_path / "data"
-    store = open_store(data_dir, artifacts=s3_url)
+    store = SQLiteStore(data_dir, artifacts=open_artifact_store(s3_url, data_dir))  # serve --artifacts s3://...
     settings = Settings(data_dir=data_dir, allowed_hosts=TEST_HOSTS, max_artifact_bytes=LIMIT)
     app = create_app(settings, store=store)
     project = store.create_project("vision")

@@ -11,6 +11,7 @@ from runyard.errors import InvalidInputError, ServiceUnavailableError
 from runyard.store import open_store
 from runyard.store.artifacts import Folder, LocalArtifacts, open_artifact_store
 from runyard.store.artifacts.objects import ObjectArtifacts
+from runyard.store.sqlite.store import SQLiteStore
 from tests.s3_server import S3Server
 
 
@@ -63,6 +64,7 @@ def test_an_embedded_store_with_artifacts_elsewhere_keeps_the_old_layout(tmp_pat
     assert (tmp_path / "data" / "artifacts" / run.uid / "plots" / "a.json").read_bytes() == b"[1]"
     with open_store(tmp_path / "data") as store:
         assert store.read_artifact(run.id, "plots/a.json") == b"[1]"
-    with open_store(tmp_path / "data", artifacts=str(tmp_path / "elsewhere")) as store:
+    data_dir = tmp_path / "data"
+    with SQLiteStore(data_dir, artifacts=open_artifact_store(str(tmp_path / "elsewhere"), data_dir)) as store:
         store.add_artifact_bytes(run.id, "b.txt", b"b")
     assert (tmp_path / "elsewhere" / run.uid / "b.txt").read_bytes() == b"b"
