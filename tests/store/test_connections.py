@@ -22,6 +22,7 @@ THREADS = 40
 # lock on the file, and reuses it for the next open: descriptors track the most connections ever
 # open at once (the pool's bound), not how many threads came and went (40 more per burst before).
 SLACK = MAX_READERS + 4
+pytestmark = pytest.mark.sqlite_only(reason="SQLite's reader pool and file descriptors (PostgreSQL: psycopg_pool)")
 
 
 def _fds() -> int:

@@ -74,6 +74,7 @@ def test_hub_model_records(store: Store) -> None:
                                                                        {"model/m.joblib": "ab" * 32})
 
 
+@pytest.mark.sqlite_only(reason="a migration of SQLite schema v3 (PostgreSQL starts at the current schema)")
 def test_v3_hub_rows_are_kept_under_their_tenant(tmp_path: Path) -> None:
     """A database of the global-name schema: experiments keep their tenant, queued rows go with
     the experiment of their name, and rows of a name nobody owned stay with the default tenant."""

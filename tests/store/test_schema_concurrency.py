@@ -4,17 +4,19 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from runyard.errors import SchemaTooNewError, StoreError
-from runyard.store import open_store
+from runyard.store import Store, open_store
 from runyard.store.sqlite.schema import SCHEMA_VERSION
 from tests.store.helpers import cols
 
 
+@pytest.mark.sqlite_only(reason="PRAGMA user_version (PostgreSQL: tests/store/postgres/test_schema_and_recovery.py)")
 def test_newer_schema_refused(tmp_path: Path) -> None:
     open_store(tmp_path).close()
     with sqlite3.connect(tmp_path / "runyard.db") as conn:
@@ -23,6 +25,7 @@ def test_newer_schema_refused(tmp_path: Path) -> None:
         open_store(tmp_path)
 
 
+@pytest.mark.sqlite_only(reason="an empty SQLite file upgraded (PostgreSQL: tests/store/postgres/test_schema_and_recovery.py)")
 def test_older_schema_upgraded(tmp_path: Path) -> None:
     sqlite3.connect(tmp_path / "runyard.db").close()  # an empty v0 database
     with open_store(tmp_path) as store:
@@ -31,6 +34,7 @@ def test_older_schema_upgraded(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+@pytest.mark.sqlite_only(reason="data dir paths and files")
 def test_bad_data_dirs(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(StoreError, match="not a directory"):
@@ -43,16 +47,16 @@ def test_bad_data_dirs(tmp_path: Path) -> None:
         open_store(tmp_path / "empty", create=False)
 
 
-def test_data_survives_reopen(tmp_path: Path) -> None:
-    with open_store(tmp_path) as store:
+def test_data_survives_reopen(store_opener: Callable[[], Store]) -> None:
+    with store_opener() as store:
         run = store.create_run(store.create_project("p").id)
         store.append_metrics(run.id, {"m": cols(range(10), np.arange(10.0))})
-    with open_store(tmp_path) as store:
+    with store_opener() as store:
         assert store.read_metric(run.id, "m").values.tolist() == list(np.arange(10.0))
 
 
-def test_many_threads_group_commit(tmp_path: Path) -> None:
-    with open_store(tmp_path) as store:
+def test_many_threads_group_commit(store_opener: Callable[[], Store]) -> None:
+    with store_opener() as store:
         run = store.create_run(store.create_project("p").id)
         errors: list[BaseException] = []
 
@@ -86,6 +90,7 @@ store.close()
 """
 
 
+@pytest.mark.sqlite_only(reason="processes sharing one SQLite file (PostgreSQL: tests/store/postgres/test_change_order.py)")
 def test_two_processes_one_data_dir(tmp_path: Path) -> None:
     procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), f"w{k}"], stderr=subprocess.PIPE,
                               text=True) for k in range(2)]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from runyard.errors import InvalidInputError, NotFoundError
-from runyard.store import Store, open_store
+from runyard.store import Store
 from runyard.store.view_state import ViewSetting
 
 
@@ -44,9 +44,9 @@ def test_bad_settings_are_refused(store: Store, kind: str, name: str, value: int
         store.set_view_settings([ViewSetting(project.id, None, kind, name, value)])
 
 
-def test_settings_survive_reopening(tmp_path: Path) -> None:
-    with open_store(tmp_path) as first:
+def test_settings_survive_reopening(store_opener: Callable[[], Store]) -> None:
+    with store_opener() as first:
         project = first.create_project("p")
         first.set_view_settings([ViewSetting(project.id, None, "section", "pinned", 0)])
-    with open_store(tmp_path) as again:
+    with store_opener() as again:
         assert again.view_settings(project.id) == [ViewSetting(project.id, None, "section", "pinned", 0)]
