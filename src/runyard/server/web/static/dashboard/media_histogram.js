@@ -8,8 +8,9 @@ const MAX_COLUMNS = 200; // steps drawn; a longer series is sampled evenly (the 
 const ROWS = 96;
 const HEIGHT = 220;
 const PAD = { left: 56, right: 8, top: 8, bottom: 22 };
-// Viridis stops: perceptually even and readable with colour-blindness.
-const STOPS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+// One hue from light to dark (ColorBrewer "Blues"): sparse bins fade into the white page, the
+// densest are darkest; readable with colour-blindness and in grey.
+const STOPS = [[222, 235, 247], [158, 202, 225], [66, 146, 198], [33, 113, 181], [8, 48, 107]];
 
 function colour(t) {
   if (!(t > 0)) return [247, 248, 250];
