@@ -206,6 +206,17 @@ def test_hover_lists_only_runs_with_data_there(page: Page, server: Server, error
     page.mouse.move(box["x"] + x, box["y"] + y)
     page.wait_for_function(f"document.querySelector(\"#ws-legend [data-run='{run}']\").classList.contains('hot')")
     wait_chart(page, "train/acc", f"u && u.series[p.order.indexOf({run}) + 1]._focus === true")
+    # ...and a click there isolates it; a click on it again shows every run.
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    wait_chart(page, "train/acc", f"JSON.stringify(p.order) === '[{run}]'")
+    wait_chart(page, LOSS, f"u && JSON.stringify(p.order) === '[{run}]'")
+    # Alone, the run fills the y axis: its line has moved.
+    x, y = chart(page, LOSS, "(() => { const [xs, ys] = u.data[1]; return [u.valToPos(xs[300], 'x'), "
+                             "u.valToPos(ys[300], 'y')]; })()")
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.wait_for_function(f"window.runyard.charts[{LOSS!r}].hotRun === {run}")
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    wait_chart(page, LOSS, "p.order.length === 3")
 
 
 def test_x_axis_metric_relative_and_log_ticks(page: Page, server: Server, errors: PageErrors) -> None:
