@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from runyard.store import Store, open_store
+from runyard.store.artifacts import LocalArtifacts
 
 # Each backend: (request, tmp_path) -> a function opening a store on that test's (empty) data.
 BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], Callable[[], Store]]] = {
@@ -51,7 +52,7 @@ def pg_store_url(pg_url: str) -> Iterator[tuple[str, Callable[[], None]]]:
 
     from runyard.store.postgres.store import PostgresStore
 
-    PostgresStore(pg_url, artifacts_dir=Path("/nonexistent-artifacts")).close()  # creates the schema
+    PostgresStore(pg_url, artifacts=LocalArtifacts(Path("/nonexistent-artifacts"))).close()  # creates the schema
     reset = _reset_sql(pg_url)
     with psycopg.connect(pg_url, autocommit=True) as conn:
         yield pg_url, lambda: conn.execute(reset).close()
@@ -62,7 +63,7 @@ def _postgres(request: pytest.FixtureRequest, path: Path) -> Callable[[], Store]
 
     url, reset = request.getfixturevalue("pg_store_url")
     reset()
-    return lambda: PostgresStore(url, artifacts_dir=path / "data" / "artifacts", pool_max=4)
+    return lambda: PostgresStore(url, artifacts=LocalArtifacts(path / "data" / "artifacts"), pool_max=4)
 
 
 @pytest.fixture(params=sorted(BACKENDS))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from runyard.store.artifacts import LocalArtifacts
 from tests.pg import fresh_database
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def open_pg(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable
 
     def open_one(url: str | None = None) -> PostgresStore:
         target = url if url is not None else request.getfixturevalue("db_url")
-        store = PostgresStore(target, artifacts_dir=tmp_path / "artifacts", pool_max=3)
+        store = PostgresStore(target, artifacts=LocalArtifacts(tmp_path / "artifacts"), pool_max=3)
         opened.append(store)
         return store
 

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from runyard.errors import SchemaTooNewError, StoreUnavailableError
+from runyard.store.artifacts import LocalArtifacts
 from runyard.store.postgres.schema import SCHEMA_VERSION, TABLES
 from runyard.store.postgres.store import PostgresStore
 from tests.store.helpers import cols
@@ -56,7 +57,7 @@ def test_a_database_of_a_newer_schema_is_refused(fresh_url: str, open_pg: Callab
 
 def test_an_unreachable_database_is_unavailable_not_an_internal_error(tmp_path: Path, pg_url: str) -> None:
     with pytest.raises(StoreUnavailableError) as caught:
-        PostgresStore("postgresql://postgres:s3cret@127.0.0.1:1/nowhere", artifacts_dir=tmp_path)
+        PostgresStore("postgresql://postgres:s3cret@127.0.0.1:1/nowhere", artifacts=LocalArtifacts(tmp_path))
     assert caught.value.status == 503
     assert "postgresql://postgres@127.0.0.1:1/nowhere" in str(caught.value)
     assert "s3cret" not in str(caught.value)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from runyard.store.artifacts import ArtifactStore
 from runyard.store.info import StoreInfo
 from runyard.store.postgres.db import PgDatabase
 from runyard.store.postgres.schema import SCHEMA_VERSION
@@ -17,11 +16,11 @@ class PostgresStore(SqlStore):
     the connection budget of a replica).
     """
 
-    def __init__(self, url: str, *, artifacts_dir: Path, pool_min: int = 1, pool_max: int = 10,
+    def __init__(self, url: str, *, artifacts: ArtifactStore, pool_min: int = 1, pool_max: int = 10,
                  compact_min_age_s: float = COMPACT_MIN_AGE_S) -> None:
         self.url = url
         super().__init__(lambda idle_hook: PgDatabase(url, idle_hook, pool_min=pool_min, pool_max=pool_max),
-                         artifacts_dir=artifacts_dir, compact_min_age_s=compact_min_age_s)
+                         artifacts=artifacts, compact_min_age_s=compact_min_age_s)
 
     def describe(self) -> StoreInfo:
         return StoreInfo(backend="postgresql", schema_version=SCHEMA_VERSION)
