@@ -49,6 +49,12 @@ class Conn(Protocol):
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> Cursor: ...
 
+    def stream(self, sql: str, params: Sequence[Any] = (), /) -> Iterable[Any]:
+        """Rows handed over as they arrive (large rows: metric chunks' blobs), not after the last one.
+
+        The caller reads every row before its next statement on this connection.
+        """
+
 
 @dataclass(frozen=True, slots=True)
 class Dialect:

@@ -106,7 +106,8 @@ def fill_blobs(
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]
         marks = ",".join("?" * len(part))
-        for cid, steps, vcodec, vals, tcodec, times in conn.execute(
+        # Streamed: each chunk decodes (on the assembler's threads) while the next one's blobs still arrive.
+        for cid, steps, vcodec, vals, tcodec, times in conn.stream(
             f"SELECT id, steps, values_codec, vals, times_codec, times FROM metric_chunks WHERE id IN ({marks})",
             part,
         ):

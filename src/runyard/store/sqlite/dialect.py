@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 from runyard.store.sql.conn import Dialect, Expr
 
@@ -45,3 +46,7 @@ class SQLiteConn(sqlite3.Connection):
     """A `sqlite3.Connection` that is a `runyard.store.sql.conn.Conn` (pass as `factory=` to connect)."""
 
     dialect = SQLITE
+
+    def stream(self, sql: str, params: Sequence[Any] = (), /) -> sqlite3.Cursor:
+        # A cursor steps through its rows as they are iterated: it streams already.
+        return self.execute(sql, params)
