@@ -186,6 +186,7 @@ def test_grouping_rows_and_the_groups_event(page: Page, server: tuple[LiveServer
     open_table(page, live)
     page.evaluate("window.__groups = []; document.addEventListener('runyard:groups', e => window.__groups.push(e.detail))")
     page.locator("#group-by").select_option("config.optimizer")
+    page.wait_for_function("window.__groups.length > 0")  # sent once the table is drawn
     groups = page.locator("#runs-table tr.group-row")
     assert groups.count() == 3
     assert [g.strip() for g in groups.all_text_contents()] == [
@@ -206,6 +207,7 @@ def test_grouping_rows_and_the_groups_event(page: Page, server: tuple[LiveServer
     wait_saved(live, ids["_project"], lambda s: s.get(("tbl_group", "config.optimizer")) == 1)
     page.locator("#group-by").select_option("")
     assert page.locator("#runs-table tr.group-row").count() == 0
+    page.wait_for_function("window.__groups[window.__groups.length - 1].column === null")
     assert page.evaluate("window.__groups[window.__groups.length - 1]") == {"column": None}
 
 

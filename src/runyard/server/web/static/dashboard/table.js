@@ -10,7 +10,14 @@ import { announceGroups, groupItems, groupRows } from "./grouping.js";
 import { runColour } from "./palette.js";
 
 const ROW_PX = 31; // fixed row height (CSS) lets the window be computed from scrollTop
-const MARGIN_ROWS = 20;
+const MARGIN_ROWS = 6;
+const PICK_PX = 34;
+const WIDTHS = { name: 220, status: 96, duration: 90, start: 178, tags: 150, notes: 180 };
+
+// A column's width: the attributes' own, else room for the header (numbers and short text fit).
+function widthOf(column, label) {
+  return WIDTHS[column.id] ?? Math.max(84, Math.min(240, 8 * label.length + 34));
+}
 
 function compare(a, b) {
   if (typeof a === "number" && typeof b === "number") return a - b;
@@ -97,23 +104,43 @@ export class RunsTable {
     this.renderWindow(true);
     this.countEl.textContent = `${this.shown.length} of ${this.runs.size} runs, ${this.selected.size} selected` +
       (this.brushed ? " (brushed)" : "") + (this.groupCol ? `, ${this.groups.length} groups` : "");
-    announceGroups(this.groupCol, this.groups);
     this.onRender?.();
+    void this.scroller.offsetHeight; // lay the table out now: the mark says when it is ready to paint
     debug.tableRenderMs = performance.now() - started;
     performance.mark(this.ready ? "runyard:table-updated" : "runyard:table-ready");
     this.ready = true;
+    // The charts redraw their group bands after the table is on screen, not before.
+    const { groupCol, groups } = this;
+    setTimeout(() => announceGroups(groupCol, groups), 0);
   }
 
+  // Fixed column widths (table-layout: fixed): laying out the rows needs no measuring, and
+  // the sticky columns' offsets are known without reading the DOM.
   renderHead() {
     const arrow = (c) => (c.id === this.sortCol?.id ? (this.state.sort.desc ? " ▼" : " ▲") : "");
     const label = (c) => (c.kind === "metric" && c.summary !== "last" ? `${c.label} (${c.summary})` : c.label);
-    this.table.tHead.innerHTML = `<tr><th class="pick-col sticky"></th>` + this.cols.map((c, i) =>
-      `<th data-col="${esc(c.id)}" class="${c.kind}${this.stickyClass(c)}" data-i="${i}" title="${esc(c.id)}: click to sort">${esc(label(c))}${arrow(c)}</th>`,
+    const widths = [PICK_PX, ...this.cols.map((c) => widthOf(c, label(c)))];
+    this.sticky = new Map(); // column id -> the CSS `left` of a sticky column
+    let left = PICK_PX;
+    this.cols.forEach((c, i) => {
+      if (c.id === "name" || c.pinned) {
+        this.sticky.set(c.id, left);
+        left += widths[i + 1];
+      }
+    });
+    this.table.style.width = `${widths.reduce((a, b) => a + b, 0)}px`;
+    this.table.querySelector("colgroup")?.remove();
+    this.table.insertAdjacentHTML("afterbegin", `<colgroup>${widths.map((w) => `<col style="width:${w}px">`).join("")}</colgroup>`);
+    this.table.tHead.innerHTML = `<tr><th class="pick-col sticky" style="left:0"></th>` + this.cols.map((c) =>
+      `<th data-col="${esc(c.id)}"${this.attrs(c, c.kind)} title="${esc(c.id)}: click to sort">${esc(label(c))}${arrow(c)}</th>`,
     ).join("") + "</tr>";
   }
 
-  stickyClass(c) {
-    return c.id === "name" || c.pinned ? " sticky" : "";
+  // ` class="..."` of a column's cells, with the sticky offset when the column stays in view.
+  attrs(c, cls = "") {
+    const left = this.sticky?.get(c.id);
+    if (left == null) return cls ? ` class="${cls}"` : "";
+    return ` class="${cls} sticky" style="left:${left}px"`;
   }
 
   // The rows in view plus a margin; spacers keep the scroll height of the whole list.
@@ -132,22 +159,6 @@ export class RunsTable {
     this.table.tBodies[0].innerHTML = spacer(from) +
       this.items.slice(from, to).map((item) => (item.group ? this.groupHtml(item.group, span) : this.rowHtml(item))).join("") +
       spacer(this.items.length - to);
-    this.placeSticky();
-  }
-
-  // Pinned columns stay in view when scrolling sideways: each sticks at the width of those before it.
-  placeSticky() {
-    const heads = [...this.table.tHead.rows[0].cells].filter((th) => th.classList.contains("sticky"));
-    let left = 0;
-    heads.forEach((th, i) => {
-      this.table.style.setProperty(`--pin-${i}`, `${left}px`);
-      th.style.left = `var(--pin-${i})`;
-      left += th.offsetWidth;
-    });
-    for (const tr of this.table.tBodies[0].rows) {
-      let i = 0;
-      for (const td of tr.cells) if (td.classList.contains("sticky")) td.style.left = `var(--pin-${i++})`;
-    }
   }
 
   scrolled() {
@@ -162,7 +173,7 @@ export class RunsTable {
   groupHtml(group, span) {
     const open = !this.collapsed.has(group.key);
     const picked = group.rows.every((r) => this.selected.has(r.id)) ? " checked" : "";
-    return `<tr class="group-row" data-group="${esc(group.key)}"><td class="pick-col sticky"><input type="checkbox" class="pick-group"` +
+    return `<tr class="group-row" data-group="${esc(group.key)}"><td class="pick-col sticky" style="left:0"><input type="checkbox" class="pick-group"` +
       ` aria-label="select group ${esc(group.label)}"${picked}></td><td colspan="${span - 1}"><span class="group-label">` +
       `<button type="button" class="group-toggle small" aria-expanded="${open}">${open ? "▾" : "▸"}</button>` +
       `<span class="swatch" style="background:${group.colour}"></span>${esc(this.groupCol.id)} = <b>${esc(group.label)}</b>` +
@@ -170,25 +181,25 @@ export class RunsTable {
   }
 
   cellHtml(r, c) {
-    const sticky = this.stickyClass(c);
+    const td = (cls = "", extra = "") => `<td${this.attrs(c, cls)}${extra}>`;
     switch (c.id) {
       case "name":
-        return `<td class="name${sticky}"><span class="swatch" data-isolate="${r.id}" title="isolate this run" style="background:${runColour(r.id)}"></span>` +
+        return `${td("name")}<span class="swatch" data-isolate="${r.id}" title="isolate this run" style="background:${runColour(r.id)}"></span>` +
           `<a href="/projects/${encodeURIComponent(this.project.name)}/runs/${encodeURIComponent(r.name)}">${esc(r.name)}</a>` +
           (r.archived ? ` <span class="archived-badge">archived</span>` : "") + "</td>";
       case "status":
-        return `<td class="${sticky}"><span class="status" data-status="${esc(r.status)}">${esc(r.status)}</span></td>`;
+        return `${td()}<span class="status" data-status="${esc(r.status)}">${esc(r.status)}</span></td>`;
       case "duration":
-        return `<td class="num${sticky}">${esc(fmtDuration(columnValue(r, c)))}</td>`;
+        return `${td("num")}${esc(fmtDuration(columnValue(r, c)))}</td>`;
       case "start":
-        return `<td class="muted${sticky}">${esc(fmtTime(r.start_time))}</td>`;
+        return `${td("muted")}${esc(fmtTime(r.start_time))}</td>`;
       case "tags":
-        return `<td class="editable${sticky}" data-edit="tags" title="double-click to edit">${r.tags.map((t) => `<span class="tag">${esc(t)}</span>`).join("")}</td>`;
+        return `${td("editable", ' data-edit="tags" title="double-click to edit"')}${r.tags.map((t) => `<span class="tag">${esc(t)}</span>`).join("")}</td>`;
       case "notes":
-        return `<td class="editable notes${sticky}" data-edit="notes" title="double-click to edit">${esc(r.notes)}</td>`;
+        return `${td("editable notes", ' data-edit="notes" title="double-click to edit"')}${esc(r.notes)}</td>`;
       default: {
         const v = columnValue(r, c);
-        return typeof v === "number" ? `<td class="num${sticky}">${esc(fmtNum(v))}</td>` : `<td class="${sticky}">${esc(v ?? "")}</td>`;
+        return typeof v === "number" ? `${td("num")}${esc(fmtNum(v))}</td>` : `${td()}${esc(v ?? "")}</td>`;
       }
     }
   }
@@ -196,7 +207,7 @@ export class RunsTable {
   rowHtml(r) {
     const checked = this.selected.has(r.id) ? " checked" : "";
     const hovered = this.hovered === r.id ? " hovered" : "";
-    return `<tr data-id="${r.id}" class="${hovered}${r.archived ? " archived" : ""}"><td class="pick-col sticky"><input type="checkbox" class="pick" aria-label="select ${esc(r.name)}"${checked}></td>` +
+    return `<tr data-id="${r.id}" class="${hovered}${r.archived ? " archived" : ""}"><td class="pick-col sticky" style="left:0"><input type="checkbox" class="pick" aria-label="select ${esc(r.name)}"${checked}></td>` +
       this.cols.map((c) => this.cellHtml(r, c)).join("") + "</tr>";
   }
 
@@ -208,7 +219,6 @@ export class RunsTable {
     const tr = this.table.querySelector(`tr[data-id="${r.id}"]`);
     if (tr) {
       tr.outerHTML = this.rowHtml(r);
-      this.placeSticky();
     }
   }
 

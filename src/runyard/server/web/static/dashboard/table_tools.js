@@ -53,7 +53,11 @@ export function wireTableTools({ table, project, reload, setShowArchived }) {
   };
   $("archive-selected").addEventListener("click", () => act("archive", ticked(false), (ids) => archiveRuns(project.id, ids, true)));
   $("restore-selected").addEventListener("click", () => act("restore", ticked(true), (ids) => archiveRuns(project.id, ids, false)));
-  $("delete-selected").addEventListener("click", () => act("delete", ticked(null), (ids) => deleteRuns(project.id, ids)));
+  $("delete-selected").addEventListener("click", () => act("delete", ticked(null), (ids) => {
+    // Untick them first, so that no view (charts, media) is still following a run about to go.
+    table.setSelected([...table.selected].filter((id) => !ids.includes(id)));
+    return deleteRuns(project.id, ids);
+  }));
 
   $("export-csv").addEventListener("click", () => {
     const text = toCsv(table.cols, table.shown);
