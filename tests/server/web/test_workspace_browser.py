@@ -228,6 +228,19 @@ def test_x_axis_metric_relative_and_log_ticks(page: Page, server: Server, errors
     wait_chart(page, LOSS, "p.loaded && u && p.mode === 'metric' && u.scales.x.max <= 9.5")
     assert chart(page, LOSS, "[u.scales.x.min, u.scales.x.max]") == pytest.approx([0, 9], abs=0.5)
     assert chart(page, LOSS, "u.axes[0].label") == "epoch"
+    # Zoomed to epochs ~3-5: finer steps of that range, still paired with the epoch logged before them.
+    page.locator(f".chart[data-key='{LOSS}']").scroll_into_view_if_needed()
+    box = page.locator(f".chart[data-key='{LOSS}'] .u-over").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.35, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    page.wait_for_function(f"window.runyard.fetches.some(f => f.key === {LOSS!r} && f.step_min !== null)")
+    wait_chart(page, LOSS, "p.loaded && p.zoom && u && u.data[1][0].length > 100")
+    low, high = chart(page, LOSS, "[Math.min(...u.data[1][0]), Math.max(...u.data[1][0])]")
+    assert 2 <= low <= high <= 6
+    page.locator("#reset-zoom").click()
 
     page.locator("#x-axis").select_option("relative")
     wait_chart(page, LOSS, "p.loaded && p.mode === 'relative' && u && u.scales.x.max > 50")

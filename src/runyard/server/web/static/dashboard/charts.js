@@ -79,7 +79,7 @@ export class Panel {
     const started = performance.now();
     const [perRun, xData] = await Promise.all([
       fetchSeries(this.key, runIds, params),
-      this.mode === "metric" ? board.xValues.get(range) : null,
+      this.mode === "metric" ? board.xValues.get() : null,
     ]);
     if (this.loading !== token) return; // a newer load replaced this one
     this.series.clear();

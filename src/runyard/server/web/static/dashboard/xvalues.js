@@ -1,6 +1,7 @@
 // The x metric's values (metric x axis) of the charted runs, unsmoothed: one read shared
-// by every chart while unzoomed (a zoomed chart reads its own step range), extended by
-// live points of the x metric before the charts draw theirs.
+// by every chart, extended by live points of the x metric before the charts draw theirs.
+// A densely logged x metric comes back downsampled (min/max/last of 1,000 buckets), so a
+// point's x is then exact to within one bucket of steps.
 import { num } from "./common.js";
 import { fetchSeries } from "./fetch_series.js";
 
@@ -14,19 +15,18 @@ export class XValues {
     this.cache = null;
   }
 
-  get(range) {
+  // Whole history even for a zoomed chart: a point takes the x value logged at or before
+  // its step, which for a sparse x (epoch) lies before the zoomed range.
+  get() {
     const board = this.board;
     const runIds = board.chartRunIds();
-    const params = new URLSearchParams({ buckets: "1000", smoothing: "0" });
-    if (range) {
-      params.set("step_min", String(range[0]));
-      params.set("step_max", String(range[1]));
-    }
-    const read = () => fetchSeries(board.xMetric, runIds, params).then((perRun) => new Map(
-      Object.entries(perRun).map(([id, s]) => [Number(id), { steps: Array.from(s.steps), values: s.values.map(num) }])));
-    if (range) return read();
     const key = `${board.xMetric}|${runIds.join(",")}`;
-    if (this.cache?.key !== key) this.cache = { key, promise: read() };
+    if (this.cache?.key !== key) {
+      const params = new URLSearchParams({ buckets: "1000", smoothing: "0" });
+      const promise = fetchSeries(board.xMetric, runIds, params).then((perRun) => new Map(
+        Object.entries(perRun).map(([id, s]) => [Number(id), { steps: Array.from(s.steps), values: s.values.map(num) }])));
+      this.cache = { key, promise };
+    }
     return this.cache.promise;
   }
 
