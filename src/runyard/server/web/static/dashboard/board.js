@@ -6,10 +6,10 @@
 import { Panel } from "./charts.js";
 import { debug, pageData } from "./common.js";
 import { emit, GROUPS, HOVER, ISOLATE, listen } from "./events.js";
+import { readLayout, X_MODES } from "./layout_state.js";
 import { Legend } from "./legend.js";
 import { colourAt, runColour } from "./palette.js";
 import { Section } from "./section.js";
-import { readLayout, X_MODES } from "./layout_state.js";
 import { compareSections, HIDDEN, openByDefault, PINNED, sectionOf } from "./sections.js";
 import { loadView, saveView } from "./viewstate.js";
 import { metricOptions, syncToolbar, wireToolbar } from "./ws_toolbar.js";
