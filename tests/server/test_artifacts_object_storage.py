@@ -4,7 +4,8 @@ The app runs in process on a store opened as `runyard serve --artifacts s3://...
 (SQLite metadata in the data dir, bytes in the bucket): uploads through v1, the SDK ingest
 and MLflow's artifact proxy land as objects; downloads through v1, the web API, MLflow
 (runs and logged models), expman (path and content), v1 media and Aspara's ZIP stream
-them back with the headers a local file gets; deletes and limits leave no object behind.
+them back with the headers a local file gets; deletes and limits leave no object behind; the
+hub checks and restores its models from the bucket.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import httpx
 import pytest
 
 from runyard import media_index
+from runyard.hub import provenance
+from runyard.hub.errors import UntrustedModelError
 from runyard.server import create_app
 from runyard.settings import Settings
 from runyard.store import Project, Run, Store
@@ -159,3 +162,19 @@ async def test_limits_and_deletes_leave_no_object_behind(served: Served) -> None
     assert served.objects() == [f"runyard/{other.uid}/keep.txt"]
     store.delete_project(served.project.id)
     assert served.objects() == []
+
+
+async def test_hub_models_are_checked_and_restored_from_the_bucket(served: Served, tmp_path: Path) -> None:
+    store, run = served.store, served.run
+    files = {"hub.json": b'{"type": "toy", "config": {}}', "model/state.json": b'{"mean": 2.5}'}
+    for path, data in files.items():
+        store.add_artifact_bytes(run.id, path, data)
+    provenance.record(store, run.id, "default", "e", {p: hashlib.sha256(d).hexdigest() for p, d in files.items()})
+    assert provenance.check(store, run, "default")["type"] == "toy"
+    restored = provenance.restore(store, run, "default", tmp_path / "ok")
+    assert (restored / "state.json").read_bytes() == files["model/state.json"]
+    store.add_artifact_bytes(run.id, "model/state.json", b'{"mean": 1e9}')  # swapped in the bucket
+    with pytest.raises(UntrustedModelError, match=r"model/state\.json changed"):
+        provenance.check(store, run, "default")
+    with pytest.raises(UntrustedModelError, match=r"model/state\.json changed"):
+        provenance.restore(store, run, "default", tmp_path / "swapped")
