@@ -87,10 +87,17 @@ def open_compare(page: Page, live: LiveServer, project: str = SWEEP, query: str 
     page.locator("#compare [data-tab='parallel']").click()  # the open tab is saved: another test may have left it
 
 
+# The runs the table shows (it keeps only the rows in view in the DOM).
+SHOWN = "window.runyard.table.shown"
+
+
 def table_ids(page: Page) -> list[int]:
-    ids: list[int] = page.evaluate(
-        "[...document.querySelectorAll('#runs-table tbody tr[data-id]')].map(tr => Number(tr.dataset.id))")
+    ids: list[int] = page.evaluate(f"{SHOWN}.map(r => r.id)")
     return sorted(ids)
+
+
+def wait_shown(page: Page, count: int) -> None:
+    page.wait_for_function(f"window.runyard.table && {SHOWN}.length === {count}")
 
 
 def axis_ids(page: Page) -> list[str]:
@@ -154,25 +161,28 @@ def test_brushing_axes_filters_the_runs_table(page: Page, sweep: tuple[LiveServe
                                              tmp_path: Path) -> None:
     live, ids = sweep
     open_compare(page, live)
-    page.wait_for_function(f"document.querySelectorAll('#runs-table tbody tr[data-id]').length === {len(ids)}")
+    wait_shown(page, len(ids))
     page.evaluate("""window.brushes = [];
         document.addEventListener('runyard:brush', e => window.brushes.push(e.detail.runIds))""")
     # The top half of the log lr axis: 3e-3 (at 0.6) and above.
     brush(page, "params.lr", 0.55, 1.0)
     high_lr = sorted(ids[sweep_run(i)["name"]] for i in range(24) if sweep_run(i)["params"]["lr"] >= 3e-3)
-    page.wait_for_function(f"document.querySelectorAll('#runs-table tbody tr[data-id]').length === {len(high_lr)}")
+    wait_shown(page, len(high_lr))
     assert table_ids(page) == high_lr
+    # ... and those are the rows on screen (few enough for the table to lay them all out).
+    assert sorted(page.evaluate(
+        "[...document.querySelectorAll('#runs-table tbody tr[data-id]')].map(tr => Number(tr.dataset.id))")) == high_lr
     screenshot(page, "parallel", tmp_path)
     # A second axis is AND-ed: only sgd (the upper of the two categories, in name order).
     brush(page, "params.optimizer", 0.8, 1.0)
     both = sorted(ids[sweep_run(i)["name"]] for i in range(24)
                   if sweep_run(i)["params"]["lr"] >= 3e-3 and sweep_run(i)["params"]["optimizer"] == "sgd")
-    page.wait_for_function(f"document.querySelectorAll('#runs-table tbody tr[data-id]').length === {len(both)}")
+    wait_shown(page, len(both))
     assert table_ids(page) == both
     assert sorted(page.evaluate("window.brushes.at(-1)")) == both
     # Clicking an axis clears its brush; "clear brushes" clears them all and the table shows every run.
     page.locator("#compare .cmp-clear").click()
-    page.wait_for_function(f"document.querySelectorAll('#runs-table tbody tr[data-id]').length === {len(ids)}")
+    wait_shown(page, len(ids))
     assert page.evaluate("window.brushes.at(-1)") is None
 
 
