@@ -112,3 +112,22 @@ def test_a_file_replaced_while_read_fails_the_read_instead_of_mixing(artifacts: 
             b"".join(chunks)
     else:  # the open file handle keeps the first file (replaced by rename)
         assert head + b"".join(chunks) == first
+
+
+def test_an_opened_file_reads_as_a_stream_copies_and_hashes(artifacts: ArtifactStore, tmp_path: Path) -> None:
+    data = os.urandom(PART + 4321)  # two chunks from object storage, several from disk
+    _put(artifacts, "w.bin", data)
+    reader = artifacts.open(RUN, "w.bin").reader()
+    pieces = []
+    while piece := reader.read(777_777):
+        assert len(piece) <= 777_777
+        pieces.append(piece)
+    assert b"".join(pieces) == data and reader.read(10) == b""
+    assert artifacts.open(RUN, "w.bin").reader().read() == data
+    digest = hashlib.sha256(data).hexdigest()
+    assert artifacts.open(RUN, "w.bin").sha256() == digest
+    assert artifacts.open(RUN, "w.bin").save_as(tmp_path / "copy.bin") == digest
+    assert (tmp_path / "copy.bin").read_bytes() == data
+    # Another store's put reads straight from it: what `runyard migrate` does.
+    copied = artifacts.put(Folder.run("r2"), "w.bin", artifacts.open(RUN, "w.bin").reader())
+    assert (copied.size, copied.sha256) == (len(data), digest)

@@ -1,10 +1,10 @@
 """Artifacts in S3-compatible object storage, through obstore: `<prefix>/<run uid>/<name>` and
 `<prefix>/.logged-models/<model id>/<name>`, the local folder's layout under a bucket prefix.
 
-Uploads stream: the first part is read whole, and a file that fits in it is one PUT; a larger
-one is a multipart upload fed from the stream, at most `CONCURRENCY` parts in flight, so memory
-stays near `PART * (CONCURRENCY + 1)` whatever the size. An upload that fails or is refused
-(`max_bytes`) is aborted by obstore: nothing is left in the bucket. Downloads read ranges of
+Uploads stream through obstore's writer: a file within one part is one PUT, a larger one a
+multipart upload in `PART`-byte parts, at most `CONCURRENCY` in flight, so memory stays near
+`PART * (CONCURRENCY + 1)` whatever the size. An upload that fails or is refused
+(`max_bytes`) is aborted: nothing is left in the bucket. Downloads read ranges of
 `PART` bytes pinned to the object's ETag: each request is short (a slow reader holds no
 connection open) and a file replaced meanwhile fails the download instead of mixing versions.
 """
@@ -12,7 +12,6 @@ connection open) and a file replaced meanwhile fails the download instead of mix
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -107,25 +106,18 @@ class ObjectArtifacts(ArtifactStore):
 
     def put(self, folder: Folder, name: str, stream: ByteStream, *, max_bytes: int | None = None) -> Stored:
         cleaned = clean_name(name)
-        key = self._key(folder, cleaned)
         digest = hashlib.sha256()
-        blocks = hashed_blocks(stream, cleaned, max_bytes, digest)
+        size = 0
         try:
             self._check_shape(folder, cleaned)
-            first: list[bytes] = []
-            held = 0
-            for block in blocks:  # read up to one part: a small file is one plain PUT
-                first.append(block)
-                held += len(block)
-                if held >= PART:
-                    break
-            if held < PART:
-                obstore.put(self.client, key, b"".join(first), use_multipart=False)
-                size = held
-            else:
-                counted = _Counted(itertools.chain(first, blocks))
-                obstore.put(self.client, key, counted, chunk_size=PART, max_concurrency=CONCURRENCY)
-                size = counted.size
+            # The writer is fed from this thread (never from inside obstore's runtime, so the
+            # stream may itself read from object storage); leaving the block by an exception
+            # aborts the upload: no object, no multipart upload left open.
+            with obstore.open_writer(self.client, self._key(folder, cleaned), buffer_size=PART,
+                                     max_concurrency=CONCURRENCY) as out:
+                for block in hashed_blocks(stream, cleaned, max_bytes, digest):
+                    out.write(block)
+                    size += len(block)
         except RunyardError:
             raise
         except (ObjectStoreError, OSError) as exc:
@@ -163,18 +155,3 @@ class ObjectArtifacts(ArtifactStore):
     def remove_folder(self, folder: Folder) -> None:
         self.delete(folder, [name for name, _size in self.files(folder)])
 
-
-class _Counted:
-    """An iterator of blocks that counts what went through (obstore reports no size)."""
-
-    def __init__(self, blocks: Iterator[bytes]) -> None:
-        self._blocks = blocks
-        self.size = 0
-
-    def __iter__(self) -> _Counted:
-        return self
-
-    def __next__(self) -> bytes:
-        block = next(self._blocks)
-        self.size += len(block)
-        return block
