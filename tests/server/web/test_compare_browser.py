@@ -268,6 +268,13 @@ def test_scatter_hover_shows_the_run(page: Page, sweep: tuple[LiveServer, dict[s
     screenshot(page, "scatter", tmp_path)
     page.mouse.click(box["x"] + x, box["y"] + y)
     assert page.evaluate(f"{scatter}.isolated") == ids[target["name"]]
+    # A metric's min over the run is a column too (val/loss went 1.0, 0.6, then its last value).
+    page.locator("#compare .cmp-sy").select_option("min(metrics.val/loss)")
+    lowest = page.evaluate(f"Object.fromEntries({scatter}.points.map(p => [p.id, p.yv]))")
+    assert {int(k): v for k, v in lowest.items()} == pytest.approx(
+        {ids[sweep_run(i)["name"]]: min(0.6, sweep_run(i)["loss"]) for i in range(24)})
+    assert any(sweep_run(i)["loss"] > 0.6 for i in range(24))  # so min differs from last for some runs
+    assert "val/loss (min)" in page.locator("#compare .cmp-sy").evaluate("s => s.selectedOptions[0].textContent")
 
 
 def test_diff_highlights_what_differs(page: Page, sweep: tuple[LiveServer, dict[str, int]], tmp_path: Path) -> None:

@@ -3,6 +3,19 @@
 // with readable ticks; anything else (strings, booleans, mixed) a categorical axis with
 // one evenly spaced position per distinct value, in natural order ("2" before "10").
 import { fmtNum } from "./common.js";
+import { columnValue } from "./fields.js";
+
+// A run's value in a column of the comparison views: a column of fields.js, or a metric's
+// min or max (summaryColumn), which reads the metric's column with that summary.
+export function valueOf(row, column) {
+  return columnValue(row, column.field ?? column.id, column.summary);
+}
+
+// The min or max of a metric column as a column of its own: `min(metrics.val/loss)`. Ids of
+// fields.js start with an attribute or a part name, so these never collide with one.
+export function summaryColumn(metric, summary) {
+  return { ...metric, id: `${summary}(${metric.id})`, label: `${metric.label} (${summary})`, field: metric.id, summary };
+}
 
 // A value the axes can place: NaN, infinities and empty values have no position.
 function present(v) {

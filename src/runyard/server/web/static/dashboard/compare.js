@@ -5,9 +5,10 @@
 // only through document events: they send runyard:hover / runyard:isolate / runyard:brush
 // and follow runyard:hover / runyard:isolate / runyard:selection.
 import { debug, esc } from "./common.js";
+import { summaryColumn, valueOf } from "./axis.js";
 import { MAX_DIFF_RUNS, RunDiff } from "./diff.js";
 import { emit, HOVER, ISOLATE, listen } from "./events.js";
-import { columnsOf, columnValue } from "./fields.js";
+import { columnsOf } from "./fields.js";
 import { runColour } from "./palette.js";
 import { ParallelCoords } from "./parallel.js";
 import { Scatter } from "./scatter.js";
@@ -22,7 +23,7 @@ const LOG = 2; // cmp_sx / cmp_sy value: 1 linear, 2 log
 const LIVE_REDRAW_MS = 5000;
 
 function distinct(rows, column) {
-  return new Set(rows.map((r) => JSON.stringify(columnValue(r, column)))).size;
+  return new Set(rows.map((r) => JSON.stringify(valueOf(r, column)))).size;
 }
 
 export class CompareViews {
@@ -140,7 +141,10 @@ export class CompareViews {
   async setRuns(rows) {
     this.rows = rows;
     await this.loaded;
-    this.columns = columnsOf(rows).filter((c) => (AXIS_KINDS.has(c.kind) || ATTR_AXES.has(c.id)));
+    const columns = columnsOf(rows).filter((c) => (AXIS_KINDS.has(c.kind) || ATTR_AXES.has(c.id)));
+    // Each metric by its last value (the column itself), then its min and max over the run.
+    const metrics = columns.filter((c) => c.kind === "metric");
+    this.columns = [...columns, ...metrics.flatMap((c) => [summaryColumn(c, "min"), summaryColumn(c, "max")])];
     this.byId = new Map(this.columns.map((c) => [c.id, c]));
     this.fillDefaults();
     this.renderPicker();

@@ -4,10 +4,9 @@
 // highlights its run, clicking isolates it.
 // Two stacked canvases: the lines, axes and brushes (redrawn when data or brushes change)
 // and an overlay for the hovered run and the brush being dragged (redrawn on every move).
-import { Axis, brushFor, inBrush, scaleColour } from "./axis.js";
+import { Axis, brushFor, inBrush, scaleColour, valueOf } from "./axis.js";
 import { CanvasView } from "./canvas_view.js";
 import { fmtNum } from "./common.js";
-import { columnValue } from "./fields.js";
 import { drawAxis, drawColourScale, fit, HEIGHT, PAD } from "./parallel_axes.js";
 
 const GRAB_PX = 14; // how near an axis a drag starts a brush
@@ -47,9 +46,9 @@ export class ParallelCoords extends CanvasView {
 
   // Axes, each run's positions and colour: computed once per data change, not per frame.
   prepare() {
-    const values = this.columns.map((c) => this.rows.map((r) => columnValue(r, c)));
+    const values = this.columns.map((c) => this.rows.map((r) => valueOf(r, c)));
     this.axes = values.map((vs) => new Axis(vs));
-    const colourValues = this.colourColumn ? this.rows.map((r) => columnValue(r, this.colourColumn)) : null;
+    const colourValues = this.colourColumn ? this.rows.map((r) => valueOf(r, this.colourColumn)) : null;
     const colourAxis = (this.colourAxis = colourValues && new Axis(colourValues, false));
     this.lines = this.rows.map((r, k) => {
       const pos = new Float32Array(this.columns.length);
@@ -169,7 +168,7 @@ export class ParallelCoords extends CanvasView {
       ctx.textAlign = "left";
       this.columns.forEach((c, i) => {
         if (Number.isNaN(line.pos[i])) return;
-        const v = columnValue(line.row, c);
+        const v = valueOf(line.row, c);
         const text = typeof v === "number" ? fmtNum(v) : String(v);
         const x = this.axisX(i) + 6;
         const y = this.y(line.pos[i]) - 5;

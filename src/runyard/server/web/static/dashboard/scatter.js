@@ -1,10 +1,9 @@
 // Scatter on <canvas>: one point per run, any column across, a metric up; linear or log
 // axes. Hover shows the run (and highlights it everywhere), click isolates it, double-click
 // opens its page. Runs outside a parallel-coordinates brush are drawn faded.
-import { Axis } from "./axis.js";
+import { Axis, valueOf } from "./axis.js";
 import { CanvasView } from "./canvas_view.js";
 import { esc, fmtNum } from "./common.js";
-import { columnValue } from "./fields.js";
 
 const HEIGHT = 380;
 const PAD = { top: 14, bottom: 44, left: 70, right: 20 };
@@ -50,8 +49,8 @@ export class Scatter extends CanvasView {
   setData(rows, x, y, { logX = false, logY = false } = {}) {
     this.x = x;
     this.y = y;
-    const xs = rows.map((r) => columnValue(r, x));
-    const ys = rows.map((r) => columnValue(r, y));
+    const xs = rows.map((r) => valueOf(r, x));
+    const ys = rows.map((r) => valueOf(r, y));
     this.ax = new Axis(xs, logX);
     this.ay = new Axis(ys, logY);
     this.points = [];
