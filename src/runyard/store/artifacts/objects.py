@@ -12,6 +12,7 @@ connection open) and a file replaced meanwhile fails the download instead of mix
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from runyard.store.validate_paths import clean_name
 if TYPE_CHECKING:
     from obstore.store import ClientConfig, RetryConfig
 
+log = logging.getLogger("runyard.store")
 PART = 8 << 20  # multipart part and download range size
 CONCURRENCY = 4  # parts uploaded at once
 # obstore's defaults retry for minutes: a request waiting on a dead endpoint should fail sooner.
@@ -37,8 +39,9 @@ RETRY: RetryConfig = {"max_retries": 3, "retry_timeout": timedelta(seconds=20),
 
 
 def _unavailable(exc: Exception, action: str, location: str) -> ServiceUnavailableError:
-    first = str(exc).split("\n", 1)[0][:300]
-    return ServiceUnavailableError(f"object storage {location}: cannot {action}: {first}")
+    """503 for the client; the storage's own words (endpoint, bucket, status) go to the log only."""
+    log.warning("object storage %s: cannot %s: %s", location, action, str(exc).split("\n", 1)[0][:500])
+    return ServiceUnavailableError(f"artifact storage is unavailable: cannot {action}; try again later")
 
 
 class ObjectFile(ArtifactFile):
