@@ -66,6 +66,9 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer
     with open_store(data) as store:
         ids = seed_sweep(store, 24)
         seed_sweep(store, 1000, name="big")
+        store.create_project("empty")
+        bare = store.create_project("bare")
+        store.create_run(bare.id, name="no-params")
     live = LiveServer(data).start()
     try:
         yield live, ids
@@ -411,3 +414,15 @@ def test_views_work_under_the_pages_policy(browser: Browser, sweep: tuple[LiveSe
     finally:
         context.close()
     assert messages == []
+
+
+def test_projects_without_runs_or_params(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> None:
+    live, _ids = sweep
+    open_compare(page, live, project="empty")
+    assert page.locator("#compare .cmp-status").text_content() == "no runs yet"
+    page.locator("#compare [data-tab='diff']").click()
+    assert "tick 2 to 10 runs" in page.locator("#compare .diff-note").text_content()
+    # A run with neither params, config nor metrics: its status and duration are the axes.
+    open_compare(page, live, project="bare")
+    assert axis_ids(page) == ["status", "duration"]
+    assert page.locator("#compare .cmp-status").text_content() == "1 run"

@@ -167,6 +167,7 @@ export class CompareViews {
       const varying = inputs.filter((c) => distinct(this.rows, c) > 1);
       s.axes = (varying.length ? varying : inputs).slice(0, DEFAULT_AXES).map((c) => c.id);
       if (firstMetric) s.axes.push(firstMetric);
+      if (!s.axes.length) s.axes = this.columns.slice(0, 2).map((c) => c.id); // runs without params or metrics: status, duration
     }
     if (s.colour !== RUN_COLOUR && !this.byId.has(s.colour)) s.colour = firstMetric ?? RUN_COLOUR;
     if (!this.byId.has(s.sy)) s.sy = firstMetric;
@@ -267,7 +268,9 @@ export class CompareViews {
 
   status() {
     const ids = this.parallel.brushedIds();
-    this.el("cmp-status").textContent = ids ? `${ids.length} of ${this.rows.length} runs in the brushes` : `${this.rows.length} runs`;
+    const hint = !this.rows.length ? "no runs yet" : !this.state.axes.length ? "choose axes to compare the runs" : null;
+    const runs = `${this.rows.length} run${this.rows.length === 1 ? "" : "s"}`;
+    this.el("cmp-status").textContent = hint ?? (ids ? `${ids.length} of ${runs} in the brushes` : runs);
   }
 }
 
