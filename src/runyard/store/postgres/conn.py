@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -55,7 +55,12 @@ class PgConn:
         self.raw = raw
 
     def execute(self, sql: str, params: Sequence[Any] = (), /) -> psycopg.Cursor[tuple[Any, ...]]:
-        return self.raw.execute(to_pg(sql), _values(params))
+        # Binary results: a metric chunk's blobs arrive as they are; as text (hex) a 1M-point read took 7x longer.
+        return self.raw.execute(to_pg(sql), _values(params), binary=True)
+
+    def stream(self, sql: str, params: Sequence[Any] = (), /) -> Iterator[tuple[Any, ...]]:
+        # Rows as they arrive (psycopg's streaming mode), so a metric chunk decodes while the next one downloads.
+        return self.raw.cursor(binary=True).stream(to_pg(sql), _values(params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> psycopg.Cursor[tuple[Any, ...]]:
         cursor = self.raw.cursor()

@@ -23,11 +23,14 @@ def _json_value(column: str, parts: Sequence[str]) -> Expr:
 
 def _json_number(expr: Expr) -> Expr:
     sql, args = expr
+    # The value is computed once in a sub-select (OFFSET 0 keeps it from being inlined back five times):
+    # each use would parse the run's JSON document again.
     return (
-        f"(CASE jsonb_typeof({sql}) WHEN 'number' THEN ({sql} #>> '{{}}')::float8"
-        f" WHEN 'boolean' THEN CASE WHEN ({sql})::text = 'true' THEN 1.0 ELSE 0.0 END"
-        f" WHEN 'string' THEN CASE WHEN ({sql} #>> '{{}}') ~ ? THEN ({sql} #>> '{{}}')::float8 END END)",
-        [*args, *args, *args, *args, _NUMBER, *args],
+        "(SELECT CASE jsonb_typeof(v) WHEN 'number' THEN (v #>> '{}')::float8"
+        " WHEN 'boolean' THEN CASE WHEN v = 'true'::jsonb THEN 1.0 ELSE 0.0 END"
+        f" WHEN 'string' THEN CASE WHEN (v #>> '{{}}') ~ ? THEN (v #>> '{{}}')::float8 END END"
+        f" FROM (SELECT {sql} AS v OFFSET 0) AS json_value)",
+        [_NUMBER, *args],
     )
 
 
