@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
-import queue
 import sqlite3
 import threading
 import time
@@ -27,11 +26,10 @@ from runyard.store.sqlite.dialect import SQLiteConn
 from runyard.store.sqlite.pool import ReaderPool
 from runyard.store.sqlite.read_only import read_only_connector
 from runyard.store.sqlite.schema import migrate
+from runyard.store.write_queue import Op, WriteQueue, fail, settle
 
 T = TypeVar("T")
 log = logging.getLogger("runyard.store")
-WriteOp = Callable[[SQLiteConn], Any]
-_MAX_GROUP = 256
 _BUSY_TIMEOUT_MS = 60_000
 
 
@@ -76,7 +74,7 @@ class SQLiteDatabase:
         self.read_only = read_only
         self._closed = False
         self._listeners: list[Callable[[], None]] = []
-        self._ops: queue.Queue[tuple[WriteOp, Future[Any]] | None] = queue.Queue()
+        self._ops = WriteQueue()
         self._idle_hook = idle_hook
         self._writer: threading.Thread | None = None
         self._writer_conn: SQLiteConn | None = None
@@ -108,7 +106,8 @@ class SQLiteDatabase:
         assert first is not None
         self._writer_conn = first
         self._readers = ReaderPool(lambda: _connect(path))
-        self._writer = threading.Thread(target=self._write_loop, name="runyard-store-writer", daemon=True)
+        self._writer = threading.Thread(target=self._ops.run, args=(self._run_group, self._run_idle),
+                                        name="runyard-store-writer", daemon=True)
         self._writer.start()
 
     # -- reads -----------------------------------------------------------------------
@@ -139,34 +138,13 @@ class SQLiteDatabase:
         if self._closed:
             raise StoreError("store is closed")
         self.check_writable()
-        future: Future[T] = Future()
-        self._ops.put((fn, future))
-        return future
+        return self._ops.submit(fn)
 
     def check_writable(self) -> None:
         """`ReadOnlyError` when the store is open read-only (before a write touches any file)."""
         if self.read_only:
             raise ReadOnlyError(f"the data dir {self.path.parent} is open read-only (this process has no write "
                                 "access to it): it can be read, not written")
-
-    def _take_group(self, timeout: float | None) -> list[tuple[WriteOp, Future[Any]]] | None:
-        try:
-            first = self._ops.get(timeout=timeout)
-        except queue.Empty:
-            return []
-        if first is None:
-            return None
-        group = [first]
-        while len(group) < _MAX_GROUP:
-            try:
-                nxt = self._ops.get_nowait()
-            except queue.Empty:
-                break
-            if nxt is None:
-                self._ops.put(None)  # stop after this group
-                break
-            group.append(nxt)
-        return group
 
     def _begin(self, conn: Conn) -> None:
         deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
@@ -179,7 +157,7 @@ class SQLiteDatabase:
                     raise
                 time.sleep(0.01)
 
-    def _run_group(self, group: list[tuple[WriteOp, Future[Any]]]) -> None:
+    def _run_group(self, group: list[Op]) -> None:
         conn = self._writer_conn
         assert conn is not None  # the writer thread runs only when the store is writable
         outcomes: list[tuple[bool, Any]] = []
@@ -201,30 +179,14 @@ class SQLiteDatabase:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             error = _as_store_error(exc, self.path)
-            for _fn, future in group:
-                future.set_exception(error)
+            fail(group, error)
             return
         for listener in self._listeners:
             try:
                 listener()
             except Exception:  # a listener must never break the writer
                 log.exception("commit listener failed")
-        for (ok, value), (_fn, future) in zip(outcomes, group, strict=True):
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
-
-    def _write_loop(self) -> None:
-        wait: float | None = None
-        while True:
-            group = self._take_group(wait)
-            if group is None:
-                break
-            if group:
-                self._run_group(group)
-            if self._ops.empty():
-                wait = self._run_idle()
+        settle(group, outcomes)
 
     def _run_idle(self) -> float | None:
         """Background work (compaction) between writes; returns when to look again."""
@@ -261,7 +223,7 @@ class SQLiteDatabase:
             return
         self._closed = True
         if self._writer is not None and self._writer_conn is not None:
-            self._ops.put(None)
+            self._ops.stop()
             self._writer.join()
             self._writer_conn.close()
         self._readers.close()
