@@ -9,13 +9,14 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from runyard.commands.common import CliState, DirOption
+from runyard.commands.common import ArtifactsOption, CliState, DirOption, StoreOption
 from runyard.commands.demo_cmd import demo
 from runyard.commands.errors import describe
 from runyard.commands.export_cmd import export
 from runyard.commands.import_cmd import import_app
 from runyard.commands.ls import ls
 from runyard.commands.maintenance import compact, version
+from runyard.commands.migrate import migrate
 from runyard.commands.serve import serve
 from runyard.commands.show import show
 from runyard.commands.sync import sync
@@ -64,9 +65,11 @@ app = typer.Typer(
 def _root(
     ctx: typer.Context,
     dir: DirOption = None,
+    store: StoreOption = None,
+    artifacts: ArtifactsOption = None,
 ) -> None:
     """runyard: self-hosted ML experiment tracker."""
-    ctx.obj = CliState(dir=dir)
+    ctx.obj = CliState(dir=dir, store=store, artifacts=artifacts)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 
@@ -75,6 +78,7 @@ app.command("ls")(ls)
 app.command("show")(show)
 app.command("export")(export)
 app.command("compact")(compact)
+app.command("migrate")(migrate)
 app.command("demo")(demo)
 app.command("version")(version)
 app.command("serve")(serve)

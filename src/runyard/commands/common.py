@@ -25,6 +25,7 @@ from runyard.paths import resolve_data_dir
 
 if TYPE_CHECKING:  # the read API pulls in polars (~0.15 s): `runyard serve` should not wait for it
     from runyard.api import Api
+    from runyard.store import Store
 
 DIR_HELP = "Data dir (default: $RUNYARD_DIR, else ./runyard)."
 DirOption = Annotated[
@@ -35,6 +36,18 @@ ServerOption = Annotated[
     typer.Option("--server", metavar="URL", show_default=False,
                  help="Read from this runyard server instead of a data dir (default: $RUNYARD_SERVER "
                       "unless --dir is given)."),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", metavar="URL", show_default=False,
+                 help="Metadata store: postgresql://USER@HOST:PORT/DB (default: $RUNYARD_STORE, else the data dir's "
+                      "embedded store)."),
+]
+ArtifactsOption = Annotated[
+    str | None,
+    typer.Option("--artifacts", metavar="URL", show_default=False,
+                 help="Artifact files: s3://BUCKET/PREFIX or a folder (default: $RUNYARD_ARTIFACTS, else the data "
+                      "dir's artifacts folder)."),
 ]
 TokenOption = Annotated[
     str | None,
@@ -48,6 +61,8 @@ class CliState:
     """What the global options decided, shared with every command through the context."""
 
     dir: Path | None = None
+    store: str | None = None
+    artifacts: str | None = None
 
 
 def data_dir(ctx: typer.Context, local: Path | None = None) -> Path:
@@ -55,6 +70,29 @@ def data_dir(ctx: typer.Context, local: Path | None = None) -> Path:
     state = ctx.find_object(CliState)
     chosen = local if local is not None else (state.dir if state is not None else None)
     return resolve_data_dir(chosen)
+
+
+def store_choice(ctx: typer.Context) -> tuple[str | None, str | None]:
+    """(store URL, artifacts URL) chosen by the global --store/--artifacts, else RUNYARD_STORE/RUNYARD_ARTIFACTS."""
+    state = ctx.find_object(CliState)
+    store = (state.store if state is not None else None) or os.environ.get("RUNYARD_STORE", "").strip() or None
+    files = (state.artifacts if state is not None else None) or os.environ.get("RUNYARD_ARTIFACTS", "").strip()
+    return store, files or None
+
+
+def open_cli_store(ctx: typer.Context, local: Path | None = None, *, create: bool = True) -> Store:
+    """The store a command works on: the chosen store URL, else the data dir's (created unless `create=False`).
+
+    The data dir also holds artifact files when no artifacts location is chosen.
+    """
+    from runyard.api.backend import open_local
+    from runyard.store.locations import open_store
+
+    home = data_dir(ctx, local)
+    url, files = store_choice(ctx)
+    if url is None and files is None and not create:
+        return open_local(home)  # says clearly when the data dir is missing
+    return open_store(url or home, artifacts=files, data_dir=home, create=create)
 
 
 def read_target(ctx: typer.Context, local: Path | None, server: str | None) -> str | Path:
@@ -77,8 +115,11 @@ def open_api(ctx: typer.Context, local: Path | None = None, server: str | None =
              token: str | None = None) -> Iterator[Api]:
     """An `Api` over the chosen data dir or server (see `read_target`), closed at the end."""
     from runyard.api import Api
+    from runyard.store.locations import redact
 
-    api = Api(read_target(ctx, local, server), token=token)
+    url, _files = store_choice(ctx)
+    api = (Api.from_store(open_cli_store(ctx, local, create=False), redact(url)) if url is not None and server is None
+           else Api(read_target(ctx, local, server), token=token))
     try:
         yield api
     finally:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from runyard.commands.common import DirOption, data_dir, progress_bar, stderr_console
+from runyard.commands.common import DirOption, open_cli_store, progress_bar, stderr_console
 
 if TYPE_CHECKING:
     from runyard.importers.records import ImportedRun
@@ -28,9 +28,8 @@ def import_runs(ctx: typer.Context, dir: Path | None, tenant: str, kind: str, de
                 runs: Sequence[ImportedRun]) -> None:
     """Write `runs` (read by the `kind` importer from `description`) into the data dir, with a progress bar."""
     from runyard.importers.writer import RunImport
-    from runyard.store import open_store
 
-    with open_store(data_dir(ctx, dir)) as store:
+    with open_cli_store(ctx, dir) as store:
         importer = RunImport(store, kind, tenant)
         with progress_bar(stderr_console(), unit="runs") as bar:
             task = bar.add_task("importing", total=len(runs))
@@ -72,12 +71,11 @@ def import_mlflow(
     """Copy experiments, runs (params, tags, every metric point, statuses, times) and artifacts from MLflow."""
     from runyard.importers.mlflow.source import open_source
     from runyard.importers.mlflow.writer import MlflowImport
-    from runyard.store import open_store
 
     err = stderr_console()
     secret = token or os.environ.get("MLFLOW_TRACKING_TOKEN") or None
     with open_source(source, token=secret, artifacts_root=artifacts) as reader, \
-            open_store(data_dir(ctx, dir)) as store:
+            open_cli_store(ctx, dir) as store:
         importer = MlflowImport(store, reader, tenant)
         planned = importer.plan(experiment or ())
         with progress_bar(err, unit="runs") as bar:

@@ -7,15 +7,14 @@ from importlib import metadata
 
 import typer
 
-from runyard.api.backend import open_local
-from runyard.commands.common import DirOption, data_dir, progress_bar, stderr_console
+from runyard.commands.common import DirOption, open_cli_store, progress_bar, stderr_console
 from runyard.store import RunQuery
 
 
 def compact(ctx: typer.Context, dir: DirOption = None) -> None:
     """Merge small metric chunks into large ones (smaller and faster to read)."""
     err = stderr_console()
-    with open_local(data_dir(ctx, dir)) as store:
+    with open_cli_store(ctx, dir, create=False) as store:
         run_ids = [r.id for r in store.search_runs(RunQuery())]
         merged = 0
         with progress_bar(err, unit="runs") as bar:

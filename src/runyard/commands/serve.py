@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from runyard.commands.common import DirOption, data_dir
+from runyard.commands.common import ArtifactsOption, DirOption, StoreOption, data_dir, store_choice
 from runyard.errors import InvalidInputError, RunyardError
 from runyard.settings import Settings, is_loopback, split_hosts
 
@@ -35,24 +35,30 @@ def serve(
     aspara_port: Annotated[int | None, typer.Option("--aspara-port", min=1, max=65535, help="Also serve Aspara's own dashboard (pip install aspara==0.1.0 pystache) on this port, on runyard's data (default: $RUNYARD_ASPARA_PORT, else off).", show_default=False)] = None,
     expman_port: Annotated[int | None, typer.Option("--expman-port", min=1, max=65535, help="Also serve expman-rs 1.3.0's own web app (included with runyard) on this port, on runyard's data (default: $RUNYARD_EXPMAN_PORT, else off).", show_default=False)] = None,
     datastream: Annotated[str | None, typer.Option("--datastream", help="ExperimentHub data queues on RabbitMQ, e.g. amqp://guest:guest@127.0.0.1:5672/ (default: RUNYARD_DATASTREAM_URL, else embedded in the store).", show_default=False)] = None,
+    store: StoreOption = None,
+    artifacts: ArtifactsOption = None,
     dir: DirOption = None,
 ) -> None:
-    """Serve the REST APIs and docs on HOST:PORT from the data dir."""
+    """Serve the REST APIs and docs on HOST:PORT from the data dir (or a database and object storage)."""
     import uvicorn
 
     from runyard.server import create_app
     from runyard.server.listen import PortUnavailableError, bind
     from runyard.server.sites import SiteServer, serve_together, site_app
+    from runyard.store.locations import redact
 
     target: Path = data_dir(ctx, dir)
+    chosen_store, chosen_artifacts = store_choice(ctx)
     settings = Settings.from_env(
-        data_dir=target, host=host, port=port, auth=auth, demo=demo, default_project=project,
+        data_dir=target, store=store or chosen_store, artifacts=artifacts or chosen_artifacts, host=host, port=port, auth=auth, demo=demo, default_project=project,
         datastream_url=datastream, jupyter_enabled=jupyter, swanboard_port=swanboard_port,
         aspara_port=aspara_port, expman_port=expman_port,
         allowed_hosts=split_hosts(allowed_hosts) if allowed_hosts is not None else None,
     )
     if settings.auth is False and not is_loopback(settings.host):
         raise typer.BadParameter("--no-auth is refused off loopback: tokens protect a reachable server")
+    if demo and settings.store is not None:
+        raise typer.BadParameter("--demo writes into the data dir's embedded store: serve it without --store")
     try:
         # Before the demo: a busy port must not leave a live demo process behind.
         listener = bind(settings.host, settings.port)
@@ -67,7 +73,8 @@ def serve(
             app.state.shutdown_hooks.append(lambda: _stop(child))
     mode = "tokens required" if settings.auth_required else "no auth (loopback)"
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
-    typer.echo(f"runyard serving {target} on http://{shown}:{settings.port} ({mode}); docs at /docs", err=True)
+    where = str(target) if settings.store is None else redact(settings.store)
+    typer.echo(f"runyard serving {where} on http://{shown}:{settings.port} ({mode}); docs at /docs", err=True)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
                             timeout_graceful_shutdown=10)
     servers = [SiteServer(uvicorn.Server(config), listener)]

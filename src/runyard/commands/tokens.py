@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from runyard.commands.common import DirOption, data_dir, stdout_console
-from runyard.store import open_store
+from runyard.commands.common import DirOption, open_cli_store, stdout_console
 
 token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 
@@ -22,7 +21,7 @@ def create(
     dir: DirOption = None,
 ) -> None:
     """Create a token and print its secret (shown only this once)."""
-    with open_store(data_dir(ctx, dir)) as store:
+    with open_cli_store(ctx, dir) as store:
         token, secret = store.create_token(tenant, name=name)
     typer.echo(secret)
     typer.echo(f"token {token.id} for tenant {token.tenant!r} created; store the secret now, it is not kept", err=True)
@@ -35,7 +34,7 @@ def list_tokens(
     dir: DirOption = None,
 ) -> None:
     """List tokens (never their secrets)."""
-    with open_store(data_dir(ctx, dir), create=False) as store:
+    with open_cli_store(ctx, dir, create=False) as store:
         tokens = store.list_tokens(tenant=tenant)
     table = Table("id", "tenant", "name", "prefix", "created", "state")
     for token in tokens:
@@ -52,6 +51,6 @@ def revoke(
     dir: DirOption = None,
 ) -> None:
     """Revoke a token: requests with it are refused from now on."""
-    with open_store(data_dir(ctx, dir), create=False) as store:
+    with open_cli_store(ctx, dir, create=False) as store:
         token = store.revoke_token(token_id)
     typer.echo(f"token {token.id} of tenant {token.tenant!r} revoked")

@@ -24,7 +24,8 @@ from runyard.server.responses import JSONResponse
 from runyard.server.security_headers import SecurityHeadersMiddleware
 from runyard.server.uploads import is_upload_path, upload_limit
 from runyard.settings import Settings
-from runyard.store import Store, open_store
+from runyard.store import Store
+from runyard.store.locations import open_store
 
 log = logging.getLogger("runyard.server")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -46,7 +47,8 @@ async def _reap_dead_runs(app: FastAPI) -> None:
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     """Build the app; it opens the store now (unless given one) and closes it on shutdown."""
     owned = store is None
-    opened = open_store(settings.data_dir) if store is None else store
+    opened = (open_store(settings.store or settings.data_dir, artifacts=settings.artifacts, data_dir=settings.data_dir)
+              if store is None else store)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

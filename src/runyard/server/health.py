@@ -10,14 +10,21 @@ from fastapi import APIRouter, Request
 from runyard.server.deps import StoreDep, call
 from runyard.server.responses import JSONResponse
 from runyard.store import Store
+from runyard.store.artifacts import ArtifactStore
+from runyard.store.locations import redact
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("runyard.server")
 
 
-def _store_health(store: Store, data_dir: str | None) -> dict[str, Any]:
-    """`data_dir` None: tokens are required, so neither the path nor error texts (which name it) show."""
+def _store_health(store: Store, data_dir: str | None, location: str | None) -> dict[str, Any]:
+    """`data_dir` None: tokens are required, so neither the path nor error texts (which name it) show.
+
+    `location`: the database URL without its password (None: the data dir's store, or hidden).
+    """
     where = {"data_dir": data_dir} if data_dir is not None else {}
+    if location is not None:
+        where["location"] = location
     try:
         seq = store.last_change_seq()
         info = store.describe()  # which backend, at which schema: the store says, health does not know
@@ -32,13 +39,25 @@ def _store_health(store: Store, data_dir: str | None) -> dict[str, Any]:
     }
 
 
+def _artifacts_health(store: Store, shown: bool) -> dict[str, Any]:
+    """Which artifact storage the store writes to (`local` or `s3`); where, only when `shown`."""
+    files = getattr(store, "artifacts", None)
+    if not isinstance(files, ArtifactStore):
+        return {"healthy": True, "details": {"backend": "local"}}
+    where = {"location": redact(files.location)} if shown else {}
+    return {"healthy": True, "details": {"backend": files.backend, **where}}
+
+
 @router.get("/health", summary="Health of the store and of every plugin")
 async def health(request: Request, store: StoreDep) -> JSONResponse:
     """One entry per component; 503 when any is unhealthy."""
     settings = request.app.state.settings
     # Open to anyone: with tokens required it must not tell where the data lives.
-    data_dir = None if settings.auth_required else str(settings.data_dir)
-    report = {"store": await call(_store_health, store, data_dir)}
+    shown = not settings.auth_required
+    data_dir = str(settings.data_dir) if shown else None
+    location = redact(settings.store) if shown and settings.store is not None else None
+    report = {"store": await call(_store_health, store, data_dir, location),
+              "artifacts": _artifacts_health(store, shown)}
     for name, probe in request.app.state.health_probes.items():
         report[name] = await call(probe)
     healthy = all(entry["healthy"] for entry in report.values())

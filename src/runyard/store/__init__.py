@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from runyard.store.base import DEFAULT_TENANT, Store
+from runyard.store.locations import open_store
 from runyard.store.models import (
     Artifact,
     Change,
@@ -43,13 +41,3 @@ __all__ = [
     "parse_order_by",
 ]
 
-
-def open_store(data_dir: str | os.PathLike[str], *, create: bool = True, read_only: bool | None = None) -> Store:
-    """Open the embedded SQLite store in `data_dir` (created when missing unless `create=False`).
-
-    `read_only`: True reads an existing store without writing anything (writes raise
-    `ReadOnlyError`); None (default) does so when this process has no write access to it.
-    """
-    from runyard.store.sqlite.store import SQLiteStore
-
-    return SQLiteStore(Path(data_dir), create=create, read_only=read_only)

@@ -266,6 +266,15 @@ class Store(RunDataStore, LoggedModelStore, ViewStateStore):
     def tenant_for_token(self, secret: str) -> str | None:
         """The tenant of a valid, unrevoked token; None otherwise."""
 
+    @abc.abstractmethod
+    def token_records(self) -> list[tuple[Token, str]]:
+        """Every token with the hash of its secret, oldest first: what `runyard migrate` copies."""
+
+    @abc.abstractmethod
+    def keep_token(self, token: Token, secret_hash: str) -> Token:
+        """Store a token record copied from another store (its hash: the secret is never known);
+        a token with that hash already here is kept as it is and returned."""
+
     def run_tenants(self, run_ids: Sequence[int]) -> dict[int, str]:
         """The tenant owning each of those runs; ids of no run are left out.
 

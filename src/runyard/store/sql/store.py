@@ -291,7 +291,7 @@ class SqlStore(SqlHub, SqlLoggedModels, SqlViewState, Store):
             opened = self.artifacts.open(Folder.run(run.uid), name)  # refuses names that could escape first
         except NotFoundError:
             raise missing from None
-        if opened.name not in {item.path for item in self.list_artifacts(run_id)}:
+        if not self._db.read(lambda c: artifacts.recorded(c, run_id, opened.name)):
             raise missing  # only what the run recorded: never a stray file in its folder
         return opened
 
@@ -314,6 +314,12 @@ class SqlStore(SqlHub, SqlLoggedModels, SqlViewState, Store):
 
     def tenant_for_token(self, secret: str) -> str | None:
         return self._db.read(lambda c: tokens.tenant_of(c, secret))
+
+    def token_records(self) -> list[tuple[Token, str]]:
+        return self._db.read(tokens.records)
+
+    def keep_token(self, token: Token, secret_hash: str) -> Token:
+        return self._db.write(lambda c: tokens.keep(c, token, secret_hash))
 
     def run_tenants(self, run_ids: Sequence[int]) -> dict[int, str]:
         return self._db.read(lambda c: projects.run_tenants(c, run_ids))

@@ -54,6 +54,24 @@ def revoke(conn: Conn, token_id: int) -> Token:
     return get(conn, token_id)
 
 
+def records(conn: Conn) -> list[tuple[Token, str]]:
+    """Every token with its secret hash, oldest first."""
+    rows = conn.execute(f"SELECT {_COLUMNS}, secret_hash FROM tokens ORDER BY id").fetchall()
+    return [(Token(*row[:-1]), str(row[-1])) for row in rows]
+
+
+def keep(conn: Conn, token: Token, secret_hash: str) -> Token:
+    """Insert a copied token record unless its hash is already here; the record as stored."""
+    conn.execute(
+        "INSERT INTO tokens (tenant, name, prefix, secret_hash, created_at, revoked_at, last_used_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (secret_hash) DO NOTHING",
+        (check_name(token.tenant, "tenant"), token.name, token.prefix, secret_hash, token.created_at,
+         token.revoked_at, token.last_used_at))
+    row = fetch_one(conn, f"SELECT {_COLUMNS} FROM tokens WHERE secret_hash = ?", (secret_hash,),
+                    "token not found")
+    return Token(*row)
+
+
 def tenant_of(conn: Conn, secret: str) -> str | None:
     """Tenant of a live token."""
     row = conn.execute(
