@@ -40,6 +40,11 @@ def list_(conn: Conn, run_id: int) -> list[Artifact]:
     return [Artifact(*row) for row in rows]
 
 
+def recorded(conn: Conn, run_id: int, path: str) -> bool:
+    """Whether the run recorded an artifact at exactly `path` (one indexed row, not the whole list)."""
+    return conn.execute("SELECT 1 FROM artifacts WHERE run_id = ? AND path = ?", (run_id, path)).fetchone() is not None
+
+
 def total_bytes(conn: Conn, project_ids: Sequence[int]) -> int:
     """Sum of the artifact sizes of the runs of these projects."""
     if not project_ids:
