@@ -52,7 +52,7 @@ from runyard.store.write_queue import Op, WriteQueue, fail, settle
 T = TypeVar("T")
 log = logging.getLogger("runyard.store")
 _CONNECT_TIMEOUT_S = 10
-_RECONNECT_FOR_S = 30.0  # how long the writer retries a lost connection before failing a group
+_RECONNECT_FOR_S = 15.0  # how long the writer retries a lost connection (a server restart) before failing a group
 _READ_WAIT_S = 60.0
 _LOCK_COUNTER = "SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE"
 
