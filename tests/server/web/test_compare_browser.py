@@ -67,6 +67,12 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer
         ids = seed_sweep(store, 24)
         seed_sweep(store, 1000, name="big")
         store.create_project("empty")
+        growing = seed_sweep(store, 3, name="growing")
+        running = store.create_run(store.get_run(growing["run-0000"]).project_id, name="running",
+                                   params={"lr": 0.1, "optimizer": "adam"}, status="running")
+        store.append_metrics(running.id, {"val/acc": MetricColumns(np.arange(1, dtype=np.int64), np.array([0.9]),
+                                                                    np.array([time.time()]))})
+        ids["running"] = running.id
         bare = store.create_project("bare")
         store.create_run(bare.id, name="no-params")
     live = LiveServer(data).start()
@@ -426,3 +432,17 @@ def test_projects_without_runs_or_params(page: Page, sweep: tuple[LiveServer, di
     open_compare(page, live, project="bare")
     assert axis_ids(page) == ["status", "duration"]
     assert page.locator("#compare .cmp-status").text_content() == "1 run"
+
+
+def test_a_running_run_is_drawn_again_as_points_arrive(page: Page, sweep: tuple[LiveServer, dict[str, int]]) -> None:
+    live, ids = sweep
+    open_compare(page, live, project="growing")
+    page.wait_for_function("window.runyard.streamState === 'live'")
+    last = "window.runyard.compare.parallel.axes.at(-1)"
+    assert page.evaluate("window.runyard.compare.parallel.columns.at(-1).id") == "metrics.val/acc"
+    assert page.evaluate(f"{last}.hi") < 1
+    answer = httpx.post(f"{live.url}/api/v1/experiments/runs/{ids['running']}/log-metrics",
+                        json={"metrics": {"val/acc": 5.0}, "step": 1})
+    assert answer.status_code == 200, answer.text
+    # The stream updates the table's row; the view draws it again within its 5 s period.
+    page.wait_for_function(f"{last}.hi === 5", timeout=15_000)
