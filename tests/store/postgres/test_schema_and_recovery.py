@@ -4,6 +4,7 @@ that cannot be reached is a 503, not a 500."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,3 +78,34 @@ def test_every_connection_killed_the_store_reconnects_and_loses_nothing(
     store.append_metrics(run.id, {"m": cols([1], [1.0])})  # the writer's group runs again on a new connection
     assert store.read_metric(run.id, "m").values.tolist() == [0.0, 1.0]  # a dead pooled reader is replaced
     assert [c.kind for c in store.changes_since(0, run_id=run.id)].count("metrics") == 2
+
+
+def test_a_write_whose_connection_dies_before_commit_is_run_again_once(
+        fresh_url: str, open_pg: Callable[..., PostgresStore]) -> None:
+    store = open_pg(fresh_url)
+    run = store.create_run(store.create_project("p").id)
+    done: list[BaseException | None] = []
+    with psycopg.connect(fresh_url, autocommit=True) as admin, psycopg.connect(fresh_url) as other:
+        other.execute("SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE")  # another replica's open write
+
+        def write() -> None:
+            try:
+                store.append_metrics(run.id, {"m": cols([0, 1], [0.0, 1.0])}, batch_id="b1")
+                done.append(None)
+            except BaseException as exc:
+                done.append(exc)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        deadline = time.monotonic() + 15
+        while not (waiting := admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                " AND query LIKE '%change_counter%'").fetchall()):
+            assert time.monotonic() < deadline, "the store's write never waited for the counter"
+            time.sleep(0.01)
+        admin.execute("SELECT pg_terminate_backend(%s)", (waiting[0][0],))
+        other.rollback()
+    writer.join(30)
+    assert done == [None]  # the group ran again on a new connection
+    assert store.read_metric(run.id, "m").values.tolist() == [0.0, 1.0]
+    assert [c.kind for c in store.changes_since(0, run_id=run.id)].count("metrics") == 1
