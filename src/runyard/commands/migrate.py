@@ -22,7 +22,7 @@ from runyard.store.locations import open_store, redact, url_scheme
 
 def migrate(
     ctx: typer.Context,
-    source: Annotated[Path, typer.Option("--from", help="The data dir to copy (read, never changed).",
+    source: Annotated[Path, typer.Option("--from", metavar="DIR", help="The data dir to copy (read, never changed).",
                                          show_default=False)],
     to: Annotated[str, typer.Option("--to", metavar="URL", help="The store to copy into: postgresql://... "
                                     "(or another data dir).", show_default=False)],
