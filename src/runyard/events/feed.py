@@ -59,6 +59,9 @@ class ChangeFeed:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
+        # The first streams of a server start the feed at once: a second follow task sharing the
+        # cursor would deliver events out of order, and a subscriber drops what looks already sent.
+        self._start_lock = asyncio.Lock()
 
     @property
     def running(self) -> bool:
@@ -67,13 +70,14 @@ class ChangeFeed:
 
     async def start(self) -> None:
         """Begin following from the newest change."""
-        if self.running:
-            return
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
-        self.cursor = await run_in_threadpool(self.store.last_change_seq)
-        self.store.add_commit_listener(self._on_commit)
-        self._task = asyncio.create_task(self._follow(), name="runyard-change-feed")
+        async with self._start_lock:
+            if self.running:
+                return
+            self._loop = asyncio.get_running_loop()
+            self._wake = asyncio.Event()
+            self.cursor = await run_in_threadpool(self.store.last_change_seq)
+            self.store.add_commit_listener(self._on_commit)
+            self._task = asyncio.create_task(self._follow(), name="runyard-change-feed")
 
     async def stop(self) -> None:
         """Stop following."""
