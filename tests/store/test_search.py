@@ -90,3 +90,13 @@ def test_bad_sort() -> None:
         parse_order_by(["metrics.loss sideways"])
     with pytest.raises(InvalidInputError):
         parse_order_by(["tags.x asc"])
+
+
+def test_numbers_as_text_out_of_float_range(store: Store) -> None:
+    """A param spelled past float64's range compares as +-inf (or 0), as SQLite's CAST does: never an error."""
+    project = store.create_project("huge")
+    for name, value in [("big", "1e999"), ("small", "1e-999"), ("negbig", "-1e999"), ("one", "1")]:
+        store.create_run(project.id, name=name, params={"x": value})
+    assert names(store, project.id, "params.x > 1e300") == ["big"]
+    assert names(store, project.id, "params.x < -1e300") == ["negbig"]
+    assert names(store, project.id, "params.x >= 0 and params.x < 1e-300") == ["small"]

@@ -28,7 +28,7 @@ def _json_number(expr: Expr) -> Expr:
     return (
         "(SELECT CASE jsonb_typeof(v) WHEN 'number' THEN (v #>> '{}')::float8"
         " WHEN 'boolean' THEN CASE WHEN v = 'true'::jsonb THEN 1.0 ELSE 0.0 END"
-        f" WHEN 'string' THEN CASE WHEN (v #>> '{{}}') ~ ? THEN (v #>> '{{}}')::float8 END END"
+        f" WHEN 'string' THEN CASE WHEN (v #>> '{{}}') ~ ? THEN runyard_float8(v #>> '{{}}') END END"
         f" FROM (SELECT {sql} AS v OFFSET 0) AS json_value)",
         [_NUMBER, *args],
     )

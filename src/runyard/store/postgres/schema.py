@@ -276,7 +276,24 @@ CREATE FUNCTION runyard_jsonb(doc text) RETURNS jsonb LANGUAGE sql IMMUTABLE PAR
     AS $$ SELECT CASE WHEN strpos(doc, '\\u0000') = 0 THEN doc::jsonb ELSE runyard_jsonb_escaped(doc) END $$;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _INLINED_JSONB)
+# Numeric text past float8's range ("1e999", "1e-999") reads as +-Infinity or +-0, as SQLite's
+# CAST(... AS REAL) gives, instead of failing the whole search with "out of range".
+_TEXT_FLOAT8 = """
+CREATE FUNCTION runyard_float8(t text) RETURNS float8 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    sign float8 := CASE WHEN ltrim(t) LIKE '-%' THEN -1.0 ELSE 1.0 END;
+BEGIN
+    RETURN t::float8;
+EXCEPTION WHEN numeric_value_out_of_range THEN
+    -- Only the exponent can be out of range here: its sign says whether the number is huge or tiny.
+    IF t ~ '[eE]-' THEN
+        RETURN sign * 0.0;
+    END IF;
+    RETURN sign * 'Infinity'::float8;
+END $$;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _INLINED_JSONB, _TEXT_FLOAT8)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Every table the store writes (for resets in tests and for copying data in `runyard migrate`).
