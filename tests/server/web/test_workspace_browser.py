@@ -90,6 +90,18 @@ def fresh_view(server: Server) -> None:
     assert answer.status_code == 200 and answer.json()["settings"] == []
 
 
+@pytest.fixture(autouse=True)
+def saves_answered(page: Page, server: Server) -> Iterator[None]:
+    """After each test, the page's pending layout saves are sent and answered before it closes.
+
+    Otherwise a save sent as the page closes (keepalive) can land after the next test reset the layout.
+    """
+    yield
+    _live, ids = server
+    if page.url.startswith("http"):
+        page.evaluate(f"import('/static/dashboard/viewstate.js').then(v => v.flushView({ids['project']}))")
+
+
 @pytest.fixture
 def errors(page: Page) -> Iterator[PageErrors]:
     """Fails the test if the page logged an error."""

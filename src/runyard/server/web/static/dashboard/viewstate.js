@@ -11,7 +11,9 @@ import { debug, getJSON, putJSON } from "./common.js";
 const SAVE_AFTER_MS = 300;
 const pending = new Map(); // project id -> Map "kind\0name" -> {kind, name, value} (value undefined: remove)
 const timers = new Map();
-const inFlight = new Set();
+// The saves sent, one after another: two PUTs in flight at once could be applied in either order,
+// and an older value would then overwrite a newer one.
+let sending = Promise.resolve();
 
 function url(projectId) {
   return `/web/api/projects/${encodeURIComponent(projectId)}/view`;
@@ -53,8 +55,8 @@ export async function flushView(projectId) {
   clearTimeout(timers.get(projectId));
   const queue = pending.get(projectId);
   pending.delete(projectId);
-  if (!queue || !queue.size) return Promise.all([...inFlight]);
-  return flush(projectId, queue);
+  if (queue && queue.size) flush(projectId, queue);
+  await sending; // every save asked for so far has been answered
 }
 
 async function flush(projectId, queue = pending.get(projectId), keepalive = false) {
@@ -65,18 +67,17 @@ async function flush(projectId, queue = pending.get(projectId), keepalive = fals
     set: changes.filter((c) => c.value !== undefined),
     remove: changes.filter((c) => c.value === undefined).map(({ kind, name }) => ({ kind, name })),
   };
-  // keepalive: the request outlives the page when it is sent while the page closes.
-  const request = keepalive
+  // keepalive: the request outlives the page when it is sent while the page closes (no waiting then).
+  const send = () => keepalive
     ? fetch(url(projectId), { method: "PUT", keepalive, headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body) })
     : putJSON(url(projectId), body);
-  const sent = request.then(
+  const sent = (keepalive ? send() : sending.then(send)).then(
     () => (debug.viewSaves = (debug.viewSaves || 0) + 1),
     (err) => showProblem(`layout not saved: ${err.message}`),
   );
-  inFlight.add(sent);
+  sending = sent;
   await sent;
-  inFlight.delete(sent);
 }
 
 function showProblem(text) {
