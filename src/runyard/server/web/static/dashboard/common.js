@@ -14,10 +14,7 @@ function signInAgain(response) {
 }
 
 export async function getJSON(url) {
-  // A request early.js started while the page was parsing answers the first ask for its URL.
-  const early = window.runyardEarly?.get(url);
-  window.runyardEarly?.delete(url);
-  const response = await (early ?? fetch(url, { headers: { Accept: "application/json" } }));
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
   signInAgain(response);
   if (!response.ok) throw new Error(`${response.status} ${url}: ${await response.text()}`);
   return response.json();
